@@ -1,0 +1,180 @@
+/**
+ * ENCR transforms on node:crypto (OpenSSL): one createCipheriv per packet, which keeps the
+ * Cipher stateless like the noble one. Key material is KEYMAT = key | salt (types.ts).
+ */
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { CryptoError } from '../../../ipsec/crypto/errors.js';
+import { EncrId } from '../../../ipsec/crypto/ids.js';
+import type { Cipher, EncrTransform } from '../../../ipsec/crypto/types.js';
+import { EMPTY, view } from './node-bytes.js';
+
+type AeadMode = 'gcm' | 'ccm' | 'chacha20-poly1305';
+
+/** The OpenSSL cipher name and the nonce layout of each AEAD (all: salt | explicit IV). */
+function aeadMode(t: EncrTransform): AeadMode | undefined {
+  switch (t.id) {
+    case EncrId.AES_GCM_8:
+    case EncrId.AES_GCM_12:
+    case EncrId.AES_GCM_16:
+      return 'gcm';
+    case EncrId.AES_CCM_8:
+    case EncrId.AES_CCM_12:
+    case EncrId.AES_CCM_16:
+      return 'ccm';
+    case EncrId.CHACHA20_POLY1305:
+      return 'chacha20-poly1305';
+    default:
+      return undefined;
+  }
+}
+
+export function createNodeCipher(transform: EncrTransform, key: Uint8Array): Cipher {
+  if (key.length !== transform.keyLength)
+    throw new CryptoError(
+      'INVALID_KEY_LENGTH',
+      `${transform.name} needs ${transform.keyLength} bytes of key material, got ${key.length}`,
+    );
+  const encKey = key.subarray(0, transform.keyLength - transform.saltLength);
+  const salt = key.subarray(transform.keyLength - transform.saltLength);
+  const checkIv = (iv: Uint8Array): void => {
+    if (iv.length !== transform.ivLength)
+      throw new CryptoError('INVALID_IV_LENGTH', `${transform.name} needs a ${transform.ivLength}-byte IV`);
+  };
+  switch (transform.id) {
+    case EncrId.NULL:
+      return nullCipher(transform, checkIv);
+    case EncrId.AES_CBC:
+      return cbc(transform, encKey, checkIv);
+    case EncrId.AES_CTR:
+      return ctr(transform, encKey, salt, checkIv);
+  }
+  const mode = aeadMode(transform);
+  if (!mode) throw new CryptoError('UNSUPPORTED_TRANSFORM', `encryption transform ${transform.name}`);
+  return aead(transform, mode, encKey, salt, checkIv);
+}
+
+/** RFC 2410: ENCR_NULL, the identity (ESP only). */
+function nullCipher(transform: EncrTransform, checkIv: (iv: Uint8Array) => void): Cipher {
+  return {
+    transform,
+    encrypt: (iv, plaintext) => {
+      checkIv(iv);
+      return plaintext.slice();
+    },
+    decrypt: (iv, ciphertext) => {
+      checkIv(iv);
+      return ciphertext.slice();
+    },
+  };
+}
+
+/** RFC 3602: AES-CBC, explicit IV; the caller pads to the block size (RFC 4303 §2.4, RFC 7296 §3.14). */
+function cbc(transform: EncrTransform, key: Uint8Array, checkIv: (iv: Uint8Array) => void): Cipher {
+  const algorithm = `aes-${key.length * 8}-cbc`;
+  return {
+    transform,
+    encrypt(iv, plaintext) {
+      checkIv(iv);
+      if (plaintext.length % 16 !== 0)
+        throw new CryptoError('INVALID_INPUT', 'AES-CBC plaintext must be padded to the block size');
+      const c = createCipheriv(algorithm, key, iv).setAutoPadding(false);
+      const out = view(c.update(plaintext));
+      c.final();
+      return out;
+    },
+    decrypt(iv, ciphertext) {
+      checkIv(iv);
+      if (ciphertext.length % 16 !== 0) return undefined; // impossible length from the peer
+      const d = createDecipheriv(algorithm, key, iv).setAutoPadding(false);
+      const out = view(d.update(ciphertext));
+      d.final();
+      return out;
+    },
+  };
+}
+
+/**
+ * RFC 3686 §4: counter block = nonce (the 4-byte salt, §5.1) | IV (8) | block counter (4),
+ * the counter starting at 1. OpenSSL's aes-ctr increments the whole 128-bit block, which is
+ * the same as long as the 32-bit counter does not wrap (2^32 blocks: far beyond a packet).
+ */
+function ctr(
+  transform: EncrTransform,
+  key: Uint8Array,
+  salt: Uint8Array,
+  checkIv: (iv: Uint8Array) => void,
+): Cipher {
+  const algorithm = `aes-${key.length * 8}-ctr`;
+  const counterBlock = (iv: Uint8Array): Uint8Array => {
+    checkIv(iv);
+    const block = new Uint8Array(16);
+    block.set(salt, 0);
+    block.set(iv, 4);
+    block[15] = 1; // RFC 3686 §4: the block counter starts at one
+    return block;
+  };
+  const run = (iv: Uint8Array, input: Uint8Array): Uint8Array => {
+    const c = createCipheriv(algorithm, key, counterBlock(iv));
+    const out = view(c.update(input));
+    c.final();
+    return out;
+  };
+  return { transform, encrypt: run, decrypt: run };
+}
+
+/**
+ * AEADs, nonce = salt | explicit IV:
+ * - AES-GCM, RFC 4106 §4 (4 + 8 = 12 bytes), ICV 8/12/16 (§3.1);
+ * - AES-CCM, RFC 4309 §4 (3 + 8 = 11 bytes, so L = 4), ICV 8/12/16 (§3.1);
+ * - ChaCha20-Poly1305, RFC 7634 §2 (4 + 8 = 12 bytes), ICV 16.
+ * Output is ciphertext | ICV.
+ */
+function aead(
+  transform: EncrTransform,
+  mode: AeadMode,
+  key: Uint8Array,
+  salt: Uint8Array,
+  checkIv: (iv: Uint8Array) => void,
+): Cipher {
+  const algorithm = mode === 'chacha20-poly1305' ? mode : `aes-${key.length * 8}-${mode}`;
+  const authTagLength = transform.icvLength;
+  const nonce = (iv: Uint8Array): Uint8Array => {
+    checkIv(iv);
+    const n = new Uint8Array(salt.length + iv.length);
+    n.set(salt, 0);
+    n.set(iv, salt.length);
+    return n;
+  };
+  return {
+    transform,
+    encrypt(iv, plaintext, aad) {
+      // The option overloads of createCipheriv are keyed by literal mode names; the cast
+      // only selects the options type (authTagLength is valid for all three modes).
+      const c = createCipheriv(algorithm as 'aes-128-gcm', key, nonce(iv), { authTagLength });
+      // CCM needs the message length before the AAD (RFC 3610 §2.2 B_0 block).
+      if (mode === 'ccm') c.setAAD(aad ?? EMPTY, { plaintextLength: plaintext.length });
+      else if (aad && aad.length > 0) c.setAAD(aad);
+      const out = new Uint8Array(plaintext.length + authTagLength);
+      out.set(c.update(plaintext), 0);
+      c.final();
+      out.set(c.getAuthTag(), plaintext.length);
+      return out;
+    },
+    decrypt(iv, data, aad) {
+      const n = nonce(iv);
+      if (data.length < authTagLength) return undefined; // no room for the ICV
+      const ciphertext = data.subarray(0, data.length - authTagLength);
+      const d = createDecipheriv(algorithm as 'aes-128-gcm', key, n, { authTagLength });
+      d.setAuthTag(data.subarray(data.length - authTagLength));
+      try {
+        if (mode === 'ccm') d.setAAD(aad ?? EMPTY, { plaintextLength: ciphertext.length });
+        else if (aad && aad.length > 0) d.setAAD(aad);
+        const out = view(d.update(ciphertext));
+        d.final(); // throws when the ICV does not verify
+        return out;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}

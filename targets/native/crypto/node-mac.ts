@@ -1,0 +1,38 @@
+/** INTEG transforms on node:crypto: HMAC (createHmac) and AES-XCBC/CMAC (node-aes-mac.ts). */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { CryptoError } from '../../../ipsec/crypto/errors.js';
+import { IntegId } from '../../../ipsec/crypto/ids.js';
+import type { IntegTransform, Mac } from '../../../ipsec/crypto/types.js';
+import { type AesMacFn, aesCmac, aesXcbcMac } from './node-aes-mac.js';
+import { view } from './node-bytes.js';
+
+/** The hash of each HMAC integrity transform (RFC 2404, RFC 4868 §2.1). */
+const HMAC_HASH: Partial<Record<number, string>> = {
+  [IntegId.HMAC_SHA1_96]: 'sha1',
+  [IntegId.HMAC_SHA2_256_128]: 'sha256',
+  [IntegId.HMAC_SHA2_384_192]: 'sha384',
+  [IntegId.HMAC_SHA2_512_256]: 'sha512',
+};
+
+export function createNodeMac(transform: IntegTransform, key: Uint8Array): Mac {
+  if (key.length !== transform.keyLength)
+    throw new CryptoError(
+      'INVALID_KEY_LENGTH',
+      `${transform.name} needs a ${transform.keyLength}-byte key, got ${key.length}`,
+    );
+  let full: AesMacFn;
+  const hash = HMAC_HASH[transform.id];
+  if (hash) full = (data) => view(createHmac(hash, key).update(data).digest());
+  else if (transform.id === IntegId.AES_XCBC_96) full = aesXcbcMac(key); // RFC 3566
+  else if (transform.id === IntegId.AES_CMAC_96) full = aesCmac(key); // RFC 4494
+  else throw new CryptoError('UNSUPPORTED_TRANSFORM', `integrity transform ${transform.name}`);
+  const icvLength = transform.icvLength;
+  // RFC 2404 §2, RFC 3566 §4, RFC 4494 §2, RFC 4868 §2.6: the ICV is the leftmost bits.
+  const compute = (data: Uint8Array): Uint8Array => full(data).subarray(0, icvLength);
+  return {
+    transform,
+    compute,
+    // Length first (timingSafeEqual throws on unequal lengths), then a constant-time compare.
+    verify: (data, icv) => icv.length === icvLength && timingSafeEqual(compute(data), icv),
+  };
+}
