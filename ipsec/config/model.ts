@@ -1,0 +1,192 @@
+/**
+ * The configuration model the actors read, with strongSwan swanctl.conf names and defaults
+ * (swanctl.conf(5)): `connections.<name>` with `local`, `remote` and `children.<name>`, and
+ * `secrets.ike<suffix>`. Durations are seconds, volumes bytes/packets (0 = none).
+ * Parsed values only; the file syntax (swanctl.conf, YAML, JSON) is read in targets/.
+ */
+
+export type StartAction = 'none' | 'trap' | 'start';
+export type CloseAction = 'none' | 'trap' | 'start';
+export type DpdAction = 'clear' | 'trap' | 'restart';
+
+export interface AuthRound {
+  /** Only pre-shared keys for now ('psk'). */
+  readonly auth: 'psk';
+  /** swanctl identity syntax (see ipsec/ike/identity.ts); '%any' for any remote identity. */
+  readonly id: string;
+}
+
+export interface ChildConfig {
+  readonly name: string;
+  readonly mode: 'tunnel' | 'transport';
+  /** Traffic selectors as strings: CIDR, ranges, 'dynamic' (the IKE SA's own address). */
+  readonly local_ts: readonly string[];
+  readonly remote_ts: readonly string[];
+  /** strongSwan proposal keyword strings; a KE group means PFS on CREATE_CHILD_SA. */
+  readonly esp_proposals: readonly string[];
+  readonly start_action: StartAction;
+  readonly close_action: CloseAction;
+  readonly dpd_action: DpdAction;
+  readonly rekey_time: number;
+  readonly life_time: number;
+  readonly rand_time: number;
+  readonly rekey_bytes: number;
+  readonly life_bytes: number;
+  readonly rand_bytes: number;
+  readonly rekey_packets: number;
+  readonly life_packets: number;
+  readonly rand_packets: number;
+  readonly replay_window: number;
+  /** 0 = assign automatically. */
+  readonly reqid: number;
+}
+
+export interface ConnectionConfig {
+  readonly name: string;
+  readonly version: 2;
+  readonly local_addrs: readonly string[];
+  readonly remote_addrs: readonly string[];
+  readonly local_port: number;
+  readonly remote_port: number;
+  readonly proposals: readonly string[];
+  readonly encap: boolean;
+  readonly mobike: boolean;
+  readonly dpd_delay: number;
+  readonly dpd_timeout: number;
+  readonly rekey_time: number;
+  readonly reauth_time: number;
+  readonly over_time: number;
+  readonly rand_time: number;
+  readonly keyingtries: number;
+  readonly unique: 'no' | 'never' | 'keep' | 'replace';
+  readonly local: AuthRound;
+  readonly remote: AuthRound;
+  readonly children: readonly ChildConfig[];
+}
+
+export interface IkeSecret {
+  readonly name: string;
+  /** Identities this secret is for; empty = any. */
+  readonly id: readonly string[];
+  readonly secret: Uint8Array;
+}
+
+/** Daemon settings (the `daemon` section; strongSwan's charon.* names where they exist). */
+export interface DaemonConfig {
+  readonly port: number;
+  readonly port_nat_t: number;
+  readonly inner_addrs: readonly string[];
+  readonly cookie_threshold: number;
+  readonly cookie_threshold_ip: number;
+  readonly block_threshold: number;
+  readonly half_open_timeout: number;
+  readonly retransmit_timeout: number;
+  readonly retransmit_tries: number;
+  readonly retransmit_base: number;
+  readonly replay_window: number;
+}
+
+export interface Config {
+  readonly daemon: DaemonConfig;
+  readonly connections: readonly ConnectionConfig[];
+  readonly secrets: readonly IkeSecret[];
+}
+
+/** charon defaults (strongswan.conf(5)). */
+export const DAEMON_DEFAULTS: DaemonConfig = {
+  port: 500,
+  port_nat_t: 4500,
+  inner_addrs: [],
+  cookie_threshold: 30,
+  cookie_threshold_ip: 3,
+  block_threshold: 5,
+  half_open_timeout: 30,
+  retransmit_timeout: 4,
+  retransmit_tries: 5,
+  retransmit_base: 1.8,
+  replay_window: 32,
+};
+
+const HOUR = 3600;
+
+/** swanctl.conf(5) defaults for a connection; derived values (over_time...) are filled by withDefaults. */
+export const CONNECTION_DEFAULTS = {
+  version: 2,
+  local_addrs: ['%any'],
+  remote_addrs: ['%any'],
+  local_port: 500,
+  remote_port: 500,
+  proposals: ['default'],
+  encap: false,
+  mobike: true,
+  dpd_delay: 0,
+  dpd_timeout: 0,
+  rekey_time: 4 * HOUR,
+  reauth_time: 0,
+  keyingtries: 1,
+  unique: 'no',
+} as const;
+
+export const CHILD_DEFAULTS = {
+  mode: 'tunnel',
+  local_ts: ['dynamic'],
+  remote_ts: ['dynamic'],
+  esp_proposals: ['default'],
+  start_action: 'none',
+  close_action: 'none',
+  dpd_action: 'clear',
+  rekey_time: HOUR,
+  rekey_bytes: 0,
+  rekey_packets: 0,
+  replay_window: 32,
+  reqid: 0,
+} as const;
+
+type Optional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
+
+export type ChildInput = Optional<ChildConfig, Exclude<keyof ChildConfig, 'name'>>;
+export type ConnectionInput = Optional<
+  Omit<ConnectionConfig, 'children'>,
+  Exclude<keyof ConnectionConfig, 'name' | 'local' | 'remote' | 'children'>
+> & { readonly children: readonly ChildInput[] };
+
+/** swanctl: life_time defaults to 110 % of rekey_time, rand_time to life_time - rekey_time. */
+function lifetimes(rekey: number, life: number | undefined, rand: number | undefined) {
+  const l = life ?? (rekey > 0 ? Math.round(rekey * 1.1) : 0);
+  return { life: l, rand: rand ?? Math.max(0, l - rekey) };
+}
+
+export function childWithDefaults(c: ChildInput): ChildConfig {
+  const rekey_time = c.rekey_time ?? CHILD_DEFAULTS.rekey_time;
+  const t = lifetimes(rekey_time, c.life_time, c.rand_time);
+  const rekey_bytes = c.rekey_bytes ?? 0;
+  const b = lifetimes(rekey_bytes, c.life_bytes, c.rand_bytes);
+  const rekey_packets = c.rekey_packets ?? 0;
+  const p = lifetimes(rekey_packets, c.life_packets, c.rand_packets);
+  return {
+    ...CHILD_DEFAULTS,
+    ...c,
+    rekey_time,
+    life_time: t.life,
+    rand_time: t.rand,
+    rekey_bytes,
+    life_bytes: b.life,
+    rand_bytes: b.rand,
+    rekey_packets,
+    life_packets: p.life,
+    rand_packets: p.rand,
+  };
+}
+
+export function connectionWithDefaults(c: ConnectionInput): ConnectionConfig {
+  const rekey_time = c.rekey_time ?? CONNECTION_DEFAULTS.rekey_time;
+  const over_time = c.over_time ?? Math.round(rekey_time * 0.1); // swanctl: 10 % of rekey/reauth time
+  return {
+    ...CONNECTION_DEFAULTS,
+    ...c,
+    rekey_time,
+    over_time,
+    rand_time: c.rand_time ?? over_time,
+    children: c.children.map(childWithDefaults),
+  };
+}
