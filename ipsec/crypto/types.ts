@@ -84,6 +84,8 @@ export interface Cipher {
   encrypt(iv: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array;
   /** Returns plaintext, or undefined if the ICV does not verify or the input length is impossible. */
   decrypt(iv: Uint8Array, ciphertext: Uint8Array, aad?: Uint8Array): Uint8Array | undefined;
+  /** Zeroes expanded key schedules and salts (called when the SA dies); the cipher is unusable after. */
+  destroy?(): void;
 }
 
 /** A keyed integrity transform. */
@@ -93,6 +95,8 @@ export interface Mac {
   compute(data: Uint8Array): Uint8Array;
   /** Constant-time check of a received ICV. */
   verify(data: Uint8Array, icv: Uint8Array): boolean;
+  /** Zeroes the keyed state (called when the SA dies). */
+  destroy?(): void;
 }
 
 /** A pseudo-random function (keys vary per use: SKEYSEED is keyed by Ni | Nr). */

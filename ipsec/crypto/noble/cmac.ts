@@ -21,7 +21,10 @@ export interface CmacKey {
 /** RFC 4493 §2.3 Generate_Subkey. */
 export function cmacKey(key: Uint8Array): CmacKey {
   if (key.length !== CMAC_KEY_LENGTH)
-    throw new CryptoError('INVALID_KEY_LENGTH', `AES-CMAC needs a ${CMAC_KEY_LENGTH}-byte key, got ${key.length}`);
+    throw new CryptoError(
+      'INVALID_KEY_LENGTH',
+      `AES-CMAC needs a ${CMAC_KEY_LENGTH}-byte key, got ${key.length}`,
+    );
   const xk = unsafe.expandKeyLE(key);
   const l = unsafe.encryptBlock(xk, new Uint8Array(AES_BLOCK)); // L := AES-128(K, const_Zero)
   const k1 = unsafe.dbl(l.slice()); // K1 := L << 1, XOR const_Rb if MSB(L) = 1

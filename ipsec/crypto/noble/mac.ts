@@ -1,6 +1,69 @@
+/**
+ * Integrity transforms (RFC 7296 §3.3.2 Transform Type 3) on @noble/*: HMAC-SHA1-96 (RFC 2404),
+ * HMAC-SHA2-256-128 / -384-192 / -512-256 (RFC 4868), AES-XCBC-MAC-96 (RFC 3566) and
+ * AES-CMAC-96 (RFC 4494). Per-key work (HMAC pads, AES key schedules, subkeys) is done once at
+ * construction; compute() costs only the per-packet MAC.
+ */
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha1 } from '@noble/hashes/legacy.js';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import type { CHash } from '@noble/hashes/utils.js';
+import { equalBytes } from '../../util/bytes.js';
+import { CryptoError } from '../errors.js';
+import { IntegId } from '../ids.js';
 import type { IntegTransform, Mac } from '../types.js';
+import { aesCmac, cmacKey } from './cmac.js';
+import { aesXcbcMac, xcbcKey } from './xcbc.js';
 
-// STUB: replaced by the real implementation.
-export function createNobleMac(_transform: IntegTransform, _key: Uint8Array): Mac {
-  throw new Error('not implemented');
+/** The untruncated MAC under a fixed key. */
+type FullMac = (data: Uint8Array) => Uint8Array;
+
+/** HMAC (RFC 2104) with the keyed inner/outer hash states computed once and cloned per call. */
+function hmacFull(hash: CHash, key: Uint8Array): FullMac {
+  const keyed = hmac.create(hash, key);
+  return (data) => keyed.clone().update(data).digest();
+}
+
+function fullMac(transform: IntegTransform, key: Uint8Array): FullMac {
+  switch (transform.id) {
+    case IntegId.HMAC_SHA1_96: // RFC 2404 §2
+      return hmacFull(sha1, key);
+    case IntegId.HMAC_SHA2_256_128: // RFC 4868 §2.1
+      return hmacFull(sha256, key);
+    case IntegId.HMAC_SHA2_384_192:
+      return hmacFull(sha384, key);
+    case IntegId.HMAC_SHA2_512_256:
+      return hmacFull(sha512, key);
+    case IntegId.AES_XCBC_96: {
+      const k = xcbcKey(key); // RFC 3566 §4 step 1, once per SA
+      return (data) => aesXcbcMac(k, data);
+    }
+    case IntegId.AES_CMAC_96: {
+      const k = cmacKey(key); // RFC 4493 §2.3, once per SA
+      return (data) => aesCmac(k, data);
+    }
+    default:
+      throw new CryptoError(
+        'UNSUPPORTED_TRANSFORM',
+        `integrity transform ${transform.name} (${transform.id})`,
+      );
+  }
+}
+
+export function createNobleMac(transform: IntegTransform, key: Uint8Array): Mac {
+  // RFC 2404 §3, RFC 4868 §2.1.1, RFC 3566 §2.1, RFC 4494 §2.2: the key length is fixed per transform.
+  if (key.length !== transform.keyLength)
+    throw new CryptoError(
+      'INVALID_KEY_LENGTH',
+      `${transform.name} needs a ${transform.keyLength}-byte key, got ${key.length}`,
+    );
+  const mac = fullMac(transform, key);
+  const icvLength = transform.icvLength;
+  // Truncation keeps the leftmost bits (RFC 2404 §2, RFC 4868 §2.1.1, RFC 3566 §3, RFC 4494 §2.1).
+  const compute = (data: Uint8Array): Uint8Array => mac(data).slice(0, icvLength);
+  return {
+    transform,
+    compute,
+    verify: (data, icv) => icv.length === icvLength && equalBytes(compute(data), icv),
+  };
 }

@@ -1,6 +1,88 @@
+/**
+ * Pseudo-random functions (RFC 7296 §3.3.2 Transform Type 2) on @noble/*: PRF_HMAC_SHA1
+ * (RFC 2104), PRF_HMAC_SHA2_256/384/512 (RFC 4868 §2.1), PRF_AES128_XCBC (RFC 4434) and
+ * PRF_AES128_CMAC (RFC 4615). The key changes per call (SKEYSEED, prf+ with SK_d, AUTH), so no
+ * per-key state is kept beyond the call; derived key material is wiped after use.
+ */
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha1 } from '@noble/hashes/legacy.js';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import type { CHash } from '@noble/hashes/utils.js';
+import { wipe } from '../../util/bytes.js';
+import { CryptoError } from '../errors.js';
+import { PrfId } from '../ids.js';
 import type { Prf, PrfTransform } from '../types.js';
+import { aesCmac, CMAC_KEY_LENGTH, type CmacKey, cmacKey, wipeCmacKey } from './cmac.js';
+import { aesXcbcMac, wipeXcbcKey, XCBC_KEY_LENGTH, type XcbcKey, xcbcKey } from './xcbc.js';
 
-// STUB: replaced by the real implementation.
-export function createNoblePrf(_transform: PrfTransform): Prf {
-  throw new Error('not implemented');
+type PrfFunction = (key: Uint8Array, data: Uint8Array) => Uint8Array;
+
+/** RFC 2104 §2 / RFC 4868 §2.1: HMAC takes a key of any length, hashed first if over a block. */
+const hmacPrf =
+  (hash: CHash): PrfFunction =>
+  (key, data) =>
+    hmac(hash, key, data);
+
+// The all-zero 128-bit keys used to shorten over-long keys are public: schedule them once.
+let zeroXcbc: XcbcKey | undefined;
+let zeroCmac: CmacKey | undefined;
+
+/** RFC 4434 §2: the 128-bit AES-XCBC key K derived from a PRF key of any length. */
+function xcbcPrfKey(key: Uint8Array): Uint8Array {
+  if (key.length === XCBC_KEY_LENGTH) return key.slice(); // exactly 128 bits: used as is
+  if (key.length < XCBC_KEY_LENGTH) {
+    const padded = new Uint8Array(XCBC_KEY_LENGTH); // shorter: padded on the right with zero bits
+    padded.set(key);
+    return padded;
+  }
+  zeroXcbc ??= xcbcKey(new Uint8Array(XCBC_KEY_LENGTH));
+  return aesXcbcMac(zeroXcbc, key); // longer: K = AES-XCBC-PRF-128(0^128, key)
+}
+
+/** RFC 4615 §3 step 1: K = key if it is 128 bits, else K = AES-CMAC(0^128, key). */
+function cmacPrfKey(key: Uint8Array): Uint8Array {
+  if (key.length === CMAC_KEY_LENGTH) return key.slice();
+  zeroCmac ??= cmacKey(new Uint8Array(CMAC_KEY_LENGTH));
+  return aesCmac(zeroCmac, key);
+}
+
+function xcbcPrf(key: Uint8Array, data: Uint8Array): Uint8Array {
+  const k = xcbcPrfKey(key);
+  const keyed = xcbcKey(k);
+  const out = aesXcbcMac(keyed, data); // RFC 4434 §2: the full 128-bit AES-XCBC-MAC, untruncated
+  wipe(k);
+  wipeXcbcKey(keyed);
+  return out;
+}
+
+function cmacPrf(key: Uint8Array, data: Uint8Array): Uint8Array {
+  const k = cmacPrfKey(key);
+  const keyed = cmacKey(k);
+  const out = aesCmac(keyed, data); // RFC 4615 §3 step 2: PRF = AES-CMAC(K, M), 128 bits
+  wipe(k);
+  wipeCmacKey(keyed);
+  return out;
+}
+
+function prfFunction(transform: PrfTransform): PrfFunction {
+  switch (transform.id) {
+    case PrfId.HMAC_SHA1:
+      return hmacPrf(sha1);
+    case PrfId.HMAC_SHA2_256: // RFC 4868 §2.1: PRF output is the full, untruncated HMAC
+      return hmacPrf(sha256);
+    case PrfId.HMAC_SHA2_384:
+      return hmacPrf(sha384);
+    case PrfId.HMAC_SHA2_512:
+      return hmacPrf(sha512);
+    case PrfId.AES128_XCBC:
+      return xcbcPrf;
+    case PrfId.AES128_CMAC:
+      return cmacPrf;
+    default:
+      throw new CryptoError('UNSUPPORTED_TRANSFORM', `PRF ${transform.name} (${transform.id})`);
+  }
+}
+
+export function createNoblePrf(transform: PrfTransform): Prf {
+  return { transform, compute: prfFunction(transform) };
 }

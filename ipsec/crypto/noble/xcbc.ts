@@ -57,7 +57,10 @@ export interface XcbcKey {
 /** RFC 3566 §4 step 1: K1, K2, K3 = E(K, 0x01..), E(K, 0x02..), E(K, 0x03..). */
 export function xcbcKey(key: Uint8Array): XcbcKey {
   if (key.length !== XCBC_KEY_LENGTH)
-    throw new CryptoError('INVALID_KEY_LENGTH', `AES-XCBC-MAC needs a ${XCBC_KEY_LENGTH}-byte key, got ${key.length}`);
+    throw new CryptoError(
+      'INVALID_KEY_LENGTH',
+      `AES-XCBC-MAC needs a ${XCBC_KEY_LENGTH}-byte key, got ${key.length}`,
+    );
   const xk = unsafe.expandKeyLE(key);
   const derive = (constant: number) => unsafe.encryptBlock(xk, new Uint8Array(AES_BLOCK).fill(constant));
   const k1 = derive(0x01); // K1 = 0x01010101010101010101010101010101 encrypted with K
