@@ -1,0 +1,237 @@
+/**
+ * IKE_AUTH with pre-shared keys (RFC 7296 §1.2, §2.15), both roles, with the first Child SA:
+ *
+ *   Initiator                                             Responder
+ *   HDR, SK {IDi, [IDr,] AUTH, [N(USE_TRANSPORT_MODE),] SAi2, TSi, TSr}  -->
+ *                     <--  HDR, SK {IDr, AUTH, [N(USE_TRANSPORT_MODE),] SAr2, TSi, TSr}
+ *                     <--  HDR, SK {IDr, AUTH, N(NO_PROPOSAL_CHOSEN | TS_UNACCEPTABLE)}
+ *                          (IKE SA up without the Child SA, §1.2)
+ *                     <--  HDR, SK {N(AUTHENTICATION_FAILED)}   (§2.21.2: IKE SA fails)
+ */
+import type { ConnectionConfig } from '../../config/model.js';
+import { err, ok, type Result } from '../../result.js';
+import { formatIdentity, type Identity, identityMatches, idPayloadBody, parseIdentity } from '../identity.js';
+import { pskAuthData, verifyPskAuthData } from '../keys/auth.js';
+import { AuthMethod, ExchangeType, PayloadType } from '../wire/constants.js';
+import { NotifyError } from '../wire/notify-types.js';
+import type { Payload } from '../wire/payload-types.js';
+import { childRequestPayloads, completeChild, prepareChild, respondChild } from './child.js';
+import { encodeFor, errorNotify, findPayload, notify } from './messages.js';
+import type { ChildSaRecord, ExchangeFailure, IkeDeps, IkeSession } from './session.js';
+
+const IKE_AUTH = ExchangeType.IKE_AUTH;
+/** §2.2: IKE_AUTH is the second exchange; its Message ID is 1. */
+export const IKE_AUTH_MESSAGE_ID = 1;
+
+/** Our identity: `local.id`, or our IP address when unset (strongSwan's default). */
+export function localIdentity(s: IkeSession): Result<Identity, string> {
+  const id = parseIdentity(s.config.local.id || s.local.address);
+  if (!id.ok) return err(id.error);
+  return id.value ? ok(id.value) : err('local id must not be %any');
+}
+
+const idPayload = (type: typeof PayloadType.IDi | typeof PayloadType.IDr, id: Identity): Payload => ({
+  type,
+  idType: id.type,
+  data: id.data,
+});
+
+export type AuthRequestBuild =
+  | { readonly ok: true; readonly session: IkeSession; readonly bytes: Uint8Array }
+  | { readonly ok: false; readonly failure: ExchangeFailure };
+
+/** Initiator: the IKE_AUTH request, with the first Child SA for `child` (if any). */
+export function buildAuthRequest(
+  s: IkeSession,
+  deps: IkeDeps,
+  child: ConnectionConfig['children'][number] | undefined,
+): AuthRequestBuild {
+  const id = localIdentity(s);
+  if (!id.ok) return { ok: false, failure: { reason: id.error } };
+  const remote = parseIdentity(s.config.remote.id);
+  if (!remote.ok) return { ok: false, failure: { reason: remote.error } };
+  const psk = remote.value ? deps.findSecret(id.value, remote.value) : deps.findSecret(id.value, id.value);
+  if (!psk || !s.keys || !s.initRequest || !s.nr)
+    return { ok: false, failure: { reason: 'no PSK for these identities' } };
+  const auth = pskAuthData(deps.provider, s.keys, 'initiator', psk, {
+    realMessage: s.initRequest, // RealMessage1 (§2.15)
+    peerNonce: s.nr,
+    idBody: idPayloadBody(id.value),
+  });
+  let pendingChild: IkeSession['pendingChild'];
+  const payloads: Payload[] = [
+    idPayload(PayloadType.IDi, id.value),
+    ...(remote.value ? [idPayload(PayloadType.IDr, remote.value)] : []),
+    { type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: auth },
+  ];
+  if (child) {
+    const p = prepareChild(s, deps, child, { ikeAuth: true });
+    if (!p.ok) return { ok: false, failure: { reason: p.error } };
+    pendingChild = p.value;
+    payloads.push(...childRequestPayloads(p.value));
+  }
+  const session: IkeSession = { ...s, localId: id.value, ...(pendingChild ? { pendingChild } : {}) };
+  const bytes = encodeFor(session, deps, {
+    exchangeType: IKE_AUTH,
+    messageId: IKE_AUTH_MESSAGE_ID,
+    response: false,
+    payloads,
+  });
+  return { ok: true, session, bytes };
+}
+
+export type AuthOutcome =
+  | {
+      readonly kind: 'established';
+      readonly session: IkeSession;
+      readonly child?: ChildSaRecord;
+      /** Why the first Child SA was not created, when it was requested but failed. */
+      readonly childFailure?: ExchangeFailure;
+    }
+  | { readonly kind: 'failed'; readonly failure: ExchangeFailure };
+
+/** Initiator: processes the IKE_AUTH response. */
+export function handleAuthResponse(s: IkeSession, deps: IkeDeps, payloads: readonly Payload[]): AuthOutcome {
+  const idr = findPayload(payloads, PayloadType.IDr);
+  const auth = findPayload(payloads, PayloadType.AUTH);
+  if (!idr || !auth) {
+    const e = errorNotify(payloads);
+    return {
+      kind: 'failed',
+      failure: { ...(e ? { notify: e.notifyType } : {}), reason: 'IKE_AUTH response without IDr and AUTH' },
+    };
+  }
+  const peer: Identity = { type: idr.idType, data: idr.data };
+  const expected = parseIdentity(s.config.remote.id);
+  if (!expected.ok || !identityMatches(expected.value, peer))
+    return {
+      kind: 'failed',
+      failure: {
+        notify: NotifyError.AUTHENTICATION_FAILED,
+        reason: `unexpected IDr ${formatIdentity(peer)}`,
+      },
+    };
+  const psk = s.localId ? deps.findSecret(s.localId, peer) : undefined;
+  const valid =
+    psk !== undefined &&
+    auth.method === AuthMethod.SHARED_KEY_MIC &&
+    s.keys !== undefined &&
+    s.initResponse !== undefined &&
+    s.ni !== undefined &&
+    verifyPskAuthData(
+      deps.provider,
+      s.keys,
+      'responder',
+      psk,
+      { realMessage: s.initResponse, peerNonce: s.ni, idBody: idPayloadBody(peer) },
+      auth.data,
+    );
+  if (!valid)
+    return {
+      kind: 'failed',
+      failure: { notify: NotifyError.AUTHENTICATION_FAILED, reason: 'responder AUTH does not verify' },
+    };
+  const { pendingChild, ...rest } = s;
+  const session: IkeSession = { ...rest, remoteId: peer };
+  if (!pendingChild || !s.ni || !s.nr) return { kind: 'established', session };
+  const child = completeChild(s, deps, pendingChild, payloads, { ni: s.ni, nr: s.nr }, { ikeAuth: true });
+  return child.ok
+    ? { kind: 'established', session, child: child.value }
+    : { kind: 'established', session, childFailure: child.error };
+}
+
+export type AuthRequestOutcome =
+  | {
+      readonly kind: 'established';
+      readonly session: IkeSession;
+      readonly response: Uint8Array;
+      readonly child?: ChildSaRecord;
+      readonly childFailure?: ExchangeFailure;
+    }
+  | { readonly kind: 'failed'; readonly response: Uint8Array; readonly failure: ExchangeFailure };
+
+/**
+ * Responder: verifies the initiator and answers. `candidates` are the connections that may
+ * serve this peer (those whose addresses matched at IKE_SA_INIT); the one whose identities
+ * match IDi (and IDr, if sent) is used from here on.
+ */
+export function handleAuthRequest(
+  s: IkeSession,
+  deps: IkeDeps,
+  payloads: readonly Payload[],
+  candidates: readonly ConnectionConfig[],
+): AuthRequestOutcome {
+  const respond = (session: IkeSession, body: Payload[]) =>
+    encodeFor(session, deps, {
+      exchangeType: IKE_AUTH,
+      messageId: IKE_AUTH_MESSAGE_ID,
+      response: true,
+      payloads: body,
+    });
+  const fail = (
+    reason: string,
+    notifyType: number = NotifyError.AUTHENTICATION_FAILED,
+  ): AuthRequestOutcome => ({
+    kind: 'failed',
+    response: respond(s, [notify(notifyType)]),
+    failure: { notify: notifyType, reason },
+  });
+  const idi = findPayload(payloads, PayloadType.IDi);
+  const auth = findPayload(payloads, PayloadType.AUTH);
+  if (!idi || !auth) return fail('IKE_AUTH request without IDi and AUTH (EAP is not supported)');
+  const peer: Identity = { type: idi.idType, data: idi.data };
+  const idrPayload = findPayload(payloads, PayloadType.IDr);
+  const wantedLocal: Identity | undefined = idrPayload
+    ? { type: idrPayload.idType, data: idrPayload.data }
+    : undefined;
+  const config = candidates.find((c) => {
+    const r = parseIdentity(c.remote.id);
+    if (!r.ok || !identityMatches(r.value, peer)) return false;
+    if (!wantedLocal) return true;
+    const l = localIdentity({ ...s, config: c });
+    return l.ok && identityMatches(l.value, wantedLocal);
+  });
+  if (!config) return fail(`no connection for peer identity ${formatIdentity(peer)}`);
+  const session0: IkeSession = { ...s, config };
+  const local = localIdentity(session0);
+  if (!local.ok) return fail(local.error);
+  const psk = deps.findSecret(local.value, peer);
+  if (!psk) return fail(`no PSK for ${formatIdentity(local.value)} - ${formatIdentity(peer)}`);
+  if (!s.keys || !s.initRequest || !s.initResponse || !s.ni || !s.nr) return fail('IKE SA not keyed');
+  const valid =
+    auth.method === AuthMethod.SHARED_KEY_MIC &&
+    verifyPskAuthData(
+      deps.provider,
+      s.keys,
+      'initiator',
+      psk,
+      { realMessage: s.initRequest, peerNonce: s.nr, idBody: idPayloadBody(peer) },
+      auth.data,
+    );
+  if (!valid) return fail('initiator AUTH does not verify');
+  const ourAuth = pskAuthData(deps.provider, s.keys, 'responder', psk, {
+    realMessage: s.initResponse, // RealMessage2 (§2.15)
+    peerNonce: s.ni,
+    idBody: idPayloadBody(local.value),
+  });
+  const session: IkeSession = { ...session0, localId: local.value, remoteId: peer };
+  const body: Payload[] = [
+    idPayload(PayloadType.IDr, local.value),
+    { type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: ourAuth },
+  ];
+  const wantsChild = findPayload(payloads, PayloadType.SA) !== undefined;
+  if (!wantsChild) return { kind: 'established', session, response: respond(session, body) };
+  const child = respondChild(
+    session,
+    deps,
+    payloads,
+    config.children,
+    { ni: s.ni, nr: s.nr },
+    { ikeAuth: true },
+  );
+  body.push(...child.payloads);
+  const response = respond(session, body);
+  return child.ok
+    ? { kind: 'established', session, response, child: child.record }
+    : { kind: 'established', session, response, childFailure: child.failure };
+}

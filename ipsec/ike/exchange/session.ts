@@ -1,0 +1,95 @@
+/**
+ * The record of one IKE SA that the exchange functions read and return (immutable updates):
+ * what strongSwan keeps in ike_sa_t and its tasks. The statecharts in machines/ hold it in
+ * their context; the functions here are pure apart from the injected randomness.
+ */
+import type { ChildConfig, ConnectionConfig } from '../../config/model.js';
+import type { CryptoProvider, KeyExchange, RandomBytes } from '../../crypto/types.js';
+import type { Identity } from '../identity.js';
+import type { ChildSaKeys } from '../keys/child-keys.js';
+import type { IkeSaKeys } from '../keys/ike-keys.js';
+import type { Proposal, TrafficSelector } from '../model.js';
+import type { NegotiatedSuite } from '../proposal/suite.js';
+import type { SkKeyPair } from '../sk.js';
+
+export interface Address {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** Everything an exchange function may need from outside: all non-determinism is here. */
+export interface IkeDeps {
+  readonly provider: CryptoProvider;
+  readonly random: RandomBytes;
+  /** A fresh, unused inbound ESP SPI (4 octets), e.g. from the IPsec backend's allocSpi(). */
+  readonly allocChildSpi: () => Uint8Array;
+  /** The PSK for a pair of identities (swanctl secrets: ids of either side), or undefined. */
+  readonly findSecret: (local: Identity, remote: Identity) => Uint8Array | undefined;
+}
+
+/** A Child SA as negotiated: what the IPsec backend installs (two ESP SAs and policies). */
+export interface ChildSaRecord {
+  readonly config: ChildConfig;
+  readonly mode: 'tunnel' | 'transport';
+  /** Our inbound SPI (we chose it) and the peer's, which we send to. */
+  readonly spiIn: Uint8Array;
+  readonly spiOut: Uint8Array;
+  readonly suite: NegotiatedSuite;
+  readonly keys: ChildSaKeys;
+  /** We initiated the exchange that created it: our outbound keys are keys.initiator (§2.17). */
+  readonly exchangeInitiator: boolean;
+  readonly localTs: readonly TrafficSelector[];
+  readonly remoteTs: readonly TrafficSelector[];
+  /** SPI (ours, inbound) of the Child SA this one rekeyed. */
+  readonly rekeyOf?: Uint8Array;
+}
+
+/** A Child SA request in flight (the initiator's half of the negotiation). */
+export interface PendingChild {
+  readonly config: ChildConfig;
+  readonly spiIn: Uint8Array;
+  readonly proposals: readonly Proposal[];
+  readonly tsi: readonly TrafficSelector[];
+  readonly tsr: readonly TrafficSelector[];
+}
+
+export interface IkeSession {
+  /** Original role in IKE_SA_INIT: sets the I flag for the SA's whole life (§3.1). */
+  readonly role: 'initiator' | 'responder';
+  readonly config: ConnectionConfig;
+  readonly local: Address;
+  readonly remote: Address;
+  readonly spiI: Uint8Array;
+  /** All zero until the responder has chosen it. */
+  readonly spiR: Uint8Array;
+  /** Our IKE proposals (numbered), as configured. */
+  readonly proposals: readonly Proposal[];
+  readonly ni?: Uint8Array;
+  readonly nr?: Uint8Array;
+  /** Our key exchange (initiator: the group we are trying). */
+  readonly ke?: KeyExchange;
+  /** COOKIE from the responder, echoed in the next IKE_SA_INIT (§2.6). */
+  readonly cookie?: Uint8Array;
+  /** RealMessage1 and RealMessage2 for AUTH (§2.15). */
+  readonly initRequest?: Uint8Array;
+  readonly initResponse?: Uint8Array;
+  /** The chosen IKE proposal and keys after IKE_SA_INIT. */
+  readonly chosen?: Proposal;
+  readonly suite?: NegotiatedSuite;
+  readonly keys?: IkeSaKeys;
+  readonly sk?: SkKeyPair;
+  readonly localId?: Identity;
+  readonly remoteId?: Identity;
+  /** Child requested in IKE_AUTH by the initiator. */
+  readonly pendingChild?: PendingChild;
+  /** Tries of IKE_SA_INIT so far (INVALID_KE_PAYLOAD and COOKIE restarts). */
+  readonly initAttempts: number;
+}
+
+export const ZERO_SPI: Uint8Array = new Uint8Array(8);
+
+/** Exchange failures: `notify` is what we tell the peer (or were told), `reason` is for logs. */
+export interface ExchangeFailure {
+  readonly notify?: number;
+  readonly reason: string;
+}
