@@ -1,14 +1,17 @@
 /**
  * AES-XCBC-MAC (RFC 3566) and AES-CMAC (RFC 4493) built on node:crypto AES, which has
- * neither. Both are a CBC-MAC with a tweaked last block, so the message streams through ONE
- * native aes-128-cbc cipher (zero IV): update(all blocks but the last), then
- * update(last block ^ subkey) returns the tag. Subkeys are derived once per key with ECB.
+ * neither. Both are a CBC-MAC with a tweaked last block. Each key gets ONE long-lived native
+ * aes-128-cbc cipher that is never finalized: after a message its chaining value is that
+ * message's tag T, so the next message starts from IV = 0 again by XORing T into its first
+ * block (E_K(M_1 ^ T ^ T) = E_K(M_1)). No createCipheriv per packet, no JS AES.
  *
- * Why node and not the noble implementation (measured with bench/crypto.ts on this machine,
- * see the report): one createCipheriv costs a few microseconds, which the JS AES of noble
- * beats only for the shortest messages; for ESP-sized packets (1400 B: ~88 blocks) native
- * AES-NI is several times faster, and a 64 B packet is about even. The MAC is keyed once per
- * SA, so the subkey derivation is off the packet path.
+ * Why node and not the noble implementation (ipsec/crypto/noble/xcbc.ts, cmac.ts): measured
+ * with bench/crypto.ts ("MAC only") on the 2-core dev machine, this is about as fast as noble
+ * for 64-byte messages and several times faster from a few hundred bytes up (native AES-NI vs
+ * JS AES at ~1 us per block), e.g. ~9x at 1400 B and ~15x at 16 KiB. A fresh createCipheriv
+ * per message instead costs a few microseconds and lost to noble below ~256 B, which is why
+ * the cipher object is kept. Subkeys are derived once per key (ECB), off the packet path.
+ * The chaining value is a tag (public on the wire), so keeping it leaks nothing.
  */
 import { createCipheriv } from 'node:crypto';
 
@@ -34,24 +37,45 @@ function dbl(block: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Up to this size a message is copied into one buffer (one native call); above, it streams. */
+const COPY_LIMIT = 2048;
+
 /**
- * CBC-MAC under `k` of message M whose last block is M_n ^ `complete` when M is a non-empty
- * whole number of blocks, else (M_n | 10*) ^ `partial` (RFC 3566 §4 steps 3a/3b; RFC 4493
- * §2.4 steps 4-6: the empty message is one padded block).
+ * CBC-MAC under `k` (zero IV) of message M whose last block is M_n ^ `complete` when M is a
+ * non-empty whole number of blocks, else (M_n | 10*) ^ `partial` (RFC 3566 §4 steps 3a/3b;
+ * RFC 4493 §2.4 steps 4-6: the empty message is one padded block).
  */
 function tweakedCbcMac(k: Uint8Array, complete: Uint8Array, partial: Uint8Array): AesMacFn {
+  const cbc = createCipheriv('aes-128-cbc', k, ZERO_IV).setAutoPadding(false);
+  const chain = new Uint8Array(BLOCK); // the cipher's chaining value: the previous tag (0 at first)
   return (data) => {
     const whole = data.length > 0 && data.length % BLOCK === 0;
     const lastStart = whole ? data.length - BLOCK : data.length - (data.length % BLOCK);
-    const last = new Uint8Array(BLOCK);
-    last.set(data.subarray(lastStart));
-    if (!whole) last[data.length - lastStart] = 0x80; // the 10* padding
     const subkey = whole ? complete : partial;
-    for (let i = 0; i < BLOCK; i++) last[i]! ^= subkey[i]!;
-    const c = createCipheriv('aes-128-cbc', k, ZERO_IV).setAutoPadding(false);
-    if (lastStart > 0) c.update(data.subarray(0, lastStart)); // chains the state, output unused
-    const tag = new Uint8Array(c.update(last));
-    c.final();
+    let out: Buffer;
+    if (data.length <= COPY_LIMIT) {
+      const blocks = new Uint8Array(lastStart + BLOCK);
+      blocks.set(data);
+      if (!whole) blocks[data.length] = 0x80; // the 10* padding
+      for (let i = 0; i < BLOCK; i++) {
+        blocks[lastStart + i]! ^= subkey[i]!;
+        blocks[i]! ^= chain[i]!; // restart from IV = 0 (may be the last block too)
+      }
+      out = cbc.update(blocks);
+    } else {
+      // Long message (lastStart >= 2 blocks): first block re-based, the middle as is, last tweaked.
+      const first = data.slice(0, BLOCK);
+      for (let i = 0; i < BLOCK; i++) first[i]! ^= chain[i]!;
+      cbc.update(first);
+      cbc.update(data.subarray(BLOCK, lastStart));
+      const last = new Uint8Array(BLOCK);
+      last.set(data.subarray(lastStart));
+      if (!whole) last[data.length - lastStart] = 0x80;
+      for (let i = 0; i < BLOCK; i++) last[i]! ^= subkey[i]!;
+      out = cbc.update(last);
+    }
+    const tag = new Uint8Array(out.subarray(out.length - BLOCK));
+    chain.set(tag);
     return tag;
   };
 }

@@ -9,48 +9,64 @@ import type { Cipher, EncrTransform } from '../../../ipsec/crypto/types.js';
 import { EMPTY, view } from './node-bytes.js';
 
 type AeadMode = 'gcm' | 'ccm' | 'chacha20-poly1305';
+type Mode = 'null' | 'cbc' | 'ctr' | AeadMode;
 
-/** The OpenSSL cipher name and the nonce layout of each AEAD (all: salt | explicit IV). */
-function aeadMode(t: EncrTransform): AeadMode | undefined {
-  switch (t.id) {
-    case EncrId.AES_GCM_8:
-    case EncrId.AES_GCM_12:
-    case EncrId.AES_GCM_16:
-      return 'gcm';
-    case EncrId.AES_CCM_8:
-    case EncrId.AES_CCM_12:
-    case EncrId.AES_CCM_16:
-      return 'ccm';
-    case EncrId.CHACHA20_POLY1305:
-      return 'chacha20-poly1305';
-    default:
-      return undefined;
-  }
-}
+const AES_BITS = [128, 192, 256] as const;
+
+/** Mode and RFC sizes per transform id: a descriptor that disagrees is refused at construction. */
+const SHAPES: ReadonlyMap<
+  number,
+  { mode: Mode; bits: readonly number[]; salt: number; iv: number; icv: number }
+> = new Map([
+  [EncrId.NULL, { mode: 'null', bits: [0], salt: 0, iv: 0, icv: 0 }], // RFC 2410 §2
+  [EncrId.AES_CBC, { mode: 'cbc', bits: AES_BITS, salt: 0, iv: 16, icv: 0 }], // RFC 3602 §3
+  [EncrId.AES_CTR, { mode: 'ctr', bits: AES_BITS, salt: 4, iv: 8, icv: 0 }], // RFC 3686 §3, §5.1
+  [EncrId.AES_GCM_8, { mode: 'gcm', bits: AES_BITS, salt: 4, iv: 8, icv: 8 }], // RFC 4106 §3, §8.1
+  [EncrId.AES_GCM_12, { mode: 'gcm', bits: AES_BITS, salt: 4, iv: 8, icv: 12 }],
+  [EncrId.AES_GCM_16, { mode: 'gcm', bits: AES_BITS, salt: 4, iv: 8, icv: 16 }],
+  [EncrId.AES_CCM_8, { mode: 'ccm', bits: AES_BITS, salt: 3, iv: 8, icv: 8 }], // RFC 4309 §3, §7.1
+  [EncrId.AES_CCM_12, { mode: 'ccm', bits: AES_BITS, salt: 3, iv: 8, icv: 12 }],
+  [EncrId.AES_CCM_16, { mode: 'ccm', bits: AES_BITS, salt: 3, iv: 8, icv: 16 }],
+  [EncrId.CHACHA20_POLY1305, { mode: 'chacha20-poly1305', bits: [256], salt: 4, iv: 8, icv: 16 }], // RFC 7634 §2
+]);
 
 export function createNodeCipher(transform: EncrTransform, key: Uint8Array): Cipher {
+  const shape = SHAPES.get(transform.id);
+  if (!shape) throw new CryptoError('UNSUPPORTED_TRANSFORM', `encryption transform ${transform.name}`);
+  if (
+    !shape.bits.includes(transform.keyBits) ||
+    transform.saltLength !== shape.salt ||
+    transform.ivLength !== shape.iv ||
+    transform.icvLength !== shape.icv ||
+    transform.aead !== shape.icv > 0 ||
+    transform.keyLength !== transform.keyBits / 8 + shape.salt
+  )
+    throw new CryptoError(
+      'UNSUPPORTED_TRANSFORM',
+      `${transform.name}: descriptor does not match its RFC sizes`,
+    );
   if (key.length !== transform.keyLength)
     throw new CryptoError(
       'INVALID_KEY_LENGTH',
       `${transform.name} needs ${transform.keyLength} bytes of key material, got ${key.length}`,
     );
-  const encKey = key.subarray(0, transform.keyLength - transform.saltLength);
-  const salt = key.subarray(transform.keyLength - transform.saltLength);
+  // Copies: the caller may wipe its KEYMAT buffer once the SA is installed (as noble does).
+  const encKey = key.slice(0, transform.keyLength - transform.saltLength);
+  const salt = key.slice(transform.keyLength - transform.saltLength);
   const checkIv = (iv: Uint8Array): void => {
     if (iv.length !== transform.ivLength)
       throw new CryptoError('INVALID_IV_LENGTH', `${transform.name} needs a ${transform.ivLength}-byte IV`);
   };
-  switch (transform.id) {
-    case EncrId.NULL:
+  switch (shape.mode) {
+    case 'null':
       return nullCipher(transform, checkIv);
-    case EncrId.AES_CBC:
+    case 'cbc':
       return cbc(transform, encKey, checkIv);
-    case EncrId.AES_CTR:
+    case 'ctr':
       return ctr(transform, encKey, salt, checkIv);
+    default:
+      return aead(transform, shape.mode, encKey, salt, checkIv);
   }
-  const mode = aeadMode(transform);
-  if (!mode) throw new CryptoError('UNSUPPORTED_TRANSFORM', `encryption transform ${transform.name}`);
-  return aead(transform, mode, encKey, salt, checkIv);
 }
 
 /** RFC 2410: ENCR_NULL, the identity (ESP only). */
@@ -166,13 +182,15 @@ function aead(
       const ciphertext = data.subarray(0, data.length - authTagLength);
       const d = createDecipheriv(algorithm as 'aes-128-gcm', key, n, { authTagLength });
       d.setAuthTag(data.subarray(data.length - authTagLength));
+      let out: Uint8Array | undefined;
       try {
         if (mode === 'ccm') d.setAAD(aad ?? EMPTY, { plaintextLength: ciphertext.length });
         else if (aad && aad.length > 0) d.setAAD(aad);
-        const out = view(d.update(ciphertext));
+        out = view(d.update(ciphertext));
         d.final(); // throws when the ICV does not verify
         return out;
       } catch {
+        out?.fill(0); // GCM/ChaCha20 released unauthenticated plaintext from update(): drop it
         return undefined;
       }
     },

@@ -23,8 +23,10 @@ export function createNodeMac(transform: IntegTransform, key: Uint8Array): Mac {
   let full: AesMacFn;
   const hash = HMAC_HASH[transform.id];
   if (hash) full = (data) => view(createHmac(hash, key).update(data).digest());
-  else if (transform.id === IntegId.AES_XCBC_96) full = aesXcbcMac(key); // RFC 3566
-  else if (transform.id === IntegId.AES_CMAC_96) full = aesCmac(key); // RFC 4494
+  else if (transform.id === IntegId.AES_XCBC_96)
+    full = aesXcbcMac(key); // RFC 3566
+  else if (transform.id === IntegId.AES_CMAC_96)
+    full = aesCmac(key); // RFC 4494
   else throw new CryptoError('UNSUPPORTED_TRANSFORM', `integrity transform ${transform.name}`);
   const icvLength = transform.icvLength;
   // RFC 2404 §2, RFC 3566 §4, RFC 4494 §2, RFC 4868 §2.6: the ICV is the leftmost bits.

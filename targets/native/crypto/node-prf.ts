@@ -1,9 +1,17 @@
-/** PRF transforms on node:crypto: HMAC (createHmac) and AES-XCBC/CMAC (node-aes-mac.ts). */
+/**
+ * PRF transforms on node:crypto: HMAC (createHmac) and AES-XCBC/CMAC (node-aes-mac.ts).
+ *
+ * The AES PRFs are keyed per call (SKEYSEED, prf+, AUTH), so the native per-key setup (two
+ * cipher objects) is paid every time; measured (bench/crypto.ts "PRF" table) that is about on
+ * par with noble's JS key schedule, and a PRF runs a handful of times per IKE SA, so speed
+ * does not decide here. They stay on node AES rather than delegating to ipsec/crypto/noble:
+ * delegation would make the noble-vs-node cross-test compare noble with itself for these.
+ */
 import { createHmac } from 'node:crypto';
 import { CryptoError } from '../../../ipsec/crypto/errors.js';
 import { PrfId } from '../../../ipsec/crypto/ids.js';
 import type { Prf, PrfTransform } from '../../../ipsec/crypto/types.js';
-import { aesCmac, aesXcbcMac } from './node-aes-mac.js';
+import { type AesMacFn, aesCmac, aesXcbcMac } from './node-aes-mac.js';
 import { view } from './node-bytes.js';
 
 /** The hash of each HMAC PRF (RFC 2104, RFC 4868 §2.1). Any key length (RFC 2104 §3). */
@@ -16,6 +24,9 @@ const HMAC_HASH: Partial<Record<number, string>> = {
 
 const AES_KEY = 16;
 const ZERO_KEY = new Uint8Array(AES_KEY);
+// The all-zero-key MACs that shorten long keys are public: keyed once, reused.
+let zeroXcbc: AesMacFn | undefined;
+let zeroCmac: AesMacFn | undefined;
 
 /** RFC 4434 §2: shorter keys are padded with zeros, longer ones hashed with AES-XCBC-PRF-128(0^128, K). */
 function xcbcPrfKey(key: Uint8Array): Uint8Array {
@@ -25,11 +36,16 @@ function xcbcPrfKey(key: Uint8Array): Uint8Array {
     padded.set(key);
     return padded;
   }
-  return aesXcbcMac(ZERO_KEY)(key);
+  zeroXcbc ??= aesXcbcMac(ZERO_KEY);
+  return zeroXcbc(key);
 }
 
 /** RFC 4615 §3: any key that is not exactly 128 bits becomes AES-CMAC(0^128, K). */
-const cmacPrfKey = (key: Uint8Array): Uint8Array => (key.length === AES_KEY ? key : aesCmac(ZERO_KEY)(key));
+function cmacPrfKey(key: Uint8Array): Uint8Array {
+  if (key.length === AES_KEY) return key;
+  zeroCmac ??= aesCmac(ZERO_KEY);
+  return zeroCmac(key);
+}
 
 export function createNodePrf(transform: PrfTransform): Prf {
   const hash = HMAC_HASH[transform.id];

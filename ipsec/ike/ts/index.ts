@@ -1,0 +1,3 @@
+export * from './narrow.js';
+export * from './range.js';
+export * from './text.js';
