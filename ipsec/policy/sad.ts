@@ -1,0 +1,127 @@
+/**
+ * The Security Association Database (RFC 4301 §4.4.2). Inbound SAs are found by SPI alone
+ * (§4.1: for unicast SAs the receiver chose the SPI, so it is unique on its own); outbound
+ * SAs by the reqid of the PROTECT policy that matched (the SPD-to-SAD link of §4.4.1.2),
+ * newest first, so that after a rekey new traffic takes the new SA while the old one drains.
+ *
+ * An entry holds the ESP state (ipsec/esp: keyed transforms, sequence counter or replay
+ * window, usage counters), the outer endpoints and encapsulation flag, the mode, the SA's
+ * own selectors (the inbound policy check, §5.2 step 4), and its lifetime tracker.
+ * Lookups allocate nothing.
+ */
+import type { EspSa } from '../esp/sa.js';
+import type { TrafficSelector } from '../ike/model.js';
+import type { Flow } from '../packet/flow.js';
+import { err, ok, type Result } from '../result.js';
+import type { LifetimeTracker } from './lifetime.js';
+import { flowMatches } from './selector.js';
+import type { IpsecMode } from './spd.js';
+
+/** 'out': we send with it (the peer chose the SPI); 'in': we receive with it (we chose the SPI). */
+export type SaDirection = 'in' | 'out';
+
+/** An outer address (text) and UDP port; the port matters only with UDP encapsulation. */
+export interface SaEndpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface SadEntry {
+  readonly spi: number;
+  readonly direction: SaDirection;
+  readonly reqid: number;
+  readonly mode: IpsecMode;
+  readonly esp: EspSa;
+  /** Sender and receiver of this SA's packets (outbound: us -> peer; inbound: peer -> us). */
+  src: SaEndpoint;
+  dst: SaEndpoint;
+  /** The outer addresses as bytes (4 or 16), kept in step with src/dst. */
+  srcAddress: Uint8Array;
+  dstAddress: Uint8Array;
+  /** ESP-in-UDP (RFC 3948) between src and dst ports. */
+  encap: boolean;
+  /** The negotiated selectors, as seen from our side. */
+  readonly localTs: readonly TrafficSelector[];
+  readonly remoteTs: readonly TrafficSelector[];
+  readonly lifetime: LifetimeTracker;
+  /** Clock time (ms) of the last packet processed, undefined before the first. */
+  lastUsedAt: number | undefined;
+  /** Key material owned by this entry, zeroed when it is removed. */
+  readonly secrets: readonly Uint8Array[];
+  /** A name for list-sas (e.g. the child config). */
+  readonly label?: string;
+}
+
+export type SadErrorCode = 'duplicate-spi';
+
+export interface SadError {
+  readonly code: SadErrorCode;
+  readonly message: string;
+}
+
+export class Sad {
+  readonly #in = new Map<number, SadEntry>();
+  readonly #out = new Map<number, SadEntry>();
+  /** Outbound SAs per reqid, oldest first. */
+  readonly #byReqid = new Map<number, SadEntry[]>();
+
+  add(entry: SadEntry): Result<SadEntry, SadError> {
+    const table = entry.direction === 'in' ? this.#in : this.#out;
+    if (table.has(entry.spi))
+      return err({ code: 'duplicate-spi', message: `${entry.direction}bound SPI ${entry.spi} exists` });
+    table.set(entry.spi, entry);
+    if (entry.direction === 'out') {
+      const list = this.#byReqid.get(entry.reqid);
+      if (list) list.push(entry);
+      else this.#byReqid.set(entry.reqid, [entry]);
+    }
+    return ok(entry);
+  }
+
+  remove(direction: SaDirection, spi: number): SadEntry | undefined {
+    const table = direction === 'in' ? this.#in : this.#out;
+    const entry = table.get(spi);
+    if (!entry) return undefined;
+    table.delete(spi);
+    if (direction === 'out') {
+      const list = this.#byReqid.get(entry.reqid) ?? [];
+      const rest = list.filter((e) => e !== entry);
+      if (rest.length > 0) this.#byReqid.set(entry.reqid, rest);
+      else this.#byReqid.delete(entry.reqid);
+    }
+    return entry;
+  }
+
+  get(direction: SaDirection, spi: number): SadEntry | undefined {
+    return (direction === 'in' ? this.#in : this.#out).get(spi);
+  }
+
+  /** The inbound SA for a received SPI (RFC 4303 §3.4.2). */
+  inbound(spi: number): SadEntry | undefined {
+    return this.#in.get(spi);
+  }
+
+  /**
+   * The newest live outbound SA of `reqid` whose selectors cover `flow` (all of them if no
+   * flow is given). Undefined means: raise an acquire.
+   */
+  outbound(reqid: number, flow?: Flow): SadEntry | undefined {
+    const list = this.#byReqid.get(reqid);
+    if (!list) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const e = list[i]!;
+      if (e.esp.dead || e.lifetime.hardExpired) continue;
+      if (!flow || flowMatches(flow, true, e.localTs, e.remoteTs)) return e;
+    }
+    return undefined;
+  }
+
+  /** Every SA: inbound then outbound, in installation order. */
+  list(): SadEntry[] {
+    return [...this.#in.values(), ...this.#out.values()];
+  }
+
+  get size(): number {
+    return this.#in.size + this.#out.size;
+  }
+}
