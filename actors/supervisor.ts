@@ -1,0 +1,547 @@
+/**
+ * The supervisor: owns the IKE side of one host. It demultiplexes IKE datagrams to IKE SA
+ * actors, spawns responders, applies DoS protection, relays Child SA installs to the IPsec
+ * backend and answers acquires by starting initiators.
+ *
+ * Inbound IKE datagram, in order:
+ *   1. decode (header + outer chain); malformed -> counted drop (never answered: no SA to protect it)
+ *   2. route: IKE_SA_INIT request (SPIr = 0) -> half-open table by (SPIi, peer) -> retransmission to
+ *      the same responder, or a new one after the DoS check (drop | COOKIE | accept, RFC 7296 §2.6);
+ *      anything else -> our SPI (SPIi if we initiated, SPIr if we responded) -> that actor
+ *   3. the IKE SA actor does the rest (machines/ike-sa.machine.ts)
+ * Actors that reach a final state are stopped and forgotten; their Child SAs are removed.
+ */
+import type { Observable, Subscription } from 'rxjs';
+import { type Actor, createActor } from 'xstate';
+import type { Config, ConnectionConfig } from '../ipsec/config/model.js';
+import type { CryptoProvider, RandomBytes } from '../ipsec/crypto/types.js';
+import { CookieJar } from '../ipsec/ike/cookie.js';
+import { newInitiatorSession } from '../ipsec/ike/exchange/ike-sa-init.js';
+import { encodeFor, findNotify, findPayload, notify } from '../ipsec/ike/exchange/messages.js';
+import type { ChildSaRecord, ExchangeFailure, IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
+import { type Identity, identityMatches, parseIdentity } from '../ipsec/ike/identity.js';
+import { ProtocolId } from '../ipsec/ike/model.js';
+import { parseProposals } from '../ipsec/ike/proposal/keywords.js';
+import { parseIp } from '../ipsec/ike/ts/text.js';
+import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
+import { isInitiator, isResponse } from '../ipsec/ike/wire/header.js';
+import { type DecodedMessage, decodeMessage } from '../ipsec/ike/wire/message.js';
+import { NotifyStatus } from '../ipsec/ike/wire/notify-types.js';
+import type { Result } from '../ipsec/result.js';
+import { toHex } from '../ipsec/util/bytes.js';
+import type { Clock } from '../ipsec/util/clock.js';
+import { ikeSaMachine } from '../machines/ike-sa.machine.js';
+import type { IkeTiming } from '../machines/ike-sa.types.js';
+import type { Endpoint } from '../transport/types.js';
+import { DosGuard } from './dos-guard.js';
+import type { BackendError, IpsecBackend } from './ipsec-backend.js';
+
+/** An IKE message as the data path hands it over: `natT` = arrived with the non-ESP marker. */
+export interface IkeDatagramIn {
+  readonly data: Uint8Array;
+  readonly local: Endpoint;
+  readonly remote: Endpoint;
+  readonly natT?: boolean;
+}
+
+export interface SupervisorLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface SupervisorOptions {
+  readonly config: Config;
+  readonly provider: CryptoProvider;
+  readonly random: RandomBytes;
+  readonly clock: Clock;
+  readonly backend: IpsecBackend;
+  readonly ikeIn$: Observable<IkeDatagramIn>;
+  /** Sends one IKE message (the caller adds the non-ESP marker when `natT`). */
+  readonly send: (data: Uint8Array, from: Endpoint, to: Endpoint, natT: boolean) => void;
+  readonly logger?: SupervisorLogger;
+  /** Seconds between cookie secret rotations (RFC 7296 §2.6); default 120. */
+  readonly cookieRotation?: number;
+  /** Global half-open limit (0 = none). */
+  readonly halfOpenLimit?: number;
+}
+
+export type IkeSaState = 'CONNECTING' | 'ESTABLISHED' | 'DELETING' | 'DESTROYED';
+
+export interface InstalledChild {
+  readonly uniqueid: number;
+  readonly reqid: number;
+  readonly record: ChildSaRecord;
+  readonly installedAt: number;
+}
+
+type IkeActor = Actor<typeof ikeSaMachine>;
+
+export interface IkeSaHandle {
+  readonly uniqueid: number;
+  readonly name: string;
+  readonly initiator: boolean;
+  readonly local: Endpoint;
+  readonly remote: Endpoint;
+  readonly natT: boolean;
+  readonly ourSpi: string;
+  readonly actor: IkeActor;
+  state: IkeSaState;
+  establishedAt?: number;
+  readonly children: InstalledChild[];
+  failure?: ExchangeFailure;
+}
+
+export interface SupervisorCounters {
+  datagrams: number;
+  malformed: number;
+  unknownSpi: number;
+  cookiesSent: number;
+  dosDropped: number;
+}
+
+const ZERO8 = '0000000000000000';
+
+export class Supervisor {
+  readonly counters: SupervisorCounters = {
+    datagrams: 0,
+    malformed: 0,
+    unknownSpi: 0,
+    cookiesSent: 0,
+    dosDropped: 0,
+  };
+  readonly dos: DosGuard;
+  private readonly bySpi = new Map<string, IkeSaHandle>();
+  /** Responders before IKE_AUTH, by SPIi and peer: retransmitted IKE_SA_INITs find them (§2.1). */
+  private readonly byInit = new Map<string, IkeSaHandle>();
+  private readonly cookies: CookieJar;
+  private readonly subscription: Subscription;
+  private readonly reqids = new Map<string, number>();
+  private nextUniqueId = 1;
+  private nextChildId = 1;
+  private rotationTimer: unknown;
+  private listeners: ((e: SupervisorEvent) => void)[] = [];
+
+  constructor(private readonly o: SupervisorOptions) {
+    const d = o.config.daemon;
+    this.dos = new DosGuard({
+      cookie_threshold: d.cookie_threshold,
+      cookie_threshold_ip: d.cookie_threshold_ip,
+      block_threshold: d.block_threshold,
+      half_open_limit: o.halfOpenLimit ?? 0,
+    });
+    this.cookies = new CookieJar(o.provider, o.random);
+    this.scheduleRotation();
+    this.subscription = o.ikeIn$.subscribe((d) => this.receive(d));
+  }
+
+  private scheduleRotation(): void {
+    this.rotationTimer = this.o.clock.setTimeout(
+      () => {
+        this.cookies.rotate();
+        this.scheduleRotation();
+      },
+      1000 * (this.o.cookieRotation ?? 120),
+    );
+  }
+
+  on(listener: (e: SupervisorEvent) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  private emit(e: SupervisorEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  get ikeSas(): readonly IkeSaHandle[] {
+    return [...new Set(this.bySpi.values())];
+  }
+
+  private timing(): IkeTiming {
+    const d = this.o.config.daemon;
+    return {
+      retransmit_timeout: d.retransmit_timeout,
+      retransmit_tries: d.retransmit_tries,
+      retransmit_base: d.retransmit_base,
+      half_open_timeout: d.half_open_timeout,
+    };
+  }
+
+  private deps(): IkeDeps {
+    const { provider, random, backend, config } = this.o;
+    return {
+      provider,
+      random,
+      allocChildSpi: () => {
+        const spi = backend.allocSpi();
+        if (!spi.ok) throw new Error(`allocSpi: ${spi.error.message}`);
+        return spi.value;
+      },
+      findSecret: (a: Identity, b: Identity) => {
+        const matches = (ids: readonly string[], id: Identity) =>
+          ids.some((s) => {
+            const p = parseIdentity(s);
+            return p.ok && p.value !== undefined && identityMatches(p.value, id);
+          });
+        const hit = config.secrets.find(
+          (s) => s.id.length === 0 || (matches(s.id, a) && (matches(s.id, b) || s.id.length === 1)),
+        );
+        return hit?.secret;
+      },
+    };
+  }
+
+  private newSpi(): Uint8Array {
+    for (;;) {
+      const spi = this.o.random(8);
+      const hex = toHex(spi);
+      if (hex !== ZERO8 && !this.bySpi.has(hex)) return spi;
+    }
+  }
+
+  private reqidFor(conn: string, child: string): number {
+    const key = `${conn}/${child}`;
+    let r = this.reqids.get(key);
+    if (r === undefined) {
+      r = this.reqids.size + 1;
+      this.reqids.set(key, r);
+    }
+    return r;
+  }
+
+  // ---- inbound ----
+
+  private receive(d: IkeDatagramIn): void {
+    this.counters.datagrams++;
+    const decoded = decodeMessage(d.data);
+    if (!decoded.ok) {
+      this.counters.malformed++;
+      this.o.logger?.debug({ remote: d.remote, error: decoded.error }, 'malformed IKE message dropped');
+      return;
+    }
+    const h = decoded.value.header;
+    const spiR = toHex(h.spiR);
+    if (h.exchangeType === ExchangeType.IKE_SA_INIT && !isResponse(h) && spiR === ZERO8) {
+      this.receiveInitRequest(d, decoded.value);
+      return;
+    }
+    // The I flag tells who created the IKE SA: our SPI is SPIr if the peer did, else SPIi.
+    const ours = isInitiator(h) ? spiR : toHex(h.spiI);
+    const handle = this.bySpi.get(ours);
+    if (!handle) {
+      this.counters.unknownSpi++; // §2.21.4: INVALID_IKE_SPI notifies are optional; we stay silent
+      return;
+    }
+    handle.actor.send({ type: 'MESSAGE', decoded: decoded.value, raw: d.data });
+  }
+
+  private receiveInitRequest(d: IkeDatagramIn, decoded: DecodedMessage): void {
+    const key = `${toHex(decoded.header.spiI)}|${d.remote.address}|${d.remote.port}`;
+    const existing = this.byInit.get(key);
+    if (existing) {
+      existing.actor.send({ type: 'MESSAGE', decoded, raw: d.data }); // answered from the response cache
+      return;
+    }
+    const ip = d.remote.address;
+    const ni = findPayload(decoded.payloads, PayloadType.NONCE);
+    const cookie = findNotify(decoded.payloads, NotifyStatus.COOKIE);
+    const ipBytes = parseIp(ip) ?? new Uint8Array(0);
+    const inputs = { ni: ni?.data ?? new Uint8Array(0), ipi: ipBytes, spii: decoded.header.spiI };
+    const decision = this.dos.admit(ip, cookie !== undefined && this.cookies.verify(cookie.data, inputs));
+    if (decision === 'drop') {
+      this.counters.dosDropped++;
+      return;
+    }
+    if (decision === 'require-cookie') {
+      // §2.6: HDR(A,0), N(COOKIE): stateless, no SA is created.
+      this.counters.cookiesSent++;
+      const session = { role: 'responder', spiI: decoded.header.spiI, spiR: new Uint8Array(8) } as IkeSession;
+      const bytes = encodeFor(session, this.deps(), {
+        exchangeType: ExchangeType.IKE_SA_INIT,
+        messageId: 0,
+        response: true,
+        payloads: [notify(NotifyStatus.COOKIE, this.cookies.issue(inputs))],
+      });
+      this.o.send(bytes, d.local, d.remote, d.natT ?? false);
+      return;
+    }
+    const candidates = this.o.config.connections.filter(
+      (c) =>
+        addressMatches(c.local_addrs, d.local.address) && addressMatches(c.remote_addrs, d.remote.address),
+    );
+    const config = candidates[0];
+    if (!config) {
+      this.o.logger?.info({ remote: d.remote }, 'no connection for IKE_SA_INIT from this peer');
+      return;
+    }
+    const proposals = parseProposals(config.proposals, ProtocolId.IKE);
+    if (!proposals.ok) return;
+    const spiR = this.newSpi();
+    const session: IkeSession = {
+      role: 'responder',
+      config,
+      proposals: proposals.value,
+      local: d.local,
+      remote: d.remote,
+      spiI: decoded.header.spiI,
+      spiR,
+      initAttempts: 0,
+    };
+    const handle = this.spawn(
+      config.name,
+      session,
+      d,
+      { candidates, initMessage: { decoded, raw: d.data } },
+      key,
+    );
+    if (handle.state === 'CONNECTING') {
+      this.byInit.set(key, handle);
+      this.dos.opened(ip);
+    }
+  }
+
+  // ---- outbound ----
+
+  /** Starts an IKE SA for `connection` (swanctl --initiate), with the first child `child`. */
+  initiate(connection: string, child?: string): IkeSaHandle {
+    const config = this.o.config.connections.find((c) => c.name === connection);
+    if (!config) throw new Error(`no connection '${connection}'`);
+    const childConfig =
+      child === undefined ? config.children[0] : config.children.find((c) => c.name === child);
+    if (child !== undefined && !childConfig)
+      throw new Error(`no child '${child}' in connection '${connection}'`);
+    const local = { address: config.local_addrs[0] ?? '0.0.0.0', port: config.local_port };
+    const remote = { address: config.remote_addrs[0] ?? '', port: config.remote_port };
+    if (!parseIp(remote.address)) throw new Error(`connection '${connection}' has no usable remote address`);
+    const proposals = parseProposals(config.proposals, ProtocolId.IKE);
+    if (!proposals.ok) throw new Error(`proposals: ${proposals.error.message}`);
+    const session = newInitiatorSession(config, proposals.value, local, remote, this.newSpi());
+    return this.spawn(
+      config.name,
+      session,
+      { local, remote, natT: false },
+      childConfig ? { firstChild: childConfig } : {},
+    );
+  }
+
+  /** Deletes an IKE SA (and its Child SAs) by uniqueid or name. */
+  terminate(which: number | string): number {
+    let n = 0;
+    for (const h of this.ikeSas) {
+      if (h.uniqueid === which || h.name === which) {
+        h.actor.send({ type: 'TERMINATE' });
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private spawn(
+    name: string,
+    session: IkeSession,
+    path: { local: Endpoint; remote: Endpoint; natT?: boolean },
+    extra: {
+      candidates?: readonly ConnectionConfig[];
+      initMessage?: { decoded: DecodedMessage; raw: Uint8Array };
+      firstChild?: ConnectionConfig['children'][number];
+    },
+    initKey?: string,
+  ): IkeSaHandle {
+    const uniqueid = this.nextUniqueId++;
+    const natT = path.natT ?? false;
+    const ourSpi = toHex(session.role === 'initiator' ? session.spiI : session.spiR);
+    let handle: IkeSaHandle | undefined;
+    const forget = () => {
+      if (initKey && this.byInit.get(initKey) === handle) {
+        this.byInit.delete(initKey);
+        this.dos.closed(path.remote.address);
+      }
+    };
+    const machine = ikeSaMachine.provide({
+      actions: {
+        transmit: (_, p) => this.o.send(p.bytes, path.local, path.remote, natT),
+        installChild: (_, p) => handle && this.installChild(handle, p.child),
+        reportChildFailure: (_, p) =>
+          this.o.logger?.info({ ike: uniqueid, failure: p.failure }, 'child SA not created'),
+        reportEstablished: () => {
+          if (!handle) return;
+          handle.state = 'ESTABLISHED';
+          handle.establishedAt = this.o.clock.now();
+          forget();
+          this.emit({ type: 'ike-established', handle });
+        },
+        reportFailed: (_, p) => {
+          if (!handle) return;
+          handle.failure = p.failure;
+          this.o.logger?.info({ ike: uniqueid, failure: p.failure }, 'IKE SA failed');
+        },
+        reportClosed: () => {},
+      },
+    });
+    const actor = createActor(machine, {
+      clock: this.o.clock,
+      input: {
+        deps: this.deps(),
+        timing: this.timing(),
+        session,
+        ...(extra.candidates ? { candidates: extra.candidates } : {}),
+        ...(extra.initMessage ? { initMessage: extra.initMessage } : {}),
+        ...(extra.firstChild ? { firstChild: extra.firstChild } : {}),
+      },
+    });
+    handle = {
+      uniqueid,
+      name,
+      initiator: session.role === 'initiator',
+      local: path.local,
+      remote: path.remote,
+      natT,
+      ourSpi,
+      actor,
+      state: 'CONNECTING',
+      children: [],
+    };
+    this.bySpi.set(ourSpi, handle);
+    const h = handle;
+    actor.subscribe({
+      next: (snapshot) => {
+        if (snapshot.status !== 'done') return;
+        forget();
+        this.destroy(h);
+      },
+    });
+    actor.start();
+    return handle;
+  }
+
+  private destroy(h: IkeSaHandle): void {
+    if (h.state === 'DESTROYED') return;
+    const wasUp = h.state === 'ESTABLISHED';
+    h.state = 'DESTROYED';
+    for (const c of h.children.splice(0)) this.removeChild(c);
+    this.bySpi.delete(h.ourSpi);
+    this.emit({ type: wasUp ? 'ike-closed' : 'ike-failed', handle: h });
+  }
+
+  // ---- IPsec backend ----
+
+  private installChild(h: IkeSaHandle, c: ChildSaRecord): void {
+    const { backend } = this.o;
+    const reqid = this.reqidFor(h.name, c.config.name);
+    // §2.17: keys.initiator protects traffic from the exchange initiator.
+    const outKeys = c.exchangeInitiator ? c.keys.initiator : c.keys.responder;
+    const inKeys = c.exchangeInitiator ? c.keys.responder : c.keys.initiator;
+    const common = {
+      reqid,
+      mode: c.mode,
+      esn: c.suite.esn,
+      replayWindow: c.config.replay_window || this.o.config.daemon.replay_window,
+      // Userspace ESP has no raw IP socket: it is always ESP-in-UDP (RFC 3948), like charon's
+      // kernel-libipsec. Both peers must agree, hence `encap = yes` or a detected NAT (§2.23).
+      encap: true,
+      localTs: c.localTs,
+      remoteTs: c.remoteTs,
+      label: c.config.name,
+    };
+    // ESP-in-UDP runs between the NAT-T ports (the IKE ports once IKE has floated, §2.23).
+    const natTPort = this.o.config.daemon.port_nat_t;
+    const espLocal = h.natT ? h.local : { address: h.local.address, port: natTPort };
+    const espRemote = h.natT ? h.remote : { address: h.remote.address, port: natTPort };
+    const integ = (k: typeof outKeys) =>
+      c.suite.integ ? { integ: { transform: c.suite.integ, key: k.integ } } : {};
+    const results: Result<unknown, BackendError>[] = [
+      backend.addSa({
+        ...common,
+        spi: c.spiIn,
+        direction: 'in',
+        src: h.remote,
+        dst: h.local,
+        encr: { transform: c.suite.encr, key: inKeys.encr },
+        ...integ(inKeys),
+      }),
+      backend.addSa({
+        ...common,
+        spi: c.spiOut,
+        direction: 'out',
+        src: h.local,
+        dst: h.remote,
+        encr: { transform: c.suite.encr, key: outKeys.encr },
+        ...integ(outKeys),
+      }),
+    ];
+    if (!backend.listPolicies().some((p) => p.reqid === reqid)) {
+      results.push(
+        backend.addPolicy({
+          direction: 'out',
+          action: 'PROTECT',
+          reqid,
+          localTs: c.localTs,
+          remoteTs: c.remoteTs,
+          mode: c.mode,
+        }),
+      );
+      results.push(
+        backend.addPolicy({
+          direction: 'in',
+          action: 'PROTECT',
+          reqid,
+          localTs: c.localTs,
+          remoteTs: c.remoteTs,
+          mode: c.mode,
+        }),
+      );
+    }
+    for (const r of results)
+      if (!r.ok) this.o.logger?.warn({ ike: h.uniqueid, error: r.error }, 'child SA install failed');
+    const installed: InstalledChild = {
+      uniqueid: this.nextChildId++,
+      reqid,
+      record: c,
+      installedAt: this.o.clock.now(),
+    };
+    h.children.push(installed);
+    this.emit({ type: 'child-installed', handle: h, child: installed });
+  }
+
+  private removeChild(c: InstalledChild): void {
+    this.o.backend.deleteSa({ spi: c.record.spiIn, direction: 'in' });
+    this.o.backend.deleteSa({ spi: c.record.spiOut, direction: 'out' });
+  }
+
+  close(): void {
+    this.subscription.unsubscribe();
+    this.o.clock.clearTimeout(this.rotationTimer);
+    for (const h of this.ikeSas) {
+      h.actor.stop();
+      this.destroy(h);
+    }
+  }
+}
+
+export type SupervisorEvent =
+  | { readonly type: 'ike-established'; readonly handle: IkeSaHandle }
+  | { readonly type: 'ike-failed'; readonly handle: IkeSaHandle }
+  | { readonly type: 'ike-closed'; readonly handle: IkeSaHandle }
+  | { readonly type: 'child-installed'; readonly handle: IkeSaHandle; readonly child: InstalledChild };
+
+/** swanctl local_addrs / remote_addrs matching: %any, an address, or a CIDR prefix. */
+export function addressMatches(patterns: readonly string[], address: string): boolean {
+  if (patterns.length === 0) return true;
+  return patterns.some((p) => {
+    if (p === '%any' || p === '%any4' || p === '%any6' || p === '0.0.0.0/0' || p === '::/0') return true;
+    const [net, bits] = p.split('/');
+    if (bits === undefined) return p === address;
+    const a = parseIp(address);
+    const n = parseIp(net ?? '');
+    if (!a || !n || a.length !== n.length) return false;
+    let left = Number(bits);
+    for (let i = 0; i < a.length && left > 0; i++, left -= 8) {
+      const mask = left >= 8 ? 0xff : (0xff << (8 - left)) & 0xff;
+      if ((a[i]! & mask) !== (n[i]! & mask)) return false;
+    }
+    return true;
+  });
+}

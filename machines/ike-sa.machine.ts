@@ -1,0 +1,477 @@
+/**
+ * The IKE SA statechart, initiator and responder roles (RFC 7296 §1.2, §2.1-§2.3).
+ *
+ *   initiator: init -> auth -> established            responder: init -> halfOpen -> established
+ *              init --(COOKIE | INVALID_KE_PAYLOAD)--> init (restart, §2.6, §1.2)
+ *              any waiting state --(no response after retransmit_tries)--> failed
+ *
+ * The request/response layer lives at the root: every MESSAGE is classified by Message ID
+ * before any state sees it: a retransmitted request gets the cached response, verbatim, and is
+ * never processed twice (§2.1); a new request becomes REQUEST, the response to our outstanding
+ * request becomes RESPONSE, anything else is dropped and counted. Retransmissions resend the
+ * identical octets with exponential back-off (§2.1); window size 1 (§2.3).
+ *
+ * Effects are injected (setup actions, replaced with machine.provide): transmit, installChild,
+ * reportChildFailure, reportEstablished, reportFailed, reportClosed.
+ */
+import { assign, enqueueActions, setup } from 'xstate';
+import { buildAuthRequest, handleAuthRequest, handleAuthResponse } from '../ipsec/ike/exchange/ike-auth.js';
+import {
+  buildInitRequest,
+  handleInitRequest,
+  handleInitResponse,
+} from '../ipsec/ike/exchange/ike-sa-init.js';
+import { encodeFor, notify, openFor } from '../ipsec/ike/exchange/messages.js';
+import type { ChildSaRecord, ExchangeFailure } from '../ipsec/ike/exchange/session.js';
+import { ProtocolId } from '../ipsec/ike/model.js';
+import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
+import { isResponse } from '../ipsec/ike/wire/header.js';
+import { NotifyError } from '../ipsec/ike/wire/notify-types.js';
+import type { Payload } from '../ipsec/ike/wire/payload-types.js';
+import { DEFAULT_TIMING, type IkeSaContext, type IkeSaEvent, type IkeSaInput } from './ike-sa.types.js';
+
+const failed = (failure: ExchangeFailure) => ({ kind: 'failed' as const, failure });
+
+/** §2.1: the n-th retransmission waits retransmit_timeout * retransmit_base^(n-1) seconds. */
+export function retransmitDelayMs(ctx: Pick<IkeSaContext, 'timing' | 'outstanding'>): number {
+  const n = (ctx.outstanding?.transmissions ?? 1) - 1;
+  return Math.round(1000 * ctx.timing.retransmit_timeout * ctx.timing.retransmit_base ** n);
+}
+
+const base = setup({
+  types: {
+    context: {} as IkeSaContext,
+    events: {} as IkeSaEvent,
+    input: {} as IkeSaInput,
+  },
+  actions: {
+    /** Sends octets to the peer of this IKE SA. */
+    transmit: (_, _params: { bytes: Uint8Array }) => {},
+    /** Installs a negotiated Child SA (both ESP SAs and the policies) via the IPsec backend. */
+    installChild: (_, _params: { child: ChildSaRecord }) => {},
+    reportChildFailure: (_, _params: { failure: ExchangeFailure }) => {},
+    reportEstablished: () => {},
+    reportFailed: (_, _params: { failure: ExchangeFailure }) => {},
+    reportClosed: () => {},
+  },
+  guards: {
+    isRetransmittedRequest: ({ context, event }) =>
+      event.type === 'MESSAGE' &&
+      !isResponse(event.decoded.header) &&
+      context.cachedResponse?.messageId === event.decoded.header.messageId,
+    isNewRequest: ({ context, event }) =>
+      event.type === 'MESSAGE' &&
+      !isResponse(event.decoded.header) &&
+      event.decoded.header.messageId === context.peerMessageId,
+    isExpectedResponse: ({ context, event }) =>
+      event.type === 'MESSAGE' &&
+      isResponse(event.decoded.header) &&
+      context.outstanding?.messageId === event.decoded.header.messageId &&
+      context.outstanding.exchangeType === event.decoded.header.exchangeType,
+    stepNext: ({ context }) => context.step?.kind === 'next',
+    stepRetry: ({ context }) => context.step?.kind === 'retry',
+    triesLeft: ({ context }) => (context.outstanding?.transmissions ?? 0) <= context.timing.retransmit_tries,
+    isAuthRequest: ({ event }) => event.type === 'REQUEST' && event.exchangeType === ExchangeType.IKE_AUTH,
+    isInformational: ({ event }) =>
+      event.type === 'REQUEST' && event.exchangeType === ExchangeType.INFORMATIONAL,
+    isCreateChild: ({ event }) =>
+      event.type === 'REQUEST' && event.exchangeType === ExchangeType.CREATE_CHILD_SA,
+    isDeleteIke: ({ event }) =>
+      event.type === 'REQUEST' &&
+      event.exchangeType === ExchangeType.INFORMATIONAL &&
+      event.payloads.some((p) => p.type === PayloadType.D && p.protocolId === ProtocolId.IKE),
+  },
+  delays: {
+    RETRANSMIT: ({ context }) => retransmitDelayMs(context),
+    HALF_OPEN: ({ context }) => context.timing.half_open_timeout * 1000,
+  },
+});
+
+const retransmit = base.enqueueActions(({ context, enqueue }) => {
+  const o = context.outstanding;
+  if (!o) return;
+  enqueue.assign({
+    outstanding: { ...o, transmissions: o.transmissions + 1 },
+    stats: { ...context.stats, retransmits: context.stats.retransmits + 1 },
+  });
+  enqueue({ type: 'transmit', params: { bytes: o.bytes } }); // §2.1: the identical octets
+});
+
+const timedOut = base.assign({
+  failure: ({ context }) => ({
+    reason: `no response after ${context.outstanding?.transmissions ?? 0} transmissions`,
+  }),
+});
+
+const failFromStep = base.assign({
+  failure: ({ context }) => (context.step?.kind === 'failed' ? context.step.failure : { reason: 'failed' }),
+});
+
+/** Answers the current REQUEST with `payloads` and caches the answer for retransmissions (§2.1). */
+const answer = (payloads: readonly Payload[]) =>
+  base.enqueueActions(({ context, event, enqueue }) => {
+    if (event.type !== 'REQUEST') return;
+    const bytes = encodeFor(context.session, context.deps, {
+      exchangeType: event.exchangeType,
+      messageId: event.messageId,
+      response: true,
+      payloads,
+    });
+    enqueue.assign({
+      cachedResponse: { messageId: event.messageId, bytes },
+      peerMessageId: event.messageId + 1,
+    });
+    enqueue({ type: 'transmit', params: { bytes } });
+  });
+
+export const ikeSaMachine = base.createMachine({
+  id: 'ikeSa',
+  context: ({ input }) => ({
+    deps: input.deps,
+    timing: input.timing ?? DEFAULT_TIMING,
+    session: input.session,
+    candidates: input.candidates ?? [input.session.config],
+    ...(input.firstChild ? { firstChild: input.firstChild } : {}),
+    ...(input.initMessage ? { initMessage: input.initMessage } : {}),
+    nextMessageId: 0,
+    peerMessageId: 0,
+    children: [],
+    stats: { retransmits: 0, retransmittedResponses: 0, dropped: 0 },
+  }),
+  initial: 'start',
+  on: {
+    // ---- the request/response layer (§2.1-§2.3) ----
+    MESSAGE: [
+      {
+        guard: 'isRetransmittedRequest',
+        actions: [
+          assign({
+            stats: ({ context }) => ({
+              ...context.stats,
+              retransmittedResponses: context.stats.retransmittedResponses + 1,
+            }),
+          }),
+          { type: 'transmit', params: ({ context }) => ({ bytes: context.cachedResponse!.bytes }) },
+        ],
+      },
+      {
+        guard: 'isNewRequest',
+        actions: enqueueActions(({ context, event, enqueue }) => {
+          if (event.type !== 'MESSAGE') return;
+          const h = event.decoded.header;
+          const opened = openFor(context.session, event.decoded, event.raw);
+          if (opened.ok) {
+            enqueue.raise({
+              type: 'REQUEST',
+              exchangeType: h.exchangeType,
+              messageId: h.messageId,
+              payloads: opened.value,
+            });
+            return;
+          }
+          if (opened.error.notify !== undefined && context.session.sk) {
+            // §2.21.2: a protected request that decrypts but is malformed is answered with the error.
+            const bytes = encodeFor(context.session, context.deps, {
+              exchangeType: h.exchangeType,
+              messageId: h.messageId,
+              response: true,
+              payloads: [notify(opened.error.notify)],
+            });
+            enqueue.assign({
+              cachedResponse: { messageId: h.messageId, bytes },
+              peerMessageId: h.messageId + 1,
+            });
+            enqueue({ type: 'transmit', params: { bytes } });
+            return;
+          }
+          enqueue.assign({ stats: { ...context.stats, dropped: context.stats.dropped + 1 } }); // §2.21.2: integrity failures are dropped
+        }),
+      },
+      {
+        guard: 'isExpectedResponse',
+        actions: enqueueActions(({ context, event, enqueue }) => {
+          if (event.type !== 'MESSAGE') return;
+          const h = event.decoded.header;
+          const opened = openFor(context.session, event.decoded, event.raw);
+          if (!opened.ok) {
+            enqueue.assign({ stats: { ...context.stats, dropped: context.stats.dropped + 1 } });
+            return;
+          }
+          enqueue.assign({ outstanding: undefined });
+          enqueue.raise({
+            type: 'RESPONSE',
+            exchangeType: h.exchangeType,
+            payloads: opened.value,
+            raw: event.raw,
+            spiR: h.spiR,
+          });
+        }),
+      },
+      {
+        actions: assign({
+          stats: ({ context }) => ({ ...context.stats, dropped: context.stats.dropped + 1 }),
+        }),
+      },
+    ],
+  },
+  states: {
+    start: {
+      always: [
+        { guard: ({ context }) => context.session.role === 'initiator', target: 'initiator' },
+        { target: 'responder' },
+      ],
+    },
+
+    initiator: {
+      initial: 'init',
+      states: {
+        /* IKE_SA_INIT { [N(COOKIE),] SAi1, KEi, Ni } --> */
+        init: {
+          entry: enqueueActions(({ context, enqueue }) => {
+            const group = context.step?.kind === 'retry' ? context.step.group : undefined;
+            const built = buildInitRequest(context.session, context.deps, group);
+            enqueue.assign({
+              session: built.session,
+              step: undefined,
+              nextMessageId: 1,
+              outstanding: {
+                messageId: 0,
+                exchangeType: ExchangeType.IKE_SA_INIT,
+                bytes: built.bytes,
+                transmissions: 1,
+              },
+            });
+            enqueue({ type: 'transmit', params: { bytes: built.bytes } });
+          }),
+          initial: 'waiting',
+          states: {
+            waiting: {
+              after: {
+                RETRANSMIT: [
+                  { guard: 'triesLeft', target: 'waiting', reenter: true, actions: retransmit },
+                  { target: '#ikeSa.failed', actions: timedOut },
+                ],
+              },
+              on: {
+                /* <-- IKE_SA_INIT { SAr1, KEr, Nr } | { N(COOKIE) } | { N(INVALID_KE_PAYLOAD) } */
+                RESPONSE: {
+                  target: 'decide',
+                  actions: assign(({ context, event }) => {
+                    const out = handleInitResponse(
+                      context.session,
+                      context.deps,
+                      event.spiR,
+                      event.payloads,
+                      event.raw,
+                    );
+                    if (out.kind === 'established')
+                      return { session: out.session, step: { kind: 'next' as const } };
+                    if (out.kind === 'retry')
+                      return {
+                        session: out.session,
+                        step: {
+                          kind: 'retry' as const,
+                          ...(out.group !== undefined ? { group: out.group } : {}),
+                        },
+                      };
+                    return { step: failed(out.failure) };
+                  }),
+                },
+              },
+            },
+            decide: {
+              always: [
+                { guard: 'stepNext', target: '#ikeSa.initiator.auth' },
+                { guard: 'stepRetry', target: '#ikeSa.initiator.init', reenter: true },
+                { target: '#ikeSa.failed', actions: failFromStep },
+              ],
+            },
+          },
+        },
+        /* IKE_AUTH { IDi, [IDr,] AUTH, SAi2, TSi, TSr } --> */
+        auth: {
+          entry: enqueueActions(({ context, enqueue }) => {
+            const built = buildAuthRequest(context.session, context.deps, context.firstChild);
+            if (!built.ok) {
+              enqueue.assign({ step: failed(built.failure) });
+              return;
+            }
+            const messageId = context.nextMessageId;
+            enqueue.assign({
+              session: built.session,
+              step: undefined,
+              nextMessageId: messageId + 1,
+              outstanding: {
+                messageId,
+                exchangeType: ExchangeType.IKE_AUTH,
+                bytes: built.bytes,
+                transmissions: 1,
+              },
+            });
+            enqueue({ type: 'transmit', params: { bytes: built.bytes } });
+          }),
+          initial: 'waiting',
+          states: {
+            waiting: {
+              always: {
+                guard: ({ context }) => context.step?.kind === 'failed',
+                target: '#ikeSa.failed',
+                actions: failFromStep,
+              },
+              after: {
+                RETRANSMIT: [
+                  { guard: 'triesLeft', target: 'waiting', reenter: true, actions: retransmit },
+                  { target: '#ikeSa.failed', actions: timedOut },
+                ],
+              },
+              on: {
+                /* <-- IKE_AUTH { IDr, AUTH, SAr2, TSi, TSr } */
+                RESPONSE: {
+                  target: 'decide',
+                  actions: enqueueActions(({ context, event, enqueue }) => {
+                    if (event.type !== 'RESPONSE') return;
+                    const out = handleAuthResponse(context.session, context.deps, event.payloads);
+                    if (out.kind === 'failed') {
+                      enqueue.assign({ step: failed(out.failure) });
+                      return;
+                    }
+                    enqueue.assign({ session: out.session, step: { kind: 'next' } });
+                    if (out.child) enqueue.assign({ children: [...context.children, out.child] });
+                    if (out.child) enqueue({ type: 'installChild', params: { child: out.child } });
+                    if (out.childFailure)
+                      enqueue({ type: 'reportChildFailure', params: { failure: out.childFailure } });
+                  }),
+                },
+              },
+            },
+            decide: {
+              always: [
+                { guard: 'stepNext', target: '#ikeSa.established' },
+                { target: '#ikeSa.failed', actions: failFromStep },
+              ],
+            },
+          },
+        },
+      },
+    },
+
+    responder: {
+      initial: 'init',
+      states: {
+        /* --> IKE_SA_INIT { SAi1, KEi, Ni }   <-- { SAr1, KEr, Nr } | { N(error) } */
+        init: {
+          entry: enqueueActions(({ context, enqueue }) => {
+            const m = context.initMessage;
+            if (!m) {
+              enqueue.assign({ step: failed({ reason: 'responder without IKE_SA_INIT request' }) });
+              return;
+            }
+            const out = handleInitRequest(
+              {
+                config: context.session.config,
+                proposals: context.session.proposals,
+                local: context.session.local,
+                remote: context.session.remote,
+                spiI: m.decoded.header.spiI,
+                spiR: context.session.spiR,
+                payloads: m.decoded.payloads,
+                raw: m.raw,
+              },
+              context.deps,
+            );
+            enqueue({ type: 'transmit', params: { bytes: out.response } });
+            if (out.kind === 'rejected') {
+              enqueue.assign({ initMessage: undefined, step: failed(out.failure) });
+              return;
+            }
+            enqueue.assign({
+              initMessage: undefined,
+              session: out.session,
+              step: { kind: 'next' },
+              peerMessageId: 1,
+              cachedResponse: { messageId: 0, bytes: out.response },
+            });
+          }),
+          always: [
+            { guard: 'stepNext', target: 'halfOpen' },
+            { target: '#ikeSa.failed', actions: failFromStep },
+          ],
+        },
+        /* --> IKE_AUTH { IDi, [IDr,] AUTH, SAi2, TSi, TSr }   <-- { IDr, AUTH, SAr2, TSi, TSr } */
+        halfOpen: {
+          after: {
+            HALF_OPEN: {
+              target: '#ikeSa.failed',
+              actions: assign({ failure: { reason: 'half-open timeout' } }),
+            },
+          },
+          on: {
+            REQUEST: [
+              {
+                guard: 'isAuthRequest',
+                target: 'decide',
+                actions: enqueueActions(({ context, event, enqueue }) => {
+                  if (event.type !== 'REQUEST') return;
+                  const out = handleAuthRequest(
+                    context.session,
+                    context.deps,
+                    event.payloads,
+                    context.candidates,
+                  );
+                  enqueue.assign({
+                    cachedResponse: { messageId: event.messageId, bytes: out.response },
+                    peerMessageId: event.messageId + 1,
+                  });
+                  enqueue({ type: 'transmit', params: { bytes: out.response } });
+                  if (out.kind === 'failed') {
+                    enqueue.assign({ step: failed(out.failure) });
+                    return;
+                  }
+                  enqueue.assign({ session: out.session, step: { kind: 'next' } });
+                  if (out.child) enqueue.assign({ children: [...context.children, out.child] });
+                  if (out.child) enqueue({ type: 'installChild', params: { child: out.child } });
+                  if (out.childFailure)
+                    enqueue({ type: 'reportChildFailure', params: { failure: out.childFailure } });
+                }),
+              },
+              { actions: answer([notify(NotifyError.INVALID_SYNTAX)]) },
+            ],
+          },
+        },
+        decide: {
+          always: [
+            { guard: 'stepNext', target: '#ikeSa.established' },
+            { target: '#ikeSa.failed', actions: failFromStep },
+          ],
+        },
+      },
+    },
+
+    established: {
+      entry: 'reportEstablished',
+      on: {
+        REQUEST: [
+          /* --> INFORMATIONAL { D(IKE) }  <-- { }   (§1.4.1: the IKE SA is deleted) */
+          { guard: 'isDeleteIke', target: 'closed', actions: answer([]) },
+          /* --> INFORMATIONAL { [N(...)] }  <-- { }   (liveness check, MOBIKE notifies, §1.4) */
+          { guard: 'isInformational', actions: answer([]) },
+          /* --> CREATE_CHILD_SA  <-- { N(NO_ADDITIONAL_SAS) }   (not supported yet) */
+          {
+            guard: 'isCreateChild',
+            actions: answer([notify(NotifyError.NO_ADDITIONAL_SAS)]),
+          },
+          { actions: answer([notify(NotifyError.INVALID_SYNTAX)]) },
+        ],
+        TERMINATE: { target: 'closed' },
+      },
+    },
+    failed: {
+      type: 'final',
+      entry: {
+        type: 'reportFailed',
+        params: ({ context }) => ({ failure: context.failure ?? { reason: 'failed' } }),
+      },
+    },
+    closed: { type: 'final', entry: 'reportClosed' },
+  },
+});

@@ -1,0 +1,107 @@
+/**
+ * Types of the IKE SA statechart: context, events, input. The exchange logic is the pure
+ * functions of ipsec/ike/exchange; the statechart sequences them and owns the
+ * request/response layer of RFC 7296 §2.1-§2.3 (Message IDs, retransmission, response cache).
+ */
+import type { ChildConfig, ConnectionConfig } from '../ipsec/config/model.js';
+import type { ChildSaRecord, ExchangeFailure, IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
+import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
+import type { Payload } from '../ipsec/ike/wire/payload-types.js';
+
+/** Retransmission and timeouts (strongswan.conf charon.retransmit_* and half_open_timeout). */
+export interface IkeTiming {
+  /** Seconds before the first retransmission. */
+  readonly retransmit_timeout: number;
+  /** Retransmissions before giving up. */
+  readonly retransmit_tries: number;
+  /** Back-off base: the n-th retransmission waits timeout * base^n (§2.1: exponential). */
+  readonly retransmit_base: number;
+  /** Seconds a responder IKE SA may stay half-open (before IKE_AUTH completes). */
+  readonly half_open_timeout: number;
+}
+
+export const DEFAULT_TIMING: IkeTiming = {
+  retransmit_timeout: 4,
+  retransmit_tries: 5,
+  retransmit_base: 1.8,
+  half_open_timeout: 30,
+};
+
+/** Our request in flight (window size 1, §2.3). Retransmissions send these exact octets (§2.1). */
+export interface Outstanding {
+  readonly messageId: number;
+  readonly exchangeType: number;
+  readonly bytes: Uint8Array;
+  /** How many times it has been sent (1 = only the original). */
+  readonly transmissions: number;
+}
+
+/** The response to the peer's last request, resent verbatim for a retransmitted request (§2.1). */
+export interface CachedResponse {
+  readonly messageId: number;
+  readonly bytes: Uint8Array;
+}
+
+export interface IkeSaStats {
+  retransmits: number;
+  retransmittedResponses: number;
+  dropped: number;
+}
+
+export interface IkeSaContext {
+  readonly deps: IkeDeps;
+  readonly timing: IkeTiming;
+  readonly session: IkeSession;
+  /** Responder: connections that may serve this peer; the identities pick one at IKE_AUTH. */
+  readonly candidates: readonly ConnectionConfig[];
+  /** Initiator: the child to create inside IKE_AUTH. */
+  readonly firstChild?: ChildConfig;
+  /** Our next request's Message ID (§2.2: 0 for IKE_SA_INIT, then +1 per exchange). */
+  readonly nextMessageId: number;
+  readonly outstanding?: Outstanding;
+  /** The Message ID we expect on the peer's next request. */
+  readonly peerMessageId: number;
+  readonly cachedResponse?: CachedResponse;
+  /** The responder's IKE_SA_INIT request, handled on entry. */
+  readonly initMessage?: { readonly decoded: DecodedMessage; readonly raw: Uint8Array };
+  readonly children: readonly ChildSaRecord[];
+  readonly failure?: ExchangeFailure;
+  /** Result of the last processed step, read by the transient decision states. */
+  readonly step?: StepResult;
+  readonly stats: IkeSaStats;
+}
+
+export type StepResult =
+  | { readonly kind: 'next' }
+  | { readonly kind: 'retry'; readonly group?: number }
+  | { readonly kind: 'failed'; readonly failure: ExchangeFailure };
+
+export interface IkeSaInput {
+  readonly deps: IkeDeps;
+  readonly timing?: IkeTiming;
+  readonly session: IkeSession;
+  readonly candidates?: readonly ConnectionConfig[];
+  readonly firstChild?: ChildConfig;
+  readonly initMessage?: { readonly decoded: DecodedMessage; readonly raw: Uint8Array };
+}
+
+export type IkeSaEvent =
+  /** A datagram for this IKE SA, decoded by the supervisor (header and outer chain). */
+  | { readonly type: 'MESSAGE'; readonly decoded: DecodedMessage; readonly raw: Uint8Array }
+  /** Raised by the request/response layer: a new request, opened and rule-checked. */
+  | {
+      readonly type: 'REQUEST';
+      readonly exchangeType: number;
+      readonly messageId: number;
+      readonly payloads: readonly Payload[];
+    }
+  /** Raised by the request/response layer: the response to our outstanding request. */
+  | {
+      readonly type: 'RESPONSE';
+      readonly exchangeType: number;
+      readonly payloads: readonly Payload[];
+      readonly raw: Uint8Array;
+      readonly spiR: Uint8Array;
+    }
+  /** Close the IKE SA (swanctl --terminate). */
+  | { readonly type: 'TERMINATE' };
