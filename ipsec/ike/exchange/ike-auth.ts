@@ -25,7 +25,8 @@ export const IKE_AUTH_MESSAGE_ID = 1;
 
 /** Our identity: `local.id`, or our IP address when unset (strongSwan's default). */
 export function localIdentity(s: IkeSession): Result<Identity, string> {
-  const id = parseIdentity(s.config.local.id || s.local.address);
+  const configured = s.config.local.id;
+  const id = parseIdentity(configured && configured !== '%any' ? configured : s.local.address);
   if (!id.ok) return err(id.error);
   return id.value ? ok(id.value) : err('local id must not be %any');
 }

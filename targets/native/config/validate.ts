@@ -1,0 +1,122 @@
+/**
+ * Checks across keys, after each value parsed on its own, so that a broken configuration never
+ * starts a half-working daemon:
+ * - CHILD SA soft limits below hard limits (rekey_time < life_time, same for bytes and packets,
+ *   when both are set: 0 means none);
+ * - a child that is started or trapped at load time needs a concrete remote address;
+ * - distinct IKE and NAT-T ports;
+ * - every connection has a PSK: an ike secret whose ids include its local or remote identity
+ *   (strongSwan's mem_cred shared-key lookup: either side matching suffices, a secret without
+ *   ids matches everything; a %any identity is only known at run time, so any secret will do).
+ */
+import type { ConnectionConfig, DaemonConfig, IkeSecret } from '../../../ipsec/config/model.js';
+import { type IdentityPattern, parseIdentity } from '../../../ipsec/ike/identity.js';
+import { equalBytes } from '../../../ipsec/util/bytes.js';
+import { type ConfigError, configError, joinPath } from './errors.js';
+import type { TreeNode, TreeSection } from './tree.js';
+
+const entry = (sec: TreeSection | undefined, name: string): TreeNode | undefined => sec?.entries.get(name);
+const sub = (sec: TreeSection | undefined, name: string): TreeSection | undefined => {
+  const n = entry(sec, name);
+  return n?.kind === 'section' ? n : undefined;
+};
+
+const LIMITS = [
+  ['rekey_time', 'life_time'],
+  ['rekey_bytes', 'life_bytes'],
+  ['rekey_packets', 'life_packets'],
+] as const;
+
+export function checkConnection(
+  errors: ConfigError[],
+  conn: ConnectionConfig,
+  sec: TreeSection,
+  path: string,
+): void {
+  const childrenSec = sub(sec, 'children');
+  for (const child of conn.children) {
+    const csec = sub(childrenSec, child.name);
+    const cpath = joinPath(joinPath(path, 'children'), child.name);
+    for (const [soft, hard] of LIMITS) {
+      const s = child[soft];
+      const h = child[hard];
+      if (s > 0 && h > 0 && s >= h) {
+        const at = entry(csec, hard) ? hard : soft;
+        const loc = entry(csec, at)?.loc ?? csec?.loc ?? sec.loc;
+        errors.push(
+          configError(
+            'INCONSISTENT',
+            loc,
+            joinPath(cpath, at),
+            `${soft} (${s}) must be less than ${hard} (${h})`,
+          ),
+        );
+      }
+    }
+    if (child.start_action !== 'none' && conn.remote_addrs.every((a) => a === '%any')) {
+      const loc = entry(csec, 'start_action')?.loc ?? csec?.loc ?? sec.loc;
+      errors.push(
+        configError(
+          'INCONSISTENT',
+          loc,
+          joinPath(cpath, 'start_action'),
+          `start_action = ${child.start_action} needs remote_addrs with the peer's address, not %any`,
+        ),
+      );
+    }
+  }
+}
+
+export function checkDaemon(
+  errors: ConfigError[],
+  daemon: DaemonConfig,
+  sec: TreeSection,
+  path: string,
+): void {
+  if (daemon.port !== 0 && daemon.port === daemon.port_nat_t) {
+    const at = entry(sec, 'port_nat_t') ? 'port_nat_t' : 'port';
+    errors.push(
+      configError(
+        'INCONSISTENT',
+        entry(sec, at)?.loc ?? sec.loc,
+        joinPath(path, at),
+        `port and port_nat_t are both ${daemon.port}`,
+      ),
+    );
+  }
+}
+
+const parsed = (id: string): IdentityPattern | null => {
+  const r = parseIdentity(id);
+  return r.ok ? r.value : null; // ids were validated when read; null never matches
+};
+
+const sameId = (a: IdentityPattern | null, b: IdentityPattern | null): boolean =>
+  a !== null &&
+  b !== null &&
+  (a === undefined || b === undefined || (a.type === b.type && equalBytes(a.data, b.data)));
+
+/** Connections (by name, with their sections for error locations) without a matching PSK. */
+export function checkSecrets(
+  errors: ConfigError[],
+  connections: readonly ConnectionConfig[],
+  secrets: readonly IkeSecret[],
+  sections: ReadonlyMap<string, TreeSection>,
+): void {
+  for (const conn of connections) {
+    const ids = [parsed(conn.local.id), parsed(conn.remote.id)];
+    const found = secrets.some(
+      (s) => s.id.length === 0 || s.id.some((id) => ids.some((c) => sameId(parsed(id), c))),
+    );
+    if (found) continue;
+    const sec = sections.get(conn.name);
+    errors.push(
+      configError(
+        'MISSING_SECRET',
+        sec?.loc ?? { file: '' },
+        `connections.${conn.name}`,
+        `no PSK for local id '${conn.local.id}' or remote id '${conn.remote.id}': add secrets { ike-${conn.name} { id = ... secret = ... } }`,
+      ),
+    );
+  }
+}
