@@ -81,9 +81,11 @@ export interface IkeSaHandle {
   readonly uniqueid: number;
   readonly name: string;
   readonly initiator: boolean;
-  readonly local: Endpoint;
-  readonly remote: Endpoint;
-  readonly natT: boolean;
+  /** Current IKE endpoints: they move to the NAT-T port when a NAT is detected (§2.23). */
+  local: Endpoint;
+  remote: Endpoint;
+  /** IKE runs on the NAT-T port, with the non-ESP marker (RFC 3948 §2.2). */
+  natT: boolean;
   readonly ourSpi: string;
   readonly actor: IkeActor;
   state: IkeSaState;
@@ -101,6 +103,12 @@ export interface SupervisorCounters {
 }
 
 const ZERO8 = '0000000000000000';
+/** RFC 7296 §2: IKE's well-known port; RFC 3948 §2.1: the NAT-T port. */
+const IKE_PORT = 500;
+const NAT_T_PORT = 4500;
+
+const hasNonEspMarker = (b: Uint8Array) =>
+  b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 0 && b[3] === 0;
 
 export class Supervisor {
   readonly counters: SupervisorCounters = {
@@ -214,8 +222,14 @@ export class Supervisor {
 
   // ---- inbound ----
 
-  private receive(d: IkeDatagramIn): void {
+  private receive(datagram: IkeDatagramIn): void {
+    let d = datagram;
     this.counters.datagrams++;
+    // Neither port is 500: the non-ESP marker precedes every IKE message, IKE_SA_INIT included,
+    // as strongSwan sends it (RFC 3948 §2.2 applies to any port pair carrying ESP-in-UDP too).
+    if (!d.natT && d.local.port !== IKE_PORT && d.remote.port !== IKE_PORT && hasNonEspMarker(d.data)) {
+      d = { ...d, data: d.data.subarray(4), natT: true };
+    }
     const decoded = decodeMessage(d.data);
     if (!decoded.ok) {
       this.counters.malformed++;
@@ -234,6 +248,16 @@ export class Supervisor {
     if (!handle) {
       this.counters.unknownSpi++; // §2.21.4: INVALID_IKE_SPI notifies are optional; we stay silent
       return;
+    }
+    if (
+      d.natT &&
+      (!handle.natT || d.remote.port !== handle.remote.port || d.remote.address !== handle.remote.address)
+    ) {
+      // §2.23: the initiator moved to the NAT-T port (or its NAT mapping changed): answer there.
+      // Deviation: we follow before the message's integrity is checked by the IKE SA actor.
+      handle.local = d.local;
+      handle.remote = d.remote;
+      handle.natT = true;
     }
     handle.actor.send({ type: 'MESSAGE', decoded: decoded.value, raw: d.data });
   }
@@ -351,7 +375,7 @@ export class Supervisor {
     initKey?: string,
   ): IkeSaHandle {
     const uniqueid = this.nextUniqueId++;
-    const natT = path.natT ?? false;
+    const natT = path.natT ?? (path.local.port !== IKE_PORT && path.remote.port !== IKE_PORT);
     const ourSpi = toHex(session.role === 'initiator' ? session.spiI : session.spiR);
     let handle: IkeSaHandle | undefined;
     const forget = () => {
@@ -362,7 +386,8 @@ export class Supervisor {
     };
     const machine = ikeSaMachine.provide({
       actions: {
-        transmit: (_, p) => this.o.send(p.bytes, path.local, path.remote, natT),
+        transmit: (_, p) => handle && this.o.send(p.bytes, handle.local, handle.remote, handle.natT),
+        initDone: (_, p) => handle && this.afterInit(handle, p.nat),
         installChild: (_, p) => handle && this.installChild(handle, p.child),
         reportChildFailure: (_, p) =>
           this.o.logger?.info({ ike: uniqueid, failure: p.failure }, 'child SA not created'),
@@ -415,6 +440,16 @@ export class Supervisor {
     });
     actor.start();
     return handle;
+  }
+
+  /** Initiator: move IKE to the NAT-T ports when a NAT was detected or encap is forced (§2.23). */
+  private afterInit(h: IkeSaHandle, nat: { local: boolean; remote: boolean } | undefined): void {
+    const config = h.actor.getSnapshot().context.session.config;
+    if (!h.initiator || h.natT || !(config.encap || nat?.local || nat?.remote)) return;
+    const d = this.o.config.daemon;
+    h.local = { address: h.local.address, port: d.port_nat_t };
+    h.remote = { address: h.remote.address, port: h.remote.port === d.port ? d.port_nat_t : NAT_T_PORT };
+    h.natT = true;
   }
 
   private destroy(h: IkeSaHandle): void {

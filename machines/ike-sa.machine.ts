@@ -50,6 +50,8 @@ const base = setup({
     /** Installs a negotiated Child SA (both ESP SAs and the policies) via the IPsec backend. */
     installChild: (_, _params: { child: ChildSaRecord }) => {},
     reportChildFailure: (_, _params: { failure: ExchangeFailure }) => {},
+    /** IKE_SA_INIT is done: the NAT verdict may move IKE to the NAT-T port (§2.23). */
+    initDone: (_, _params: { nat: { local: boolean; remote: boolean } | undefined }) => {},
     reportEstablished: () => {},
     reportFailed: (_, _params: { failure: ExchangeFailure }) => {},
     reportClosed: () => {},
@@ -281,7 +283,11 @@ export const ikeSaMachine = base.createMachine({
             },
             decide: {
               always: [
-                { guard: 'stepNext', target: '#ikeSa.initiator.auth' },
+                {
+                  guard: 'stepNext',
+                  target: '#ikeSa.initiator.auth',
+                  actions: { type: 'initDone', params: ({ context }) => ({ nat: context.session.nat }) },
+                },
                 { guard: 'stepRetry', target: '#ikeSa.initiator.init', reenter: true },
                 { target: '#ikeSa.failed', actions: failFromStep },
               ],

@@ -32,4 +32,27 @@ describe('two peers: IKE SA + Child SA + ESP', () => {
     expect(out?.packets).toBe(1);
     expect(gateway.esp.backend.counters().drops).toBeDefined();
   });
+
+  it('with encap = yes both sides detect a NAT and IKE moves to port 4500 with the non-ESP marker (§2.23)', () => {
+    const { clock, client, gateway, net } = twoHosts({ client: { encap: true } });
+    const ports: string[] = [];
+    net.onSend = (d) =>
+      ports.push(
+        `${d.remote.port}->${d.local.port}:${d.data[0] === 0 && d.data[1] === 0 ? 'marker' : 'ike'}`,
+      );
+    const ike = client.supervisor.initiate('gw', 'net');
+    clock.advance(1000);
+    expect(ike.state).toBe('ESTABLISHED');
+    expect(ike.natT).toBe(true);
+    const session = ike.actor.getSnapshot().context.session;
+    expect(session.nat).toEqual({ local: false, remote: false }); // we faked our own hash: the peer sees the NAT
+    const peer = gateway.supervisor.ikeSas[0]!;
+    expect(peer.actor.getSnapshot().context.session.nat).toEqual({ local: false, remote: true });
+    expect(peer.natT).toBe(true);
+    // IKE_SA_INIT on 500, IKE_AUTH on 4500 behind the marker.
+    expect(ports).toEqual(['500->500:ike', '500->500:ike', '4500->4500:marker', '4500->4500:marker']);
+    client.esp.pipeline.send(echoRequest('10.99.2.1', '10.99.1.1', 7));
+    clock.advance(1000);
+    expect(client.received.map(icmpType)).toEqual([0]);
+  });
 });

@@ -20,6 +20,7 @@ export interface PeerOptions {
   readonly remoteId?: string;
   readonly local_ts?: string[];
   readonly remote_ts?: string[];
+  readonly encap?: boolean;
 }
 
 export function clientConfig(o: PeerOptions = {}): ConnectionConfig {
@@ -28,6 +29,7 @@ export function clientConfig(o: PeerOptions = {}): ConnectionConfig {
     local_addrs: [CLIENT_ADDR.address],
     remote_addrs: [GATEWAY_ADDR.address],
     proposals: o.proposals ?? ['aes128ctr-aesxcbc-prfsha256-ecp192'],
+    encap: o.encap ?? false,
     local: { auth: 'psk', id: o.localId ?? 'alice@example.org' },
     remote: { auth: 'psk', id: o.remoteId ?? 'bob@example.org' },
     children: [
@@ -48,6 +50,7 @@ export function gatewayConfig(o: PeerOptions = {}): ConnectionConfig {
     local_addrs: [GATEWAY_ADDR.address],
     remote_addrs: ['%any'],
     proposals: o.proposals ?? ['aes128ctr-aesxcbc-prfsha256-ecp192'],
+    encap: o.encap ?? false,
     local: { auth: 'psk', id: o.localId ?? 'bob@example.org' },
     remote: { auth: 'psk', id: o.remoteId ?? 'alice@example.org' },
     children: [

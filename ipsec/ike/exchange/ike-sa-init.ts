@@ -18,13 +18,14 @@ import { equalBytes } from '../../util/bytes.js';
 import { deriveIkeSaKeys } from '../keys/ike-keys.js';
 import type { IkeSuite } from '../keys/suite.js';
 import { type Proposal, ProtocolId } from '../model.js';
+import { detectNat, natDetectionNotifies } from '../nat.js';
 import { checkProposalResponse, chosenKeGroup, invalidKeGroup, selectProposal } from '../proposal/select.js';
 import { type NegotiatedSuite, negotiatedSuite } from '../proposal/suite.js';
 import { createSkKeyPair } from '../sk.js';
 import { ExchangeType, PayloadType } from '../wire/constants.js';
 import { NotifyError, NotifyStatus } from '../wire/notify-types.js';
 import type { Payload } from '../wire/payload-types.js';
-import { encodeFor, errorNotify, findNotify, findPayload, notify } from './messages.js';
+import { encodeFor, errorNotify, findNotify, findPayload, notifies, notify } from './messages.js';
 import { type Address, type ExchangeFailure, type IkeDeps, type IkeSession, ZERO_SPI } from './session.js';
 
 /** RFC 7296 §2.10: at least 128 bits and half the PRF key size; we always send 256 bits. */
@@ -68,6 +69,7 @@ export function buildInitRequest(
     { type: PayloadType.SA, proposals: s.proposals.map((p) => ({ ...p, spi: new Uint8Array(0) })) },
     { type: PayloadType.KE, group: keGroup, data: ke.publicValue },
     { type: PayloadType.NONCE, data: ni },
+    ...natdPayloads(s, deps, ZERO_SPI), // §2.23
   ];
   const session: IkeSession = { ...s, ke, ni, initAttempts: s.initAttempts + 1 };
   const bytes = encodeFor(session, deps, {
@@ -77,6 +79,46 @@ export function buildInitRequest(
     payloads,
   });
   return { session: { ...session, initRequest: bytes }, bytes };
+}
+
+/**
+ * N(NAT_DETECTION_SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP) (§2.23). With `encap = yes` the
+ * source hash is faked, as strongSwan does, so that the peer detects a NAT and both sides use
+ * UDP encapsulation.
+ */
+function natdPayloads(s: IkeSession, deps: IkeDeps, spiR: Uint8Array): Payload[] {
+  return [
+    ...natDetectionNotifies(deps.provider, {
+      spiI: s.spiI,
+      spiR,
+      local: s.local,
+      remote: s.remote,
+      ...(s.config.encap ? { fakeNatHash: deps.random } : {}),
+    }).payloads,
+  ];
+}
+
+/** The NAT verdict from a message's NAT-D notifies, hashed with that message's SPIs (§2.23). */
+function natVerdict(
+  s: Pick<IkeSession, 'local' | 'remote'>,
+  deps: IkeDeps,
+  payloads: readonly Payload[],
+  spiI: Uint8Array,
+  spiR: Uint8Array,
+) {
+  const data = (t: number) =>
+    notifies(payloads)
+      .filter((n) => n.notifyType === t)
+      .map((n) => n.data);
+  const r = detectNat(deps.provider, {
+    spiI,
+    spiR,
+    sourceHashes: data(NotifyStatus.NAT_DETECTION_SOURCE_IP),
+    destinationHashes: data(NotifyStatus.NAT_DETECTION_DESTINATION_IP),
+    remote: s.remote,
+    local: s.local,
+  });
+  return r.supported ? { nat: { local: r.localBehindNat, remote: r.remoteBehindNat } } : {};
 }
 
 function firstKeGroup(proposals: readonly Proposal[]): number {
@@ -170,6 +212,7 @@ export function handleInitResponse(
     session: {
       ...rest,
       spiR,
+      ...natVerdict(s, deps, payloads, s.spiI, spiR),
       nr: nonce.data,
       chosen: accepted.value,
       suite: suite.value,
@@ -261,10 +304,12 @@ export function handleInitRequest(input: InitRequestInput, deps: IkeDeps): InitR
     { type: PayloadType.SA, proposals: [{ ...chosen.value, spi: new Uint8Array(0) }] },
     { type: PayloadType.KE, group: ke.group, data: ours.publicValue },
     { type: PayloadType.NONCE, data: nr },
+    ...natdPayloads(base, deps, input.spiR), // §2.23
   ];
   ours.destroy();
   const session: IkeSession = {
     ...base,
+    ...natVerdict(base, deps, input.payloads, input.spiI, ZERO_SPI),
     ni: nonce.data,
     nr,
     chosen: chosen.value,

@@ -82,6 +82,8 @@ export interface IkeSession {
   readonly remoteId?: Identity;
   /** Child requested in IKE_AUTH by the initiator. */
   readonly pendingChild?: PendingChild;
+  /** NAT detection verdict of IKE_SA_INIT (§2.23); absent when the peer sent no NAT-D notifies. */
+  readonly nat?: { readonly local: boolean; readonly remote: boolean };
   /** Tries of IKE_SA_INIT so far (INVALID_KE_PAYLOAD and COOKIE restarts). */
   readonly initAttempts: number;
 }
