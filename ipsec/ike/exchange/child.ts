@@ -117,7 +117,7 @@ export function respondChild(
   request: readonly Payload[],
   children: readonly ChildConfig[],
   nonces: ChildNonces,
-  opts: { readonly ikeAuth: boolean },
+  opts: { readonly ikeAuth: boolean; readonly keGroup?: number },
 ): ChildResponse {
   const fail = (notifyType: number, reason: string): ChildResponse => ({
     ok: false,
@@ -148,7 +148,10 @@ export function respondChild(
   const ours = parseProposals(config.esp_proposals, ProtocolId.ESP);
   if (!ours.ok) return fail(NotifyError.NO_PROPOSAL_CHOSEN, `esp_proposals: ${ours.error.message}`);
   const offered = sa.proposals.filter((p) => p.protocolId === ProtocolId.ESP && p.spi.length === 4);
-  const chosen = selectProposal(offered, ours.value, { ignoreKe: opts.ikeAuth });
+  const chosen = selectProposal(offered, ours.value, {
+    ignoreKe: opts.ikeAuth,
+    ...(opts.keGroup !== undefined ? { keGroup: opts.keGroup } : {}),
+  });
   if (!chosen.ok) return fail(NotifyError.NO_PROPOSAL_CHOSEN, 'no acceptable ESP proposal');
   const peerProposal = offered.find((p) => p.num === chosen.value.num)!;
   const derived = childKeys(s, deps, chosen.value, nonces);
