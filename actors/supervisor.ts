@@ -13,13 +13,14 @@
  */
 import type { Observable, Subscription } from 'rxjs';
 import { type Actor, createActor } from 'xstate';
-import type { Config, ConnectionConfig } from '../ipsec/config/model.js';
+import type { ChildConfig, Config, ConnectionConfig } from '../ipsec/config/model.js';
 import type { CryptoProvider, RandomBytes } from '../ipsec/crypto/types.js';
 import { CookieJar } from '../ipsec/ike/cookie.js';
 import { newInitiatorSession } from '../ipsec/ike/exchange/ike-sa-init.js';
 import { encodeFor, findNotify, findPayload, notify } from '../ipsec/ike/exchange/messages.js';
 import type { ChildSaRecord, ExchangeFailure, IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
 import { type Identity, identityMatches, parseIdentity } from '../ipsec/ike/identity.js';
+import { wipeChildSaKeys } from '../ipsec/ike/keys/child-keys.js';
 import { ProtocolId } from '../ipsec/ike/model.js';
 import { parseProposals } from '../ipsec/ike/proposal/keywords.js';
 import { parseIp } from '../ipsec/ike/ts/text.js';
@@ -27,14 +28,15 @@ import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
 import { isInitiator, isResponse } from '../ipsec/ike/wire/header.js';
 import { type DecodedMessage, decodeMessage } from '../ipsec/ike/wire/message.js';
 import { NotifyStatus } from '../ipsec/ike/wire/notify-types.js';
+import type { Lifetimes } from '../ipsec/policy/lifetime.js';
 import type { Result } from '../ipsec/result.js';
 import { toHex } from '../ipsec/util/bytes.js';
 import type { Clock } from '../ipsec/util/clock.js';
 import { ikeSaMachine } from '../machines/ike-sa.machine.js';
-import type { IkeTiming } from '../machines/ike-sa.types.js';
+import type { IkeTask, IkeTiming } from '../machines/ike-sa.types.js';
 import type { Endpoint } from '../transport/types.js';
 import { DosGuard } from './dos-guard.js';
-import type { BackendError, IpsecBackend } from './ipsec-backend.js';
+import type { BackendError, IpsecBackend, IpsecEvent } from './ipsec-backend.js';
 
 /** An IKE message as the data path hands it over: `natT` = arrived with the non-ESP marker. */
 export interface IkeDatagramIn {
@@ -141,6 +143,7 @@ export class Supervisor {
     this.cookies = new CookieJar(o.provider, o.random);
     this.scheduleRotation();
     this.subscription = o.ikeIn$.subscribe((d) => this.receive(d));
+    this.subscription.add(o.backend.events$.subscribe((e) => this.onIpsecEvent(e)));
   }
 
   private scheduleRotation(): void {
@@ -188,6 +191,7 @@ export class Supervisor {
         if (!spi.ok) throw new Error(`allocSpi: ${spi.error.message}`);
         return spi.value;
       },
+      allocIkeSpi: () => this.newSpi(),
       findSecret: (a: Identity, b: Identity) => {
         const matches = (ids: readonly string[], id: Identity) =>
           ids.some((s) => {
@@ -371,6 +375,7 @@ export class Supervisor {
       candidates?: readonly ConnectionConfig[];
       initMessage?: { decoded: DecodedMessage; raw: Uint8Array };
       firstChild?: ConnectionConfig['children'][number];
+      established?: { children: readonly ChildSaRecord[] };
     },
     initKey?: string,
   ): IkeSaHandle {
@@ -404,6 +409,8 @@ export class Supervisor {
           this.o.logger?.info({ ike: uniqueid, failure: p.failure }, 'IKE SA failed');
         },
         reportClosed: () => {},
+        removeChild: (_, p) => handle && this.removeChildRecord(handle, p.child),
+        ikeRekeyed: (_, p) => handle && this.ikeRekeyed(handle, p.session, p.children),
       },
     });
     const actor = createActor(machine, {
@@ -415,6 +422,7 @@ export class Supervisor {
         ...(extra.candidates ? { candidates: extra.candidates } : {}),
         ...(extra.initMessage ? { initMessage: extra.initMessage } : {}),
         ...(extra.firstChild ? { firstChild: extra.firstChild } : {}),
+        ...(extra.established ? { established: extra.established } : {}),
       },
     });
     handle = {
@@ -480,6 +488,7 @@ export class Supervisor {
       localTs: c.localTs,
       remoteTs: c.remoteTs,
       label: c.config.name,
+      lifetimes: childLifetimes(c.config, this.o.random),
     };
     // ESP-in-UDP runs between the NAT-T ports (the IKE ports once IKE has floated, §2.23).
     const natTPort = this.o.config.daemon.port_nat_t;
@@ -544,6 +553,91 @@ export class Supervisor {
   private removeChild(c: InstalledChild): void {
     this.o.backend.deleteSa({ spi: c.record.spiIn, direction: 'in' });
     this.o.backend.deleteSa({ spi: c.record.spiOut, direction: 'out' });
+    wipeChildSaKeys(c.record.keys);
+  }
+
+  private removeChildRecord(h: IkeSaHandle, record: ChildSaRecord): void {
+    const i = h.children.findIndex((c) => c.record === record);
+    if (i < 0) return;
+    const [c] = h.children.splice(i, 1);
+    if (c) {
+      this.removeChild(c);
+      this.emit({ type: 'child-removed', handle: h, child: c });
+    }
+  }
+
+  /** §2.18: the rekeyed IKE SA continues in a new actor under its new SPI, with the children. */
+  private ikeRekeyed(old: IkeSaHandle, session: IkeSession, children: readonly ChildSaRecord[]): void {
+    const moved = old.children.splice(0);
+    const next = this.spawn(
+      old.name,
+      session,
+      { local: old.local, remote: old.remote, natT: old.natT },
+      { established: { children } },
+    );
+    next.children.push(...moved);
+    this.emit({ type: 'ike-rekeyed', handle: next, old });
+  }
+
+  /** Queues work on an IKE SA (by uniqueid or connection name). Returns how many took it. */
+  task(which: number | string, task: IkeTask): number {
+    let n = 0;
+    for (const h of this.ikeSas) {
+      if ((h.uniqueid === which || h.name === which) && h.state === 'ESTABLISHED') {
+        h.actor.send({ type: 'TASK', task });
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The IKE SA and installed child for a child uniqueid, config name, or inbound/outbound SPI. */
+  findChild(which: number | string | Uint8Array): { handle: IkeSaHandle; child: InstalledChild } | undefined {
+    for (const handle of this.ikeSas) {
+      for (const child of handle.children) {
+        const r = child.record;
+        const hit =
+          typeof which === 'number'
+            ? child.uniqueid === which
+            : typeof which === 'string'
+              ? r.config.name === which
+              : toHex(r.spiIn) === toHex(which) || toHex(r.spiOut) === toHex(which);
+        if (hit) return { handle, child };
+      }
+    }
+    return undefined;
+  }
+
+  createChild(ike: number | string, child: string): number {
+    const h = this.ikeSas.find((x) => x.uniqueid === ike || x.name === ike);
+    const config = h?.actor.getSnapshot().context.session.config.children.find((c) => c.name === child);
+    return h && config ? this.task(h.uniqueid, { kind: 'createChild', config }) : 0;
+  }
+
+  rekeyChild(which: number | string | Uint8Array): boolean {
+    const f = this.findChild(which);
+    return f ? this.task(f.handle.uniqueid, { kind: 'rekeyChild', spiIn: f.child.record.spiIn }) > 0 : false;
+  }
+
+  deleteChild(which: number | string | Uint8Array): boolean {
+    const f = this.findChild(which);
+    return f ? this.task(f.handle.uniqueid, { kind: 'deleteChild', spiIn: f.child.record.spiIn }) > 0 : false;
+  }
+
+  rekeyIke(which: number | string): number {
+    return this.task(which, { kind: 'rekeyIke' });
+  }
+
+  /** ESP lifetimes (RFC 4301 §4.4.2.1): soft -> rekey the Child SA, hard -> delete it. */
+  private onIpsecEvent(e: IpsecEvent): void {
+    if (e.type !== 'ipsec.expire') return;
+    const f = this.findChild(e.spi);
+    if (!f) return;
+    const spiIn = f.child.record.spiIn;
+    f.handle.actor.send({
+      type: 'TASK',
+      task: e.hard ? { kind: 'deleteChild', spiIn } : { kind: 'rekeyChild', spiIn },
+    });
   }
 
   close(): void {
@@ -556,11 +650,36 @@ export class Supervisor {
   }
 }
 
+/** swanctl child lifetimes: soft = rekey_* less a random share of rand_* (jitter), hard = life_*. */
+export function childLifetimes(c: ChildConfig, random: RandomBytes): Lifetimes {
+  const jitter = (rand: number) => {
+    const r = random(2);
+    return Math.floor((((r[0]! << 8) | r[1]!) / 0x10000) * rand);
+  };
+  const soft = (rekey: number, rand: number) =>
+    rekey > 0 ? Math.max(1, rekey - jitter(Math.min(rand, rekey))) : undefined;
+  const limit = (o: {
+    seconds?: number | undefined;
+    bytes?: number | undefined;
+    packets?: number | undefined;
+  }) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v > 0));
+  return {
+    soft: limit({
+      seconds: soft(c.rekey_time, c.rand_time),
+      bytes: soft(c.rekey_bytes, c.rand_bytes),
+      packets: soft(c.rekey_packets, c.rand_packets),
+    }),
+    hard: limit({ seconds: c.life_time, bytes: c.life_bytes, packets: c.life_packets }),
+  };
+}
+
 export type SupervisorEvent =
   | { readonly type: 'ike-established'; readonly handle: IkeSaHandle }
   | { readonly type: 'ike-failed'; readonly handle: IkeSaHandle }
   | { readonly type: 'ike-closed'; readonly handle: IkeSaHandle }
-  | { readonly type: 'child-installed'; readonly handle: IkeSaHandle; readonly child: InstalledChild };
+  | { readonly type: 'child-installed'; readonly handle: IkeSaHandle; readonly child: InstalledChild }
+  | { readonly type: 'child-removed'; readonly handle: IkeSaHandle; readonly child: InstalledChild }
+  | { readonly type: 'ike-rekeyed'; readonly handle: IkeSaHandle; readonly old: IkeSaHandle };
 
 /** swanctl local_addrs / remote_addrs matching: %any, an address, or a CIDR prefix. */
 export function addressMatches(patterns: readonly string[], address: string): boolean {

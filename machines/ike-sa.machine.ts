@@ -14,7 +14,8 @@
  * Effects are injected (setup actions, replaced with machine.provide): transmit, installChild,
  * reportChildFailure, reportEstablished, reportFailed, reportClosed.
  */
-import { assign, enqueueActions, setup } from 'xstate';
+
+import { assign, enqueueActions } from 'xstate';
 import { buildAuthRequest, handleAuthRequest, handleAuthResponse } from '../ipsec/ike/exchange/ike-auth.js';
 import {
   buildInitRequest,
@@ -22,109 +23,23 @@ import {
   handleInitResponse,
 } from '../ipsec/ike/exchange/ike-sa-init.js';
 import { encodeFor, notify, openFor } from '../ipsec/ike/exchange/messages.js';
-import type { ChildSaRecord, ExchangeFailure } from '../ipsec/ike/exchange/session.js';
-import { ProtocolId } from '../ipsec/ike/model.js';
-import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
-import { isResponse } from '../ipsec/ike/wire/header.js';
+import { ExchangeType } from '../ipsec/ike/wire/constants.js';
 import { NotifyError } from '../ipsec/ike/wire/notify-types.js';
-import type { Payload } from '../ipsec/ike/wire/payload-types.js';
-import { DEFAULT_TIMING, type IkeSaContext, type IkeSaEvent, type IkeSaInput } from './ike-sa.types.js';
+import { establishedState } from './ike-sa.established.js';
+import { answer, base, failed, failFromStep, retransmit, timedOut } from './ike-sa.setup.js';
+import { DEFAULT_TIMING } from './ike-sa.types.js';
 
-const failed = (failure: ExchangeFailure) => ({ kind: 'failed' as const, failure });
-
-/** §2.1: the n-th retransmission waits retransmit_timeout * retransmit_base^(n-1) seconds. */
-export function retransmitDelayMs(ctx: Pick<IkeSaContext, 'timing' | 'outstanding'>): number {
-  const n = (ctx.outstanding?.transmissions ?? 1) - 1;
-  return Math.round(1000 * ctx.timing.retransmit_timeout * ctx.timing.retransmit_base ** n);
+/** rekey_time minus a random share of rand_time (swanctl.conf), in ms; 0 = never. */
+function ikeRekeyMs(
+  input: { session: { config: { rekey_time: number; rand_time: number } } },
+  random: (n: number) => Uint8Array,
+): number {
+  const { rekey_time, rand_time } = input.session.config;
+  if (rekey_time <= 0) return 0;
+  const r = random(2);
+  const share = ((r[0]! << 8) | r[1]!) / 0x10000;
+  return Math.round(1000 * Math.max(1, rekey_time - share * Math.min(rand_time, rekey_time)));
 }
-
-const base = setup({
-  types: {
-    context: {} as IkeSaContext,
-    events: {} as IkeSaEvent,
-    input: {} as IkeSaInput,
-  },
-  actions: {
-    /** Sends octets to the peer of this IKE SA. */
-    transmit: (_, _params: { bytes: Uint8Array }) => {},
-    /** Installs a negotiated Child SA (both ESP SAs and the policies) via the IPsec backend. */
-    installChild: (_, _params: { child: ChildSaRecord }) => {},
-    reportChildFailure: (_, _params: { failure: ExchangeFailure }) => {},
-    /** IKE_SA_INIT is done: the NAT verdict may move IKE to the NAT-T port (§2.23). */
-    initDone: (_, _params: { nat: { local: boolean; remote: boolean } | undefined }) => {},
-    reportEstablished: () => {},
-    reportFailed: (_, _params: { failure: ExchangeFailure }) => {},
-    reportClosed: () => {},
-  },
-  guards: {
-    isRetransmittedRequest: ({ context, event }) =>
-      event.type === 'MESSAGE' &&
-      !isResponse(event.decoded.header) &&
-      context.cachedResponse?.messageId === event.decoded.header.messageId,
-    isNewRequest: ({ context, event }) =>
-      event.type === 'MESSAGE' &&
-      !isResponse(event.decoded.header) &&
-      event.decoded.header.messageId === context.peerMessageId,
-    isExpectedResponse: ({ context, event }) =>
-      event.type === 'MESSAGE' &&
-      isResponse(event.decoded.header) &&
-      context.outstanding?.messageId === event.decoded.header.messageId &&
-      context.outstanding.exchangeType === event.decoded.header.exchangeType,
-    stepNext: ({ context }) => context.step?.kind === 'next',
-    stepRetry: ({ context }) => context.step?.kind === 'retry',
-    triesLeft: ({ context }) => (context.outstanding?.transmissions ?? 0) <= context.timing.retransmit_tries,
-    isAuthRequest: ({ event }) => event.type === 'REQUEST' && event.exchangeType === ExchangeType.IKE_AUTH,
-    isInformational: ({ event }) =>
-      event.type === 'REQUEST' && event.exchangeType === ExchangeType.INFORMATIONAL,
-    isCreateChild: ({ event }) =>
-      event.type === 'REQUEST' && event.exchangeType === ExchangeType.CREATE_CHILD_SA,
-    isDeleteIke: ({ event }) =>
-      event.type === 'REQUEST' &&
-      event.exchangeType === ExchangeType.INFORMATIONAL &&
-      event.payloads.some((p) => p.type === PayloadType.D && p.protocolId === ProtocolId.IKE),
-  },
-  delays: {
-    RETRANSMIT: ({ context }) => retransmitDelayMs(context),
-    HALF_OPEN: ({ context }) => context.timing.half_open_timeout * 1000,
-  },
-});
-
-const retransmit = base.enqueueActions(({ context, enqueue }) => {
-  const o = context.outstanding;
-  if (!o) return;
-  enqueue.assign({
-    outstanding: { ...o, transmissions: o.transmissions + 1 },
-    stats: { ...context.stats, retransmits: context.stats.retransmits + 1 },
-  });
-  enqueue({ type: 'transmit', params: { bytes: o.bytes } }); // §2.1: the identical octets
-});
-
-const timedOut = base.assign({
-  failure: ({ context }) => ({
-    reason: `no response after ${context.outstanding?.transmissions ?? 0} transmissions`,
-  }),
-});
-
-const failFromStep = base.assign({
-  failure: ({ context }) => (context.step?.kind === 'failed' ? context.step.failure : { reason: 'failed' }),
-});
-
-/** Answers the current REQUEST with `payloads` and caches the answer for retransmissions (§2.1). */
-const answer = (payloads: readonly Payload[]) =>
-  base.enqueueActions(({ context, event, enqueue }) => {
-    if (event.type !== 'REQUEST') return;
-    const bytes = encodeFor(context.session, context.deps, {
-      exchangeType: event.exchangeType,
-      messageId: event.messageId,
-      response: true,
-      payloads,
-    });
-    enqueue.assign({
-      cachedResponse: { messageId: event.messageId, bytes },
-      peerMessageId: event.messageId + 1,
-    });
-    enqueue({ type: 'transmit', params: { bytes } });
-  });
 
 export const ikeSaMachine = base.createMachine({
   id: 'ikeSa',
@@ -137,7 +52,11 @@ export const ikeSaMachine = base.createMachine({
     ...(input.initMessage ? { initMessage: input.initMessage } : {}),
     nextMessageId: 0,
     peerMessageId: 0,
-    children: [],
+    children: input.established?.children ?? [],
+    queue: [],
+    retired: false,
+    startEstablished: input.established !== undefined,
+    ikeRekeyMs: ikeRekeyMs(input, input.deps.random),
     stats: { retransmits: 0, retransmittedResponses: 0, dropped: 0 },
   }),
   initial: 'start',
@@ -199,7 +118,6 @@ export const ikeSaMachine = base.createMachine({
             enqueue.assign({ stats: { ...context.stats, dropped: context.stats.dropped + 1 } });
             return;
           }
-          enqueue.assign({ outstanding: undefined });
           enqueue.raise({
             type: 'RESPONSE',
             exchangeType: h.exchangeType,
@@ -219,6 +137,7 @@ export const ikeSaMachine = base.createMachine({
   states: {
     start: {
       always: [
+        { guard: ({ context }) => context.startEstablished, target: 'established' },
         { guard: ({ context }) => context.session.role === 'initiator', target: 'initiator' },
         { target: 'responder' },
       ],
@@ -258,26 +177,29 @@ export const ikeSaMachine = base.createMachine({
                 /* <-- IKE_SA_INIT { SAr1, KEr, Nr } | { N(COOKIE) } | { N(INVALID_KE_PAYLOAD) } */
                 RESPONSE: {
                   target: 'decide',
-                  actions: assign(({ context, event }) => {
-                    const out = handleInitResponse(
-                      context.session,
-                      context.deps,
-                      event.spiR,
-                      event.payloads,
-                      event.raw,
-                    );
-                    if (out.kind === 'established')
-                      return { session: out.session, step: { kind: 'next' as const } };
-                    if (out.kind === 'retry')
-                      return {
-                        session: out.session,
-                        step: {
-                          kind: 'retry' as const,
-                          ...(out.group !== undefined ? { group: out.group } : {}),
-                        },
-                      };
-                    return { step: failed(out.failure) };
-                  }),
+                  actions: [
+                    'clearOutstanding',
+                    assign(({ context, event }) => {
+                      const out = handleInitResponse(
+                        context.session,
+                        context.deps,
+                        event.spiR,
+                        event.payloads,
+                        event.raw,
+                      );
+                      if (out.kind === 'established')
+                        return { session: out.session, step: { kind: 'next' as const } };
+                      if (out.kind === 'retry')
+                        return {
+                          session: out.session,
+                          step: {
+                            kind: 'retry' as const,
+                            ...(out.group !== undefined ? { group: out.group } : {}),
+                          },
+                        };
+                      return { step: failed(out.failure) };
+                    }),
+                  ],
                 },
               },
             },
@@ -336,6 +258,7 @@ export const ikeSaMachine = base.createMachine({
                   target: 'decide',
                   actions: enqueueActions(({ context, event, enqueue }) => {
                     if (event.type !== 'RESPONSE') return;
+                    enqueue.assign({ outstanding: undefined });
                     const out = handleAuthResponse(context.session, context.deps, event.payloads);
                     if (out.kind === 'failed') {
                       enqueue.assign({ step: failed(out.failure) });
@@ -453,24 +376,7 @@ export const ikeSaMachine = base.createMachine({
       },
     },
 
-    established: {
-      entry: 'reportEstablished',
-      on: {
-        REQUEST: [
-          /* --> INFORMATIONAL { D(IKE) }  <-- { }   (§1.4.1: the IKE SA is deleted) */
-          { guard: 'isDeleteIke', target: 'closed', actions: answer([]) },
-          /* --> INFORMATIONAL { [N(...)] }  <-- { }   (liveness check, MOBIKE notifies, §1.4) */
-          { guard: 'isInformational', actions: answer([]) },
-          /* --> CREATE_CHILD_SA  <-- { N(NO_ADDITIONAL_SAS) }   (not supported yet) */
-          {
-            guard: 'isCreateChild',
-            actions: answer([notify(NotifyError.NO_ADDITIONAL_SAS)]),
-          },
-          { actions: answer([notify(NotifyError.INVALID_SYNTAX)]) },
-        ],
-        TERMINATE: { target: 'closed' },
-      },
-    },
+    established: establishedState,
     failed: {
       type: 'final',
       entry: {

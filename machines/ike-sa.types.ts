@@ -4,6 +4,7 @@
  * request/response layer of RFC 7296 §2.1-§2.3 (Message IDs, retransmission, response cache).
  */
 import type { ChildConfig, ConnectionConfig } from '../ipsec/config/model.js';
+import type { CreateChildRequest } from '../ipsec/ike/exchange/create-child.js';
 import type { ChildSaRecord, ExchangeFailure, IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
 import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
 import type { Payload } from '../ipsec/ike/wire/payload-types.js';
@@ -48,6 +49,21 @@ export interface IkeSaStats {
   dropped: number;
 }
 
+/** Work this IKE SA starts as initiator of an exchange, one at a time (window size 1, §2.3). */
+export type IkeTask =
+  | { readonly kind: 'createChild'; readonly config: ChildConfig }
+  | { readonly kind: 'rekeyChild'; readonly spiIn: Uint8Array }
+  | { readonly kind: 'deleteChild'; readonly spiIn: Uint8Array }
+  | { readonly kind: 'rekeyIke' }
+  | { readonly kind: 'deleteIke' }
+  | { readonly kind: 'dpd' };
+
+/** The task whose request is outstanding. */
+export interface ActiveTask {
+  readonly task: IkeTask;
+  readonly request?: CreateChildRequest;
+}
+
 export interface IkeSaContext {
   readonly deps: IkeDeps;
   readonly timing: IkeTiming;
@@ -65,6 +81,15 @@ export interface IkeSaContext {
   /** The responder's IKE_SA_INIT request, handled on entry. */
   readonly initMessage?: { readonly decoded: DecodedMessage; readonly raw: Uint8Array };
   readonly children: readonly ChildSaRecord[];
+  /** Tasks waiting for the window (§2.3), oldest first. */
+  readonly queue: readonly IkeTask[];
+  readonly active?: ActiveTask;
+  /** Replaced by a rekeyed IKE SA (§2.18): no new work, only the Delete of this one. */
+  readonly retired: boolean;
+  /** Created by an IKE SA rekey: starts in `established`. */
+  readonly startEstablished: boolean;
+  /** When the IKE SA rekeys itself (rekey_time with jitter), ms; 0 = never. */
+  readonly ikeRekeyMs: number;
   readonly failure?: ExchangeFailure;
   /** Result of the last processed step, read by the transient decision states. */
   readonly step?: StepResult;
@@ -83,6 +108,8 @@ export interface IkeSaInput {
   readonly candidates?: readonly ConnectionConfig[];
   readonly firstChild?: ChildConfig;
   readonly initMessage?: { readonly decoded: DecodedMessage; readonly raw: Uint8Array };
+  /** An IKE SA created by rekeying (§2.18): starts established, with the moved Child SAs. */
+  readonly established?: { readonly children: readonly ChildSaRecord[] };
 }
 
 export type IkeSaEvent =
@@ -103,5 +130,7 @@ export type IkeSaEvent =
       readonly raw: Uint8Array;
       readonly spiR: Uint8Array;
     }
-  /** Close the IKE SA (swanctl --terminate). */
-  | { readonly type: 'TERMINATE' };
+  /** Close the IKE SA (swanctl --terminate): Delete, then closed. */
+  | { readonly type: 'TERMINATE' }
+  /** Queue work: create, rekey or delete a Child SA, rekey the IKE SA, a liveness check. */
+  | { readonly type: 'TASK'; readonly task: IkeTask };

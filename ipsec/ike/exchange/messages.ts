@@ -80,7 +80,7 @@ export function notify(
   notifyType: number,
   data: Uint8Array = new Uint8Array(0),
   protocolId = 0,
-  spi = new Uint8Array(0),
+  spi: Uint8Array = new Uint8Array(0),
 ): NotifyPayload {
   return { type: PayloadType.N, protocolId, spi, notifyType, data };
 }

@@ -23,6 +23,8 @@ export interface IkeDeps {
   readonly random: RandomBytes;
   /** A fresh, unused inbound ESP SPI (4 octets), e.g. from the IPsec backend's allocSpi(). */
   readonly allocChildSpi: () => Uint8Array;
+  /** A fresh IKE SPI (8 octets, non-zero, unused among our IKE SAs) for IKE SA rekeys (§2.18). */
+  readonly allocIkeSpi?: () => Uint8Array;
   /** The PSK for a pair of identities (swanctl secrets: ids of either side), or undefined. */
   readonly findSecret: (local: Identity, remote: Identity) => Uint8Array | undefined;
 }

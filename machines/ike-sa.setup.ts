@@ -1,0 +1,133 @@
+/**
+ * The shared setup of the IKE SA statechart: types, injected effects, guards, delays and the
+ * actions of the request/response layer (RFC 7296 §2.1-§2.3).
+ */
+import { assign, enqueueActions, setup } from 'xstate';
+import { buildAuthRequest, handleAuthRequest, handleAuthResponse } from '../ipsec/ike/exchange/ike-auth.js';
+import {
+  buildInitRequest,
+  handleInitRequest,
+  handleInitResponse,
+} from '../ipsec/ike/exchange/ike-sa-init.js';
+import { encodeFor, notify, openFor } from '../ipsec/ike/exchange/messages.js';
+import type { ChildSaRecord, ExchangeFailure, IkeSession } from '../ipsec/ike/exchange/session.js';
+import { ProtocolId } from '../ipsec/ike/model.js';
+import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
+import { isResponse } from '../ipsec/ike/wire/header.js';
+import { NotifyError } from '../ipsec/ike/wire/notify-types.js';
+import type { Payload } from '../ipsec/ike/wire/payload-types.js';
+import { DEFAULT_TIMING, type IkeSaContext, type IkeSaEvent, type IkeSaInput } from './ike-sa.types.js';
+
+export const failed = (failure: ExchangeFailure) => ({ kind: 'failed' as const, failure });
+
+/** §2.1: the n-th retransmission waits retransmit_timeout * retransmit_base^(n-1) seconds. */
+export function retransmitDelayMs(ctx: Pick<IkeSaContext, 'timing' | 'outstanding'>): number {
+  const n = (ctx.outstanding?.transmissions ?? 1) - 1;
+  return Math.round(1000 * ctx.timing.retransmit_timeout * ctx.timing.retransmit_base ** n);
+}
+
+export const base = setup({
+  types: {
+    context: {} as IkeSaContext,
+    events: {} as IkeSaEvent,
+    input: {} as IkeSaInput,
+  },
+  actions: {
+    /** Sends octets to the peer of this IKE SA. */
+    transmit: (_, _params: { bytes: Uint8Array }) => {},
+    /** Installs a negotiated Child SA (both ESP SAs and the policies) via the IPsec backend. */
+    installChild: (_, _params: { child: ChildSaRecord }) => {},
+    reportChildFailure: (_, _params: { failure: ExchangeFailure }) => {},
+    /** IKE_SA_INIT is done: the NAT verdict may move IKE to the NAT-T port (§2.23). */
+    initDone: (_, _params: { nat: { local: boolean; remote: boolean } | undefined }) => {},
+    /** Removes a Child SA (both ESP SAs) from the IPsec backend. */
+    removeChild: (_, _params: { child: ChildSaRecord }) => {},
+    /** The IKE SA was rekeyed (§2.18): a new actor carries `session` and the moved children. */
+    ikeRekeyed: (_, _params: { session: IkeSession; children: readonly ChildSaRecord[] }) => {},
+    reportEstablished: () => {},
+    /** The outstanding request was answered (§2.3: the window moves on). */
+    clearOutstanding: assign({ outstanding: undefined }),
+    reportFailed: (_, _params: { failure: ExchangeFailure }) => {},
+    reportClosed: () => {},
+  },
+  guards: {
+    isRetransmittedRequest: ({ context, event }) =>
+      event.type === 'MESSAGE' &&
+      !isResponse(event.decoded.header) &&
+      context.cachedResponse?.messageId === event.decoded.header.messageId,
+    isNewRequest: ({ context, event }) =>
+      event.type === 'MESSAGE' &&
+      !isResponse(event.decoded.header) &&
+      event.decoded.header.messageId === context.peerMessageId,
+    isExpectedResponse: ({ context, event }) =>
+      event.type === 'MESSAGE' &&
+      isResponse(event.decoded.header) &&
+      context.outstanding?.messageId === event.decoded.header.messageId &&
+      context.outstanding.exchangeType === event.decoded.header.exchangeType,
+    stepNext: ({ context }) => context.step?.kind === 'next',
+    hasTask: ({ context }) => context.queue.length > 0,
+    noActiveTask: ({ context }) => context.active === undefined,
+    dpdEnabled: ({ context }) => context.session.config.dpd_delay > 0 && !context.retired,
+    ikeRekeyEnabled: ({ context }) => context.ikeRekeyMs > 0 && !context.retired,
+    isRetired: ({ context }) => context.retired,
+    closingTask: ({ context }) => context.active?.task.kind === 'deleteIke',
+    stepRetry: ({ context }) => context.step?.kind === 'retry',
+    triesLeft: ({ context }) => (context.outstanding?.transmissions ?? 0) <= context.timing.retransmit_tries,
+    isAuthRequest: ({ event }) => event.type === 'REQUEST' && event.exchangeType === ExchangeType.IKE_AUTH,
+    isInformational: ({ event }) =>
+      event.type === 'REQUEST' && event.exchangeType === ExchangeType.INFORMATIONAL,
+    isCreateChild: ({ event }) =>
+      event.type === 'REQUEST' && event.exchangeType === ExchangeType.CREATE_CHILD_SA,
+    isDeleteIke: ({ event }) =>
+      event.type === 'REQUEST' &&
+      event.exchangeType === ExchangeType.INFORMATIONAL &&
+      event.payloads.some((p) => p.type === PayloadType.D && p.protocolId === ProtocolId.IKE),
+  },
+  delays: {
+    RETRANSMIT: ({ context }) => retransmitDelayMs(context),
+    HALF_OPEN: ({ context }) => context.timing.half_open_timeout * 1000,
+    /** swanctl dpd_delay: a liveness check after this long without an exchange. */
+    DPD: ({ context }) => context.session.config.dpd_delay * 1000,
+    /** swanctl rekey_time minus a random share of rand_time (jitter, so peers don't collide). */
+    IKE_REKEY: ({ context }) => context.ikeRekeyMs,
+    /** A replaced (rekeyed) IKE SA waits this long for the peer's Delete before it goes. */
+    RETIRE: ({ context }) => context.timing.retransmit_timeout * 1000 * 4,
+  },
+});
+
+export const retransmit = base.enqueueActions(({ context, enqueue }) => {
+  const o = context.outstanding;
+  if (!o) return;
+  enqueue.assign({
+    outstanding: { ...o, transmissions: o.transmissions + 1 },
+    stats: { ...context.stats, retransmits: context.stats.retransmits + 1 },
+  });
+  enqueue({ type: 'transmit', params: { bytes: o.bytes } }); // §2.1: the identical octets
+});
+
+export const timedOut = base.assign({
+  failure: ({ context }) => ({
+    reason: `no response after ${context.outstanding?.transmissions ?? 0} transmissions`,
+  }),
+});
+
+export const failFromStep = base.assign({
+  failure: ({ context }) => (context.step?.kind === 'failed' ? context.step.failure : { reason: 'failed' }),
+});
+
+/** Answers the current REQUEST with `payloads` and caches the answer for retransmissions (§2.1). */
+export const answer = (payloads: readonly Payload[]) =>
+  base.enqueueActions(({ context, event, enqueue }) => {
+    if (event.type !== 'REQUEST') return;
+    const bytes = encodeFor(context.session, context.deps, {
+      exchangeType: event.exchangeType,
+      messageId: event.messageId,
+      response: true,
+      payloads,
+    });
+    enqueue.assign({
+      cachedResponse: { messageId: event.messageId, bytes },
+      peerMessageId: event.messageId + 1,
+    });
+    enqueue({ type: 'transmit', params: { bytes } });
+  });
