@@ -21,6 +21,7 @@ import { encodeFor, findNotify, findPayload, notify } from '../ipsec/ike/exchang
 import type { ChildSaRecord, ExchangeFailure, IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
 import { type Identity, identityMatches, parseIdentity } from '../ipsec/ike/identity.js';
 import { wipeChildSaKeys } from '../ipsec/ike/keys/child-keys.js';
+import { wipeIkeSaKeys } from '../ipsec/ike/keys/ike-keys.js';
 import { ProtocolId } from '../ipsec/ike/model.js';
 import { parseProposals } from '../ipsec/ike/proposal/keywords.js';
 import { parseIp } from '../ipsec/ike/ts/text.js';
@@ -346,7 +347,11 @@ export class Supervisor {
     if (!parseIp(remote.address)) throw new Error(`connection '${connection}' has no usable remote address`);
     const proposals = parseProposals(config.proposals, ProtocolId.IKE);
     if (!proposals.ok) throw new Error(`proposals: ${proposals.error.message}`);
-    const session = newInitiatorSession(config, proposals.value, local, remote, this.newSpi());
+    const others = this.ikeSas.some((h) => h.name === config.name && h.remote.address === remote.address);
+    const session = {
+      ...newInitiatorSession(config, proposals.value, local, remote, this.newSpi()),
+      initialContact: !others,
+    };
     return this.spawn(
       config.name,
       session,
@@ -410,6 +415,7 @@ export class Supervisor {
         },
         reportClosed: () => {},
         removeChild: (_, p) => handle && this.removeChildRecord(handle, p.child),
+        initialContact: (_, p) => handle && this.initialContact(handle, p.remoteId),
         ikeRekeyed: (_, p) => handle && this.ikeRekeyed(handle, p.session, p.children),
       },
     });
@@ -466,6 +472,13 @@ export class Supervisor {
     h.state = 'DESTROYED';
     for (const c of h.children.splice(0)) this.removeChild(c);
     this.bySpi.delete(h.ourSpi);
+    // Keys are zeroed when the SA dies (a rekeyed SA's successor has keys of its own).
+    const { session } = h.actor.getSnapshot().context;
+    if (session.keys) wipeIkeSaKeys(session.keys);
+    session.sk?.initiator.cipher.destroy?.();
+    session.sk?.responder.cipher.destroy?.();
+    session.sk?.initiator.mac?.destroy?.();
+    session.sk?.responder.mac?.destroy?.();
     this.emit({ type: wasUp ? 'ike-closed' : 'ike-failed', handle: h });
   }
 
@@ -554,6 +567,9 @@ export class Supervisor {
     this.o.backend.deleteSa({ spi: c.record.spiIn, direction: 'in' });
     this.o.backend.deleteSa({ spi: c.record.spiOut, direction: 'out' });
     wipeChildSaKeys(c.record.keys);
+    // The policies of a reqid go with its last Child SA (no trap policies: start_action=trap is not supported).
+    const inUse = this.ikeSas.some((h) => h.children.some((x) => x !== c && x.reqid === c.reqid));
+    if (!inUse) this.o.backend.deletePolicy({ reqid: c.reqid });
   }
 
   private removeChildRecord(h: IkeSaHandle, record: ChildSaRecord): void {
@@ -563,6 +579,19 @@ export class Supervisor {
     if (c) {
       this.removeChild(c);
       this.emit({ type: 'child-removed', handle: h, child: c });
+    }
+  }
+
+  /**
+   * §2.4: N(INITIAL_CONTACT): the peer has rebooted or lost its state, so every other IKE SA we
+   * hold with that identity is stale: removed with its Child SAs, without Delete exchanges.
+   */
+  private initialContact(h: IkeSaHandle, id: Identity): void {
+    for (const other of this.ikeSas) {
+      const oid = other.actor.getSnapshot().context.session.remoteId;
+      if (other === h || !oid || oid.type !== id.type || toHex(oid.data) !== toHex(id.data)) continue;
+      other.actor.stop();
+      this.destroy(other);
     }
   }
 

@@ -30,6 +30,10 @@ import type { Payload } from '../ipsec/ike/wire/payload-types.js';
 import { answer, base, retransmit, timedOut } from './ike-sa.setup.js';
 import type { IkeSaContext, IkeTask } from './ike-sa.types.js';
 
+/** Implementation choice: TEMPORARY_FAILURE retries after 2 to 10 s (strongSwan uses similar). */
+const RETRY_MIN_MS = 2000;
+const RETRY_SPREAD_MS = 8000;
+
 const sameSpi = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 const childBySpi = (ctx: IkeSaContext, spiIn: Uint8Array) =>
   ctx.children.find((c) => sameSpi(c.spiIn, spiIn));
@@ -114,6 +118,20 @@ const finishTask = base.enqueueActions(({ context, event, enqueue }) => {
   const out = handleCreateChildResponse(context.session, context.deps, request, event.payloads);
   if (out.kind === 'failed') {
     enqueue({ type: 'reportChildFailure', params: { failure: out.failure } });
+    if (
+      out.failure.notify === NotifyError.TEMPORARY_FAILURE &&
+      (task.kind === 'rekeyChild' || task.kind === 'rekeyIke')
+    ) {
+      // §2.25: the peer is busy with a colliding exchange: retry after a random delay, so that
+      // two peers that collided do not collide again.
+      const r = context.deps.random(2);
+      const delay = RETRY_MIN_MS + Math.floor((((r[0]! << 8) | r[1]!) / 0x10000) * RETRY_SPREAD_MS);
+      enqueue.raise({ type: 'TASK', task }, { delay });
+    }
+    if (out.failure.notify === NotifyError.CHILD_SA_NOT_FOUND && task.kind === 'rekeyChild') {
+      // §2.25: the peer no longer has that Child SA: delete ours too.
+      enqueue.assign({ queue: [{ kind: 'deleteChild', spiIn: task.spiIn }, ...context.queue] });
+    }
     return;
   }
   if (out.kind === 'child') {

@@ -357,6 +357,8 @@ export const ikeSaMachine = base.createMachine({
                     return;
                   }
                   enqueue.assign({ session: out.session, step: { kind: 'next' } });
+                  if (out.initialContact && out.session.remoteId)
+                    enqueue({ type: 'initialContact', params: { remoteId: out.session.remoteId } });
                   if (out.child) enqueue.assign({ children: [...context.children, out.child] });
                   if (out.child) enqueue({ type: 'installChild', params: { child: out.child } });
                   if (out.childFailure)

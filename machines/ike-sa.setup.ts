@@ -11,6 +11,7 @@ import {
 } from '../ipsec/ike/exchange/ike-sa-init.js';
 import { encodeFor, notify, openFor } from '../ipsec/ike/exchange/messages.js';
 import type { ChildSaRecord, ExchangeFailure, IkeSession } from '../ipsec/ike/exchange/session.js';
+import type { Identity } from '../ipsec/ike/identity.js';
 import { ProtocolId } from '../ipsec/ike/model.js';
 import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
 import { isResponse } from '../ipsec/ike/wire/header.js';
@@ -44,6 +45,8 @@ export const base = setup({
     removeChild: (_, _params: { child: ChildSaRecord }) => {},
     /** The IKE SA was rekeyed (§2.18): a new actor carries `session` and the moved children. */
     ikeRekeyed: (_, _params: { session: IkeSession; children: readonly ChildSaRecord[] }) => {},
+    /** N(INITIAL_CONTACT) from this peer (§2.4): its other IKE SAs with us are to be removed. */
+    initialContact: (_, _params: { remoteId: Identity }) => {},
     reportEstablished: () => {},
     /** The outstanding request was answered (§2.3: the window moves on). */
     clearOutstanding: assign({ outstanding: undefined }),

@@ -12,7 +12,7 @@ import { connectionWithDefaults } from '../../ipsec/config/model.js';
 import { toHex } from '../../ipsec/util/bytes.js';
 import { echoRequest } from '../ipsec/policy/fixtures.js';
 import { CLIENT_ADDR, GATEWAY_ADDR } from '../support/ike-peers.js';
-import { icmpType, twoHosts } from '../support/two-hosts.js';
+import { createHost, icmpType, twoHosts } from '../support/two-hosts.js';
 
 function configs(esp = ['aes128gcm16-ecp256'], ike = ['aes128-sha256-ecp256']) {
   const child = (name: string, local: string, remote: string) => ({
@@ -40,6 +40,10 @@ function configs(esp = ['aes128gcm16-ecp256'], ike = ['aes128-sha256-ecp256']) {
     children: [child('net', '10.99.1.0/24', '10.99.2.0/24'), child('net2', '10.99.3.0/24', '10.99.4.0/24')],
   });
   return { clientConnections: [client], gatewayConnections: [gateway] };
+}
+
+function twoHostsClientOnly(peers: ReturnType<typeof twoHosts>) {
+  return createHost('reborn', peers.net, peers.clock, CLIENT_ADDR.address, configs().clientConnections, {});
 }
 
 function setup(esp?: string[]) {
@@ -138,5 +142,36 @@ describe('INFORMATIONAL', () => {
     clock.advance(10 * 60_000);
     expect(client.supervisor.ikeSas).toEqual([]);
     expect(client.esp.backend.listSas()).toEqual([]);
+  });
+
+  it('INITIAL_CONTACT from a restarted client removes its stale IKE SA at the gateway (§2.4)', () => {
+    const first = setup();
+    // The client "reboots": a fresh client host (new network binding) connects again.
+    const { clock, gateway } = first;
+    expect(gateway.supervisor.ikeSas).toHaveLength(1);
+    first.client.supervisor.close();
+    first.client.transport.close();
+    first.client.esp.close();
+    const again = twoHostsClientOnly(first);
+    again.supervisor.initiate('gw', 'net');
+    clock.advance(1000);
+    expect(gateway.supervisor.ikeSas).toHaveLength(1);
+    expect(gateway.supervisor.ikeSas[0]!.state).toBe('ESTABLISHED');
+    expect(gateway.esp.backend.listSas()).toHaveLength(2);
+  });
+
+  it('leaves nothing behind: no SA, policy, actor or timer outlives the IKE SA', () => {
+    const { clock, client, gateway } = setup();
+    client.supervisor.rekeyChild('net');
+    clock.advance(1000);
+    client.supervisor.terminate('gw');
+    clock.advance(1000);
+    for (const h of [client, gateway]) {
+      expect(h.supervisor.ikeSas).toEqual([]);
+      expect(h.esp.backend.listSas()).toEqual([]);
+      expect(h.esp.backend.listPolicies()).toEqual([]);
+    }
+    // Only the two supervisors' cookie-secret rotation timers remain.
+    expect(clock.pending).toBe(2);
   });
 });

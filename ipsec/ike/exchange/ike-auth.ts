@@ -13,10 +13,10 @@ import { err, ok, type Result } from '../../result.js';
 import { formatIdentity, type Identity, identityMatches, idPayloadBody, parseIdentity } from '../identity.js';
 import { pskAuthData, verifyPskAuthData } from '../keys/auth.js';
 import { AuthMethod, ExchangeType, PayloadType } from '../wire/constants.js';
-import { NotifyError } from '../wire/notify-types.js';
+import { NotifyError, NotifyStatus } from '../wire/notify-types.js';
 import type { Payload } from '../wire/payload-types.js';
 import { childRequestPayloads, completeChild, prepareChild, respondChild } from './child.js';
-import { encodeFor, errorNotify, findPayload, notify } from './messages.js';
+import { encodeFor, errorNotify, findNotify, findPayload, notify } from './messages.js';
 import type { ChildSaRecord, ExchangeFailure, IkeDeps, IkeSession } from './session.js';
 
 const IKE_AUTH = ExchangeType.IKE_AUTH;
@@ -62,6 +62,7 @@ export function buildAuthRequest(
   let pendingChild: IkeSession['pendingChild'];
   const payloads: Payload[] = [
     idPayload(PayloadType.IDi, id.value),
+    ...(s.initialContact ? [notify(NotifyStatus.INITIAL_CONTACT)] : []), // §2.4
     ...(remote.value ? [idPayload(PayloadType.IDr, remote.value)] : []),
     { type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: auth },
   ];
@@ -148,6 +149,8 @@ export type AuthRequestOutcome =
       readonly response: Uint8Array;
       readonly child?: ChildSaRecord;
       readonly childFailure?: ExchangeFailure;
+      /** The peer sent N(INITIAL_CONTACT): its other IKE SAs with us are stale (§2.4). */
+      readonly initialContact: boolean;
     }
   | { readonly kind: 'failed'; readonly response: Uint8Array; readonly failure: ExchangeFailure };
 
@@ -220,8 +223,9 @@ export function handleAuthRequest(
     idPayload(PayloadType.IDr, local.value),
     { type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: ourAuth },
   ];
+  const initialContact = findNotify(payloads, NotifyStatus.INITIAL_CONTACT) !== undefined;
   const wantsChild = findPayload(payloads, PayloadType.SA) !== undefined;
-  if (!wantsChild) return { kind: 'established', session, response: respond(session, body) };
+  if (!wantsChild) return { kind: 'established', session, response: respond(session, body), initialContact };
   const child = respondChild(
     session,
     deps,
@@ -233,6 +237,6 @@ export function handleAuthRequest(
   body.push(...child.payloads);
   const response = respond(session, body);
   return child.ok
-    ? { kind: 'established', session, response, child: child.record }
-    : { kind: 'established', session, response, childFailure: child.failure };
+    ? { kind: 'established', session, response, child: child.record, initialContact }
+    : { kind: 'established', session, response, childFailure: child.failure, initialContact };
 }

@@ -86,6 +86,8 @@ export interface IkeSession {
   readonly pendingChild?: PendingChild;
   /** NAT detection verdict of IKE_SA_INIT (§2.23); absent when the peer sent no NAT-D notifies. */
   readonly nat?: { readonly local: boolean; readonly remote: boolean };
+  /** Initiator: send N(INITIAL_CONTACT) in IKE_AUTH: we hold no other IKE SA with this peer (§2.4). */
+  readonly initialContact?: boolean;
   /** Tries of IKE_SA_INIT so far (INVALID_KE_PAYLOAD and COOKIE restarts). */
   readonly initAttempts: number;
 }
