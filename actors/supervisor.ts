@@ -11,14 +11,13 @@
  *   3. the IKE SA actor does the rest (machines/ike-sa.machine.ts)
  * Actors that reach a final state are stopped and forgotten; their Child SAs are removed.
  */
-import type { Observable, Subscription } from 'rxjs';
-import { type Actor, createActor } from 'xstate';
-import type { ChildConfig, Config, ConnectionConfig } from '../ipsec/config/model.js';
-import type { CryptoProvider, RandomBytes } from '../ipsec/crypto/types.js';
+import type { Subscription } from 'rxjs';
+import { createActor } from 'xstate';
+import type { ConnectionConfig } from '../ipsec/config/model.js';
 import { CookieJar } from '../ipsec/ike/cookie.js';
 import { newInitiatorSession } from '../ipsec/ike/exchange/ike-sa-init.js';
 import { encodeFor, findNotify, findPayload, notify } from '../ipsec/ike/exchange/messages.js';
-import type { ChildSaRecord, ExchangeFailure, IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
+import type { ChildSaRecord, IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
 import { type Identity, identityMatches, parseIdentity } from '../ipsec/ike/identity.js';
 import { wipeChildSaKeys } from '../ipsec/ike/keys/child-keys.js';
 import { wipeIkeSaKeys } from '../ipsec/ike/keys/ike-keys.js';
@@ -29,81 +28,22 @@ import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
 import { isInitiator, isResponse } from '../ipsec/ike/wire/header.js';
 import { type DecodedMessage, decodeMessage } from '../ipsec/ike/wire/message.js';
 import { NotifyStatus } from '../ipsec/ike/wire/notify-types.js';
-import type { Lifetimes } from '../ipsec/policy/lifetime.js';
-import type { Result } from '../ipsec/result.js';
 import { toHex } from '../ipsec/util/bytes.js';
-import type { Clock } from '../ipsec/util/clock.js';
 import { ikeSaMachine } from '../machines/ike-sa.machine.js';
 import type { IkeTask, IkeTiming } from '../machines/ike-sa.types.js';
 import type { Endpoint } from '../transport/types.js';
+import { addressMatches } from './address-match.js';
+import { installChildSas } from './child-sas.js';
 import { DosGuard } from './dos-guard.js';
-import type { BackendError, IpsecBackend, IpsecEvent } from './ipsec-backend.js';
-
-/** An IKE message as the data path hands it over: `natT` = arrived with the non-ESP marker. */
-export interface IkeDatagramIn {
-  readonly data: Uint8Array;
-  readonly local: Endpoint;
-  readonly remote: Endpoint;
-  readonly natT?: boolean;
-}
-
-export interface SupervisorLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
-
-export interface SupervisorOptions {
-  readonly config: Config;
-  readonly provider: CryptoProvider;
-  readonly random: RandomBytes;
-  readonly clock: Clock;
-  readonly backend: IpsecBackend;
-  readonly ikeIn$: Observable<IkeDatagramIn>;
-  /** Sends one IKE message (the caller adds the non-ESP marker when `natT`). */
-  readonly send: (data: Uint8Array, from: Endpoint, to: Endpoint, natT: boolean) => void;
-  readonly logger?: SupervisorLogger;
-  /** Seconds between cookie secret rotations (RFC 7296 §2.6); default 120. */
-  readonly cookieRotation?: number;
-  /** Global half-open limit (0 = none). */
-  readonly halfOpenLimit?: number;
-}
-
-export type IkeSaState = 'CONNECTING' | 'ESTABLISHED' | 'DELETING' | 'DESTROYED';
-
-export interface InstalledChild {
-  readonly uniqueid: number;
-  readonly reqid: number;
-  readonly record: ChildSaRecord;
-  readonly installedAt: number;
-}
-
-type IkeActor = Actor<typeof ikeSaMachine>;
-
-export interface IkeSaHandle {
-  readonly uniqueid: number;
-  readonly name: string;
-  readonly initiator: boolean;
-  /** Current IKE endpoints: they move to the NAT-T port when a NAT is detected (§2.23). */
-  local: Endpoint;
-  remote: Endpoint;
-  /** IKE runs on the NAT-T port, with the non-ESP marker (RFC 3948 §2.2). */
-  natT: boolean;
-  readonly ourSpi: string;
-  readonly actor: IkeActor;
-  state: IkeSaState;
-  establishedAt?: number;
-  readonly children: InstalledChild[];
-  failure?: ExchangeFailure;
-}
-
-export interface SupervisorCounters {
-  datagrams: number;
-  malformed: number;
-  unknownSpi: number;
-  cookiesSent: number;
-  dosDropped: number;
-}
+import type { IpsecEvent } from './ipsec-backend.js';
+import type {
+  IkeDatagramIn,
+  IkeSaHandle,
+  InstalledChild,
+  SupervisorCounters,
+  SupervisorEvent,
+  SupervisorOptions,
+} from './supervisor-types.js';
 
 const ZERO8 = '0000000000000000';
 /** RFC 7296 §2: IKE's well-known port; RFC 3948 §2.1: the NAT-T port. */
@@ -485,74 +425,20 @@ export class Supervisor {
   // ---- IPsec backend ----
 
   private installChild(h: IkeSaHandle, c: ChildSaRecord): void {
-    const { backend } = this.o;
     const reqid = this.reqidFor(h.name, c.config.name);
-    // §2.17: keys.initiator protects traffic from the exchange initiator.
-    const outKeys = c.exchangeInitiator ? c.keys.initiator : c.keys.responder;
-    const inKeys = c.exchangeInitiator ? c.keys.responder : c.keys.initiator;
-    const common = {
-      reqid,
-      mode: c.mode,
-      esn: c.suite.esn,
-      replayWindow: c.config.replay_window || this.o.config.daemon.replay_window,
-      // Userspace ESP has no raw IP socket: it is always ESP-in-UDP (RFC 3948), like charon's
-      // kernel-libipsec. Both peers must agree, hence `encap = yes` or a detected NAT (§2.23).
-      encap: true,
-      localTs: c.localTs,
-      remoteTs: c.remoteTs,
-      label: c.config.name,
-      lifetimes: childLifetimes(c.config, this.o.random),
-    };
-    // ESP-in-UDP runs between the NAT-T ports (the IKE ports once IKE has floated, §2.23).
     const natTPort = this.o.config.daemon.port_nat_t;
-    const espLocal = h.natT ? h.local : { address: h.local.address, port: natTPort };
-    const espRemote = h.natT ? h.remote : { address: h.remote.address, port: natTPort };
-    const integ = (k: typeof outKeys) =>
-      c.suite.integ ? { integ: { transform: c.suite.integ, key: k.integ } } : {};
-    const results: Result<unknown, BackendError>[] = [
-      backend.addSa({
-        ...common,
-        spi: c.spiIn,
-        direction: 'in',
-        src: espRemote,
-        dst: espLocal,
-        encr: { transform: c.suite.encr, key: inKeys.encr },
-        ...integ(inKeys),
-      }),
-      backend.addSa({
-        ...common,
-        spi: c.spiOut,
-        direction: 'out',
-        src: espLocal,
-        dst: espRemote,
-        encr: { transform: c.suite.encr, key: outKeys.encr },
-        ...integ(outKeys),
-      }),
-    ];
-    if (!backend.listPolicies().some((p) => p.reqid === reqid)) {
-      results.push(
-        backend.addPolicy({
-          direction: 'out',
-          action: 'PROTECT',
-          reqid,
-          localTs: c.localTs,
-          remoteTs: c.remoteTs,
-          mode: c.mode,
-        }),
-      );
-      results.push(
-        backend.addPolicy({
-          direction: 'in',
-          action: 'PROTECT',
-          reqid,
-          localTs: c.localTs,
-          remoteTs: c.remoteTs,
-          mode: c.mode,
-        }),
-      );
-    }
-    for (const r of results)
-      if (!r.ok) this.o.logger?.warn({ ike: h.uniqueid, error: r.error }, 'child SA install failed');
+    const errors = installChildSas(
+      {
+        backend: this.o.backend,
+        random: this.o.random,
+        reqid,
+        replayWindow: this.o.config.daemon.replay_window,
+        local: h.natT ? h.local : { address: h.local.address, port: natTPort },
+        remote: h.natT ? h.remote : { address: h.remote.address, port: natTPort },
+      },
+      c,
+    );
+    for (const error of errors) this.o.logger?.warn({ ike: h.uniqueid, error }, 'child SA install failed');
     const installed: InstalledChild = {
       uniqueid: this.nextChildId++,
       reqid,
@@ -679,52 +565,6 @@ export class Supervisor {
   }
 }
 
-/** swanctl child lifetimes: soft = rekey_* less a random share of rand_* (jitter), hard = life_*. */
-export function childLifetimes(c: ChildConfig, random: RandomBytes): Lifetimes {
-  const jitter = (rand: number) => {
-    const r = random(2);
-    return Math.floor((((r[0]! << 8) | r[1]!) / 0x10000) * rand);
-  };
-  const soft = (rekey: number, rand: number) =>
-    rekey > 0 ? Math.max(1, rekey - jitter(Math.min(rand, rekey))) : undefined;
-  const limit = (o: {
-    seconds?: number | undefined;
-    bytes?: number | undefined;
-    packets?: number | undefined;
-  }) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v > 0));
-  return {
-    soft: limit({
-      seconds: soft(c.rekey_time, c.rand_time),
-      bytes: soft(c.rekey_bytes, c.rand_bytes),
-      packets: soft(c.rekey_packets, c.rand_packets),
-    }),
-    hard: limit({ seconds: c.life_time, bytes: c.life_bytes, packets: c.life_packets }),
-  };
-}
-
-export type SupervisorEvent =
-  | { readonly type: 'ike-established'; readonly handle: IkeSaHandle }
-  | { readonly type: 'ike-failed'; readonly handle: IkeSaHandle }
-  | { readonly type: 'ike-closed'; readonly handle: IkeSaHandle }
-  | { readonly type: 'child-installed'; readonly handle: IkeSaHandle; readonly child: InstalledChild }
-  | { readonly type: 'child-removed'; readonly handle: IkeSaHandle; readonly child: InstalledChild }
-  | { readonly type: 'ike-rekeyed'; readonly handle: IkeSaHandle; readonly old: IkeSaHandle };
-
-/** swanctl local_addrs / remote_addrs matching: %any, an address, or a CIDR prefix. */
-export function addressMatches(patterns: readonly string[], address: string): boolean {
-  if (patterns.length === 0) return true;
-  return patterns.some((p) => {
-    if (p === '%any' || p === '%any4' || p === '%any6' || p === '0.0.0.0/0' || p === '::/0') return true;
-    const [net, bits] = p.split('/');
-    if (bits === undefined) return p === address;
-    const a = parseIp(address);
-    const n = parseIp(net ?? '');
-    if (!a || !n || a.length !== n.length) return false;
-    let left = Number(bits);
-    for (let i = 0; i < a.length && left > 0; i++, left -= 8) {
-      const mask = left >= 8 ? 0xff : (0xff << (8 - left)) & 0xff;
-      if ((a[i]! & mask) !== (n[i]! & mask)) return false;
-    }
-    return true;
-  });
-}
+export { addressMatches } from './address-match.js';
+export { childLifetimes } from './child-sas.js';
+export type * from './supervisor-types.js';

@@ -1,0 +1,84 @@
+/** The Supervisor's public types: options, IKE SA handles, counters, events. */
+import type { Observable } from 'rxjs';
+import type { Actor } from 'xstate';
+import type { Config } from '../ipsec/config/model.js';
+import type { CryptoProvider, RandomBytes } from '../ipsec/crypto/types.js';
+import type { ChildSaRecord, ExchangeFailure } from '../ipsec/ike/exchange/session.js';
+import type { Clock } from '../ipsec/util/clock.js';
+import type { ikeSaMachine } from '../machines/ike-sa.machine.js';
+import type { Endpoint } from '../transport/types.js';
+import type { IpsecBackend } from './ipsec-backend.js';
+
+/** An IKE message as the data path hands it over: `natT` = arrived with the non-ESP marker. */
+export interface IkeDatagramIn {
+  readonly data: Uint8Array;
+  readonly local: Endpoint;
+  readonly remote: Endpoint;
+  readonly natT?: boolean;
+}
+
+export interface SupervisorLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface SupervisorOptions {
+  readonly config: Config;
+  readonly provider: CryptoProvider;
+  readonly random: RandomBytes;
+  readonly clock: Clock;
+  readonly backend: IpsecBackend;
+  readonly ikeIn$: Observable<IkeDatagramIn>;
+  /** Sends one IKE message (the caller adds the non-ESP marker when `natT`). */
+  readonly send: (data: Uint8Array, from: Endpoint, to: Endpoint, natT: boolean) => void;
+  readonly logger?: SupervisorLogger;
+  /** Seconds between cookie secret rotations (RFC 7296 §2.6); default 120. */
+  readonly cookieRotation?: number;
+  /** Global half-open limit (0 = none). */
+  readonly halfOpenLimit?: number;
+}
+
+export type IkeSaState = 'CONNECTING' | 'ESTABLISHED' | 'DELETING' | 'DESTROYED';
+
+export interface InstalledChild {
+  readonly uniqueid: number;
+  readonly reqid: number;
+  readonly record: ChildSaRecord;
+  readonly installedAt: number;
+}
+
+export type IkeActor = Actor<typeof ikeSaMachine>;
+
+export interface IkeSaHandle {
+  readonly uniqueid: number;
+  readonly name: string;
+  readonly initiator: boolean;
+  /** Current IKE endpoints: they move to the NAT-T port when a NAT is detected (§2.23). */
+  local: Endpoint;
+  remote: Endpoint;
+  /** IKE runs on the NAT-T port, with the non-ESP marker (RFC 3948 §2.2). */
+  natT: boolean;
+  readonly ourSpi: string;
+  readonly actor: IkeActor;
+  state: IkeSaState;
+  establishedAt?: number;
+  readonly children: InstalledChild[];
+  failure?: ExchangeFailure;
+}
+
+export interface SupervisorCounters {
+  datagrams: number;
+  malformed: number;
+  unknownSpi: number;
+  cookiesSent: number;
+  dosDropped: number;
+}
+
+export type SupervisorEvent =
+  | { readonly type: 'ike-established'; readonly handle: IkeSaHandle }
+  | { readonly type: 'ike-failed'; readonly handle: IkeSaHandle }
+  | { readonly type: 'ike-closed'; readonly handle: IkeSaHandle }
+  | { readonly type: 'child-installed'; readonly handle: IkeSaHandle; readonly child: InstalledChild }
+  | { readonly type: 'child-removed'; readonly handle: IkeSaHandle; readonly child: InstalledChild }
+  | { readonly type: 'ike-rekeyed'; readonly handle: IkeSaHandle; readonly old: IkeSaHandle };
