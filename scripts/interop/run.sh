@@ -1,0 +1,36 @@
+#!/bin/bash
+# scripts/interop/run.sh [vitest args...]   (npm run test:interop)
+# Interop tests against strongSwan in network namespaces (the lab: ../shared/interop next to
+# the repository, or SWANLAB_DIR). Needs root. Installs the lab's packages (setup.sh,
+# idempotent), runs the tests with vitest.interop.config.ts, and always tears the lab down
+# (teardown.sh: charons of this run by pid file, namespaces), on failure and on Ctrl-C too.
+# Runtime files (generated configs, charon.log) go to SWANLAB_RUN (a fresh temp folder unless
+# set); it is removed after a passing run and kept, with its path printed, after a failing one
+# (or always with SWANLAB_KEEP=1).
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export SWANLAB_DIR=${SWANLAB_DIR:-$(cd "$ROOT/.." && pwd)/shared/interop}
+[ -x "$SWANLAB_DIR/setup.sh" ] || { echo "interop lab not found at $SWANLAB_DIR (set SWANLAB_DIR)" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "the interop tests need root (namespaces, apt-get, port 500)" >&2; exit 2; }
+own_run=0
+if [ -z "${SWANLAB_RUN:-}" ]; then
+	SWANLAB_RUN=$(mktemp -d "${TMPDIR:-/tmp}/swanlab-run-XXXXXX")
+	own_run=1
+fi
+export SWANLAB_RUN
+status=1
+cleanup() {
+	"$SWANLAB_DIR/teardown.sh" >/dev/null 2>&1 || true
+	if [ "$status" = 0 ] && [ $own_run = 1 ] && [ -z "${SWANLAB_KEEP:-}" ]; then
+		rm -rf "$SWANLAB_RUN"
+	else
+		echo "interop runtime files (charon logs, configs) kept in $SWANLAB_RUN" >&2
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+"$SWANLAB_DIR/setup.sh" || exit 1
+cd "$ROOT" || exit 1
+npx vitest run --config vitest.interop.config.ts "$@"
+status=$?
+exit $status
