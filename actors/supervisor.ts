@@ -23,7 +23,7 @@ import { wipeChildSaKeys } from '../ipsec/ike/keys/child-keys.js';
 import { wipeIkeSaKeys } from '../ipsec/ike/keys/ike-keys.js';
 import { ProtocolId } from '../ipsec/ike/model.js';
 import { parseProposals } from '../ipsec/ike/proposal/keywords.js';
-import { parseIp } from '../ipsec/ike/ts/text.js';
+import { parseIp, tsToString } from '../ipsec/ike/ts/text.js';
 import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
 import { isInitiator, isResponse } from '../ipsec/ike/wire/header.js';
 import { type DecodedMessage, decodeMessage } from '../ipsec/ike/wire/message.js';
@@ -155,8 +155,9 @@ export class Supervisor {
     }
   }
 
-  private reqidFor(conn: string, child: string): number {
-    const key = `${conn}/${child}`;
+  /** One reqid per child config and negotiated selectors (a rekey keeps them, road warriors differ). */
+  private reqidFor(conn: string, c: ChildSaRecord): number {
+    const key = `${conn}/${c.config.name}/${c.localTs.map(tsToString).join(',')}/${c.remoteTs.map(tsToString).join(',')}`;
     let r = this.reqids.get(key);
     if (r === undefined) {
       r = this.reqids.size + 1;
@@ -328,11 +329,17 @@ export class Supervisor {
     const natT = path.natT ?? (path.local.port !== IKE_PORT && path.remote.port !== IKE_PORT);
     const ourSpi = toHex(session.role === 'initiator' ? session.spiI : session.spiR);
     let handle: IkeSaHandle | undefined;
+    let halfOpen = initKey !== undefined;
+    // No longer half-open (DoS accounting) once IKE_AUTH is done or the SA is gone.
+    const settled = () => {
+      if (halfOpen) this.dos.closed(path.remote.address);
+      halfOpen = false;
+    };
+    // §2.1: a late retransmission of IKE_SA_INIT still reaches this SA (and is ignored there)
+    // for as long as the SA lives; only then is the (SPIi, peer) key forgotten.
     const forget = () => {
-      if (initKey && this.byInit.get(initKey) === handle) {
-        this.byInit.delete(initKey);
-        this.dos.closed(path.remote.address);
-      }
+      settled();
+      if (initKey && this.byInit.get(initKey) === handle) this.byInit.delete(initKey);
     };
     const machine = ikeSaMachine.provide({
       actions: {
@@ -345,7 +352,7 @@ export class Supervisor {
           if (!handle) return;
           handle.state = 'ESTABLISHED';
           handle.establishedAt = this.o.clock.now();
-          forget();
+          settled();
           this.emit({ type: 'ike-established', handle });
         },
         reportFailed: (_, p) => {
@@ -425,7 +432,7 @@ export class Supervisor {
   // ---- IPsec backend ----
 
   private installChild(h: IkeSaHandle, c: ChildSaRecord): void {
-    const reqid = this.reqidFor(h.name, c.config.name);
+    const reqid = this.reqidFor(h.name, c);
     const natTPort = this.o.config.daemon.port_nat_t;
     const errors = installChildSas(
       {

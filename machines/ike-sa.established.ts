@@ -246,11 +246,17 @@ export const establishedState = base.createStateConfig({
   },
   states: {
     idle: {
-      always: { guard: 'hasTask', target: 'requesting' },
+      always: [
+        { guard: 'hasTask', target: 'requesting' },
+        { guard: 'isRetired', target: 'retired' },
+      ],
       after: {
         DPD: { guard: 'dpdEnabled', target: 'idle', reenter: true, actions: enqueueTask({ kind: 'dpd' }) },
-        RETIRE: { guard: 'isRetired', target: '#ikeSa.closed' },
       },
+    },
+    /** Replaced by a rekeyed IKE SA (§2.18); if the peer's Delete never comes, go anyway. */
+    retired: {
+      after: { RETIRE: { target: '#ikeSa.closed' } },
     },
     requesting: {
       entry: startTask,

@@ -63,7 +63,8 @@ export function buildInitRequest(
   // §2.6: a COOKIE retry keeps every other payload unchanged (same Ni and KEi).
   const ke = s.ke && s.ke.transform.id === keGroup ? s.ke : deps.provider.keyExchange(t, deps.random);
   if (s.ke && s.ke !== ke) s.ke.destroy();
-  const ni = s.ni && s.ke === ke ? s.ni : deps.random(NONCE_LENGTH);
+  // §2.6.1: Ni stays the same across COOKIE and INVALID_KE_PAYLOAD retries (the cookie covers it).
+  const ni = s.ni ?? deps.random(NONCE_LENGTH);
   const payloads: Payload[] = [
     ...(s.cookie ? [notify(NotifyStatus.COOKIE, s.cookie)] : []), // §2.6: the first payload
     { type: PayloadType.SA, proposals: s.proposals.map((p) => ({ ...p, spi: new Uint8Array(0) })) },

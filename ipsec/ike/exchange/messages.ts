@@ -52,6 +52,10 @@ export function openFor(
   if (isInitiator(h) === (session.role === 'initiator'))
     return err({ reason: 'Initiator flag does not match the IKE SA roles' });
   if (h.exchangeType === ExchangeType.IKE_SA_INIT) {
+    // §1.2, §3.1: IKE_SA_INIT is Message ID 0 and only before keys exist; anything else is a
+    // forgery that must not move the Message ID window (dropped, never answered).
+    if (h.messageId !== 0 || (session.sk && isResponse(h) === false))
+      return err({ reason: 'unprotected IKE_SA_INIT outside the initial exchange' });
     const rules = checkRules(h.exchangeType, isResponse(h), decoded.payloads);
     return rules.ok ? ok(decoded.payloads) : err({ notify: rules.error.notify, reason: rules.error.message });
   }
