@@ -13,8 +13,9 @@
  */
 import type { Subscription } from 'rxjs';
 import { createActor } from 'xstate';
-import type { ConnectionConfig } from '../ipsec/config/model.js';
+import type { ChildConfig, ConnectionConfig } from '../ipsec/config/model.js';
 import { CookieJar } from '../ipsec/ike/cookie.js';
+import { resolveTs } from '../ipsec/ike/exchange/child.js';
 import { newInitiatorSession } from '../ipsec/ike/exchange/ike-sa-init.js';
 import { encodeFor, findNotify, findPayload, notify } from '../ipsec/ike/exchange/messages.js';
 import type { ChildSaRecord, IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
@@ -68,6 +69,8 @@ export class Supervisor {
   private readonly cookies: CookieJar;
   private readonly subscription: Subscription;
   private readonly reqids = new Map<string, number>();
+  /** connection/child -> reqid of its trap policies (start_action = trap). */
+  private readonly trapReqids = new Map<string, number>();
   private nextUniqueId = 1;
   private nextChildId = 1;
   private rotationTimer: unknown;
@@ -157,6 +160,8 @@ export class Supervisor {
 
   /** One reqid per child config and negotiated selectors (a rekey keeps them, road warriors differ). */
   private reqidFor(conn: string, c: ChildSaRecord): number {
+    const trap = this.trapReqids.get(`${conn}/${c.config.name}`);
+    if (trap !== undefined) return trap;
     const key = `${conn}/${c.config.name}/${c.localTs.map(tsToString).join(',')}/${c.remoteTs.map(tsToString).join(',')}`;
     let r = this.reqids.get(key);
     if (r === undefined) {
@@ -460,9 +465,10 @@ export class Supervisor {
     this.o.backend.deleteSa({ spi: c.record.spiIn, direction: 'in' });
     this.o.backend.deleteSa({ spi: c.record.spiOut, direction: 'out' });
     wipeChildSaKeys(c.record.keys);
-    // The policies of a reqid go with its last Child SA (no trap policies: start_action=trap is not supported).
+    // The policies of a reqid go with its last Child SA, except trap policies (start_action = trap).
     const inUse = this.ikeSas.some((h) => h.children.some((x) => x !== c && x.reqid === c.reqid));
-    if (!inUse) this.o.backend.deletePolicy({ reqid: c.reqid });
+    const trapped = [...this.trapReqids.values()].includes(c.reqid);
+    if (!inUse && !trapped) this.o.backend.deletePolicy({ reqid: c.reqid });
   }
 
   private removeChildRecord(h: IkeSaHandle, record: ChildSaRecord): void {
@@ -551,8 +557,83 @@ export class Supervisor {
   }
 
   /** ESP lifetimes (RFC 4301 §4.4.2.1): soft -> rekey the Child SA, hard -> delete it. */
+  /**
+   * Applies start_action (swanctl.conf): `start` initiates the child now, `trap` installs its
+   * PROTECT policies so that the first matching packet raises an acquire (RFC 4301 §5.1).
+   */
+  start(): void {
+    for (const conn of this.o.config.connections) {
+      for (const child of conn.children) {
+        if (child.start_action === 'start') {
+          const h = this.ikeSas.find((x) => x.name === conn.name);
+          if (!h) this.initiate(conn.name, child.name);
+          else if (h.state === 'ESTABLISHED') this.createChild(conn.name, child.name);
+          else {
+            // The rest follow in CREATE_CHILD_SA once the IKE SA is up.
+            const off = this.on((e) => {
+              if (e.handle !== h || (e.type !== 'ike-established' && e.type !== 'ike-failed')) return;
+              off();
+              if (e.type === 'ike-established') this.createChild(conn.name, child.name);
+            });
+          }
+        } else if (child.start_action === 'trap') this.trap(conn, child);
+      }
+    }
+  }
+
+  private trap(conn: ConnectionConfig, child: ChildConfig): void {
+    const key = `${conn.name}/${child.name}`;
+    if (this.trapReqids.has(key)) return;
+    const local = { address: conn.local_addrs[0] ?? '0.0.0.0', port: conn.local_port };
+    const remote = { address: conn.remote_addrs[0] ?? '', port: conn.remote_port };
+    const localTs = resolveTs(child.local_ts, local);
+    const remoteTs = resolveTs(child.remote_ts, remote);
+    if (!localTs.ok || !remoteTs.ok) {
+      this.o.logger?.warn({ connection: conn.name, child: child.name }, 'trap: unusable traffic selectors');
+      return;
+    }
+    const reqid = this.reqids.size + this.trapReqids.size + 1;
+    this.reqids.set(`trap:${key}`, reqid);
+    this.trapReqids.set(key, reqid);
+    for (const direction of ['out', 'in'] as const)
+      this.o.backend.addPolicy({
+        direction,
+        action: 'PROTECT',
+        reqid,
+        localTs: localTs.value,
+        remoteTs: remoteTs.value,
+        mode: child.mode,
+        ...(direction === 'out' ? { offer: { connection: conn.name, child: child.name } } : {}),
+      });
+  }
+
+  /** An acquire (RFC 4301 §5.1): negotiate the trapped child, on its IKE SA if one is up. */
+  private acquire(connection: string, child: string, reqid: number): void {
+    const existing = this.ikeSas.find((h) => h.name === connection);
+    if (existing?.state === 'ESTABLISHED') {
+      if (!existing.children.some((c) => c.reqid === reqid)) this.createChild(connection, child);
+      return;
+    }
+    if (existing) return; // being negotiated
+    try {
+      const h = this.initiate(connection, child);
+      const off = this.on((e) => {
+        if (e.type === 'ike-failed' && e.handle === h) {
+          this.o.backend.acquireFailed({ reqid });
+          off();
+        } else if (e.type === 'ike-established' && e.handle === h) off();
+      });
+    } catch (e) {
+      this.o.logger?.warn({ connection, error: String(e) }, 'acquire: cannot initiate');
+      this.o.backend.acquireFailed({ reqid });
+    }
+  }
+
   private onIpsecEvent(e: IpsecEvent): void {
-    if (e.type !== 'ipsec.expire') return;
+    if (e.type === 'ipsec.acquire') {
+      if (e.offer?.connection) this.acquire(e.offer.connection, e.offer.child, e.reqid);
+      return;
+    }
     const f = this.findChild(e.spi);
     if (!f) return;
     const spiIn = f.child.record.spiIn;

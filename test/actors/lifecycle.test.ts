@@ -175,3 +175,46 @@ describe('INFORMATIONAL', () => {
     expect(clock.pending).toBe(2);
   });
 });
+
+describe('start_action', () => {
+  it('trap: the first packet raises an acquire, the IKE SA and Child SA are negotiated, the packet is sent', () => {
+    const c = configs();
+    const client = {
+      ...c.clientConnections[0]!,
+      children: c.clientConnections[0]!.children.map((ch) => ({ ...ch, start_action: 'trap' as const })),
+    };
+    const peers = twoHosts({ clientConnections: [client], gatewayConnections: c.gatewayConnections });
+    peers.client.supervisor.start();
+    expect(peers.client.supervisor.ikeSas).toEqual([]);
+    expect(peers.client.esp.backend.listPolicies()).toHaveLength(4); // out+in for each trapped child
+    peers.client.esp.pipeline.send(echoRequest('10.99.2.1', '10.99.1.1', 1));
+    peers.clock.advance(2000);
+    expect(peers.client.supervisor.ikeSas.map((h) => h.state)).toEqual(['ESTABLISHED']);
+    expect(peers.client.received.map(icmpType)).toEqual([0]); // the held packet went out after install
+    // A packet for the second trapped child negotiates it on the same IKE SA.
+    peers.client.esp.pipeline.send(echoRequest('10.99.4.1', '10.99.3.1', 2));
+    peers.clock.advance(2000);
+    expect(peers.client.supervisor.ikeSas).toHaveLength(1);
+    expect(peers.client.supervisor.ikeSas[0]!.children).toHaveLength(2);
+    expect(peers.client.received.map(icmpType)).toEqual([0, 0]);
+    // Trap policies stay when the SAs go.
+    peers.client.supervisor.terminate('gw');
+    peers.clock.advance(2000);
+    expect(peers.client.esp.backend.listPolicies()).toHaveLength(4);
+  });
+
+  it('start: initiates every child at start', () => {
+    const c = configs();
+    const client = {
+      ...c.clientConnections[0]!,
+      children: c.clientConnections[0]!.children.map((ch) => ({ ...ch, start_action: 'start' as const })),
+    };
+    const peers = twoHosts({ clientConnections: [client], gatewayConnections: c.gatewayConnections });
+    peers.client.supervisor.start();
+    peers.clock.advance(3000);
+    expect(peers.client.supervisor.ikeSas[0]?.children.map((x) => x.record.config.name).sort()).toEqual([
+      'net',
+      'net2',
+    ]);
+  });
+});
