@@ -5,6 +5,7 @@ import type { Config } from '../ipsec/config/model.js';
 import type { CryptoProvider, RandomBytes } from '../ipsec/crypto/types.js';
 import type { ChildSaRecord, ExchangeFailure } from '../ipsec/ike/exchange/session.js';
 import type { Clock } from '../ipsec/util/clock.js';
+import type { childSaMachine } from '../machines/child-sa.machine.js';
 import type { ikeSaMachine } from '../machines/ike-sa.machine.js';
 import type { Endpoint } from '../transport/types.js';
 import type { IpsecBackend } from './ipsec-backend.js';
@@ -43,6 +44,8 @@ export type IkeSaState = 'CONNECTING' | 'ESTABLISHED' | 'DELETING' | 'DESTROYED'
 
 export interface InstalledChild {
   readonly uniqueid: number;
+  /** Lifecycle statechart (machines/child-sa.machine.ts): INSTALLED, REKEYING, REKEYED, DELETING... */
+  readonly lifecycle: Actor<typeof childSaMachine>;
   readonly reqid: number;
   readonly record: ChildSaRecord;
   readonly installedAt: number;

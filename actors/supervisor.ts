@@ -30,6 +30,7 @@ import { isInitiator, isResponse } from '../ipsec/ike/wire/header.js';
 import { type DecodedMessage, decodeMessage } from '../ipsec/ike/wire/message.js';
 import { NotifyStatus } from '../ipsec/ike/wire/notify-types.js';
 import { toHex } from '../ipsec/util/bytes.js';
+import { childSaMachine } from '../machines/child-sa.machine.js';
 import { ikeSaMachine } from '../machines/ike-sa.machine.js';
 import type { IkeTask, IkeTiming } from '../machines/ike-sa.types.js';
 import type { Endpoint } from '../transport/types.js';
@@ -422,7 +423,10 @@ export class Supervisor {
     if (h.state === 'DESTROYED') return;
     const wasUp = h.state === 'ESTABLISHED';
     h.state = 'DESTROYED';
-    for (const c of h.children.splice(0)) this.removeChild(c);
+    for (const c of h.children.splice(0)) {
+      c.lifecycle.send({ type: 'REMOVED' });
+      this.removeChild(c);
+    }
     this.bySpi.delete(h.ourSpi);
     // Keys are zeroed when the SA dies (a rekeyed SA's successor has keys of its own).
     const { session } = h.actor.getSnapshot().context;
@@ -451,12 +455,16 @@ export class Supervisor {
       c,
     );
     for (const error of errors) this.o.logger?.warn({ ike: h.uniqueid, error }, 'child SA install failed');
+    const lifecycle = createActor(childSaMachine).start();
+    lifecycle.send({ type: errors.length === 0 ? 'INSTALLED' : 'FAILED' });
     const installed: InstalledChild = {
       uniqueid: this.nextChildId++,
+      lifecycle,
       reqid,
       record: c,
       installedAt: this.o.clock.now(),
     };
+    if (c.rekeyOf) this.findChild(c.rekeyOf)?.child.lifecycle.send({ type: 'REKEYED' });
     h.children.push(installed);
     this.emit({ type: 'child-installed', handle: h, child: installed });
   }
@@ -476,6 +484,7 @@ export class Supervisor {
     if (i < 0) return;
     const [c] = h.children.splice(i, 1);
     if (c) {
+      c.lifecycle.send({ type: 'REMOVED' });
       this.removeChild(c);
       this.emit({ type: 'child-removed', handle: h, child: c });
     }
@@ -522,7 +531,8 @@ export class Supervisor {
   /** The IKE SA and installed child for a child uniqueid, config name, or inbound/outbound SPI. */
   findChild(which: number | string | Uint8Array): { handle: IkeSaHandle; child: InstalledChild } | undefined {
     for (const handle of this.ikeSas) {
-      for (const child of handle.children) {
+      // Newest first: after a rekey the replacement answers to the child's name.
+      for (const child of [...handle.children].reverse()) {
         const r = child.record;
         const hit =
           typeof which === 'number'
@@ -544,12 +554,18 @@ export class Supervisor {
 
   rekeyChild(which: number | string | Uint8Array): boolean {
     const f = this.findChild(which);
-    return f ? this.task(f.handle.uniqueid, { kind: 'rekeyChild', spiIn: f.child.record.spiIn }) > 0 : false;
+    if (!f || this.task(f.handle.uniqueid, { kind: 'rekeyChild', spiIn: f.child.record.spiIn }) === 0)
+      return false;
+    f.child.lifecycle.send({ type: 'REKEY' });
+    return true;
   }
 
   deleteChild(which: number | string | Uint8Array): boolean {
     const f = this.findChild(which);
-    return f ? this.task(f.handle.uniqueid, { kind: 'deleteChild', spiIn: f.child.record.spiIn }) > 0 : false;
+    if (!f || this.task(f.handle.uniqueid, { kind: 'deleteChild', spiIn: f.child.record.spiIn }) === 0)
+      return false;
+    f.child.lifecycle.send({ type: 'DELETE' });
+    return true;
   }
 
   rekeyIke(which: number | string): number {
@@ -637,6 +653,7 @@ export class Supervisor {
     const f = this.findChild(e.spi);
     if (!f) return;
     const spiIn = f.child.record.spiIn;
+    f.child.lifecycle.send({ type: e.hard ? 'DELETE' : 'REKEY' });
     f.handle.actor.send({
       type: 'TASK',
       task: e.hard ? { kind: 'deleteChild', spiIn } : { kind: 'rekeyChild', spiIn },

@@ -83,8 +83,13 @@ describe('CREATE_CHILD_SA', () => {
     const { clock, client, gateway, ping } = setup(['aes128gcm16-ecp256']);
     expect(ping()).toEqual([0]);
     const before = spisOf(client.esp.backend.listSas());
+    const state = (h: typeof client) =>
+      h.supervisor.ikeSas[0]!.children.map((c) => String(c.lifecycle.getSnapshot().value));
     expect(client.supervisor.rekeyChild('net')).toBe(true);
+    expect(state(client)).toEqual(['rekeying']);
     clock.advance(1000);
+    expect(state(client)).toEqual(['installed']);
+    expect(state(gateway)).toEqual(['installed']);
     const after = spisOf(client.esp.backend.listSas());
     expect(after).toHaveLength(2);
     expect(after.filter((s) => before.includes(s))).toEqual([]);
