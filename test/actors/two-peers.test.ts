@@ -11,7 +11,9 @@
  *                                                <--  ESP { ICMP echo reply }
  */
 import { describe, expect, it } from 'vitest';
+import { formatIdentity, parseIdentity } from '../../ipsec/ike/identity.js';
 import { echoRequest } from '../ipsec/policy/fixtures.js';
+import { PSK } from '../support/ike-peers.js';
 import { icmpType, twoHosts } from '../support/two-hosts.js';
 
 describe('two peers: IKE SA + Child SA + ESP', () => {
@@ -55,4 +57,28 @@ describe('two peers: IKE SA + Child SA + ESP', () => {
     clock.advance(1000);
     expect(client.received.map(icmpType)).toEqual([0]);
   });
+
+  it.each([
+    ['KEY_ID and IPV6_ADDR', 'keyid:0x0a0b0c0d', 'fec0::2'],
+    ['FQDN and IPV4_ADDR', '@client.example.org', '10.99.0.2'],
+  ])('establishes with identities of type %s', (_, clientId, gatewayId) => {
+    const secrets = [{ name: 'ids', id: [clientId, gatewayId], secret: PSK }];
+    const { clock, client, gateway } = twoHosts({
+      client: { localId: clientId, remoteId: gatewayId },
+      gateway: { localId: gatewayId, remoteId: clientId },
+      clientSecrets: secrets,
+      gatewaySecrets: secrets,
+    });
+    const ike = client.supervisor.initiate('gw', 'net');
+    clock.advance(1000);
+    expect(ike.state).toBe('ESTABLISHED');
+    const session = gateway.supervisor.ikeSas[0]!.actor.getSnapshot().context.session;
+    expect(session.remoteId && formatIdentity(session.remoteId)).toBe(formatIdentity(mustParse(clientId)));
+  });
 });
+
+function mustParse(text: string) {
+  const r = parseIdentity(text);
+  if (!r.ok || !r.value) throw new Error(text);
+  return r.value;
+}
