@@ -9,17 +9,11 @@
  */
 import { err, ok, type Result } from '../result.js';
 import { equalBytes, fromHex, utf8 } from '../util/bytes.js';
+import { formatIp, parseIpv4, parseIpv6 } from './ts/text.js';
+import { IdType } from './wire/constants.js';
 
-/** ID Type values (RFC 7296 §3.5). */
-export const IdType = {
-  ID_IPV4_ADDR: 1,
-  ID_FQDN: 2,
-  ID_RFC822_ADDR: 3,
-  ID_IPV6_ADDR: 5,
-  ID_DER_ASN1_DN: 9,
-  ID_DER_ASN1_GN: 10,
-  ID_KEY_ID: 11,
-} as const;
+export { formatIp, parseIpv4, parseIpv6 } from './ts/text.js';
+export { IdType } from './wire/constants.js';
 
 export interface Identity {
   readonly type: number;
@@ -28,71 +22,6 @@ export interface Identity {
 
 /** `undefined` identity = %any. */
 export type IdentityPattern = Identity | undefined;
-
-export function parseIpv4(text: string): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    out[i] = Number(p);
-  }
-  return out;
-}
-
-export function parseIpv6(text: string): Uint8Array | undefined {
-  let s = text;
-  let tail: Uint8Array | undefined;
-  const lastColon = s.lastIndexOf(':');
-  if (s.includes('.') && lastColon >= 0) {
-    tail = parseIpv4(s.slice(lastColon + 1));
-    if (!tail) return undefined;
-    s = `${s.slice(0, lastColon + 1)}0:0`;
-  }
-  const halves = s.split('::');
-  if (halves.length > 2) return undefined;
-  const words = (part: string) => (part === '' ? [] : part.split(':'));
-  const head = words(halves[0]!);
-  const rest = halves.length === 2 ? words(halves[1]!) : [];
-  const missing = 8 - head.length - rest.length;
-  if (halves.length === 1 ? head.length !== 8 : missing < 1) return undefined;
-  const all = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...rest];
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    const w = all[i]!;
-    if (!/^[0-9a-fA-F]{1,4}$/.test(w)) return undefined;
-    const v = Number.parseInt(w, 16);
-    out[2 * i] = v >> 8;
-    out[2 * i + 1] = v & 0xff;
-  }
-  if (tail) out.set(tail, 12);
-  return out;
-}
-
-export function formatIp(bytes: Uint8Array): string {
-  if (bytes.length === 4) return Array.from(bytes).join('.');
-  const words: string[] = [];
-  for (let i = 0; i < 16; i += 2) words.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-  // RFC 5952 §4.2: compress the longest run of two or more zero words.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === '0') j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (best < 0) return words.join(':');
-  return `${words.slice(0, best).join(':')}::${words.slice(best + bestLen).join(':')}`;
-}
 
 export function parseIdentity(text: string): Result<IdentityPattern, string> {
   const s = text.trim();

@@ -54,7 +54,7 @@ export const HeaderFlag = {
 export const IKE_MAJOR_VERSION = 2;
 export const IKE_MINOR_VERSION = 0;
 
-/** ID Type (RFC 7296 §3.5; ID_NULL from RFC 7619). Same values as identity.ts. */
+/** ID Type (RFC 7296 §3.5; ID_NULL from RFC 7619). */
 export const IdType = {
   ID_IPV4_ADDR: 1,
   ID_FQDN: 2,
