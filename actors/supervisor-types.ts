@@ -76,6 +76,8 @@ export interface SupervisorCounters {
   unknownSpi: number;
   cookiesSent: number;
   dosDropped: number;
+  /** IKE SA actors that threw (a bug): each is destroyed alone, the supervisor goes on. */
+  actorErrors: number;
 }
 
 export type SupervisorEvent =

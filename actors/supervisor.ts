@@ -62,6 +62,7 @@ export class Supervisor {
     unknownSpi: 0,
     cookiesSent: 0,
     dosDropped: 0,
+    actorErrors: 0,
   };
   readonly dos: DosGuard;
   private readonly bySpi = new Map<string, IkeSaHandle>();
@@ -70,6 +71,8 @@ export class Supervisor {
   private readonly cookies: CookieJar;
   private readonly subscription: Subscription;
   private readonly reqids = new Map<string, number>();
+  /** A rekeyed IKE SA's successor (or, until it is spawned, the tasks waiting for it). */
+  private readonly successors = new WeakMap<IkeSaHandle, IkeSaHandle | IkeTask[]>();
   /** connection/child -> reqid of its trap policies (start_action = trap). */
   private readonly trapReqids = new Map<string, number>();
   private nextUniqueId = 1;
@@ -369,7 +372,18 @@ export class Supervisor {
         reportClosed: () => {},
         removeChild: (_, p) => handle && this.removeChildRecord(handle, p.child),
         initialContact: (_, p) => handle && this.initialContact(handle, p.remoteId),
-        ikeRekeyed: (_, p) => handle && this.ikeRekeyed(handle, p.session, p.children),
+        ikeRekeyed: (_, p) => handle && this.ikeRekeyed(handle, p.session, p.children, p.queue),
+        forwardTask: (_, p) => handle && this.forwardTask(handle, p.task),
+        retryTask: (_, p) => {
+          const h = handle;
+          if (!h) return;
+          // Outlives this actor if it is replaced or closes meanwhile (§2.25 retries, §2.18).
+          this.o.clock.setTimeout(() => {
+            if (h.state === 'DESTROYED') this.forwardTask(h, p.task);
+            else h.actor.send({ type: 'TASK', task: p.task });
+          }, p.delayMs);
+        },
+        releaseSpi: (_, p) => this.o.backend.deleteSa({ spi: p.spi, direction: 'in' }),
       },
     });
     const actor = createActor(machine, {
@@ -401,6 +415,14 @@ export class Supervisor {
     actor.subscribe({
       next: (snapshot) => {
         if (snapshot.status !== 'done') return;
+        forget();
+        this.destroy(h);
+      },
+      // A bug in an exchange function must not take the daemon down: the IKE SA dies alone.
+      error: (error) => {
+        this.counters.actorErrors++;
+        h.failure = { reason: `internal error: ${error instanceof Error ? error.message : String(error)}` };
+        this.o.logger?.warn({ ike: uniqueid, error: String(error) }, 'IKE SA actor failed');
         forget();
         this.destroy(h);
       },
@@ -504,16 +526,38 @@ export class Supervisor {
   }
 
   /** §2.18: the rekeyed IKE SA continues in a new actor under its new SPI, with the children. */
-  private ikeRekeyed(old: IkeSaHandle, session: IkeSession, children: readonly ChildSaRecord[]): void {
+  private ikeRekeyed(
+    old: IkeSaHandle,
+    session: IkeSession,
+    children: readonly ChildSaRecord[],
+    queue: readonly IkeTask[],
+  ): void {
     const moved = old.children.splice(0);
-    const next = this.spawn(
-      old.name,
-      session,
-      { local: old.local, remote: old.remote, natT: old.natT },
-      { established: { children } },
-    );
-    next.children.push(...moved);
-    this.emit({ type: 'ike-rekeyed', handle: next, old });
+    const forwarded: IkeTask[] = queue.filter((t) => t.kind !== 'rekeyIke');
+    this.successors.set(old, forwarded);
+    // Spawned right after the current transition, not from inside another actor's action;
+    // the peer's next message cannot arrive before: the network takes time.
+    this.o.clock.setTimeout(() => {
+      const next = this.spawn(
+        old.name,
+        session,
+        { local: old.local, remote: old.remote, natT: old.natT },
+        { established: { children } },
+      );
+      next.children.push(...moved);
+      this.successors.set(old, next);
+      for (const task of forwarded) next.actor.send({ type: 'TASK', task });
+      this.emit({ type: 'ike-rekeyed', handle: next, old });
+    }, 0);
+  }
+
+  /** A task that reached a replaced IKE SA goes to its successor (§2.18). */
+  private forwardTask(old: IkeSaHandle, task: IkeTask): void {
+    if (task.kind === 'rekeyIke') return; // the successor is that rekey: nothing left to do
+    let next = this.successors.get(old);
+    while (next && !Array.isArray(next) && next.state === 'DESTROYED') next = this.successors.get(next);
+    if (Array.isArray(next)) next.push(task);
+    else next?.actor.send({ type: 'TASK', task });
   }
 
   /** Queues work on an IKE SA (by uniqueid or connection name). Returns how many took it. */

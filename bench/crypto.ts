@@ -17,6 +17,7 @@ import type {
   RandomBytes,
 } from '../ipsec/crypto/types.js';
 import { nodeProvider } from '../targets/native/crypto/node-provider.js';
+import { measureOps } from './measure.js';
 import { type Cell, printTable } from './table.js';
 
 const CELL_MS = Number(process.env.BENCH_CELL_MS ?? 150);
@@ -26,24 +27,7 @@ const SIZES = [64, 1400, 16384] as const;
 
 const random: RandomBytes = (n) => new Uint8Array(randomBytes(n));
 
-/** Operations per second of `op`, run in batches until `ms` have passed (at least once). */
-function opsPerSecond(op: () => void, ms = CELL_MS): number {
-  const run = (budget: number): number => {
-    let n = 0;
-    let batch = 1;
-    const start = performance.now();
-    let elapsed = 0;
-    do {
-      for (let i = 0; i < batch; i++) op();
-      n += batch;
-      elapsed = performance.now() - start;
-      if (elapsed < budget / 20) batch *= 2; // grow the batch while far from the deadline
-    } while (elapsed < budget);
-    return n / (elapsed / 1000);
-  };
-  run(WARMUP_MS);
-  return run(ms);
-}
+const opsPerSecond = (op: () => void, ms = CELL_MS): number => measureOps(op, ms, WARMUP_MS);
 
 /** Plaintext length for a nominal packet size: CBC needs whole blocks (ESP pads, RFC 4303 §2.4). */
 const alignedLength = (t: EncrTransform, size: number): number => Math.ceil(size / t.blockSize) * t.blockSize;

@@ -21,6 +21,7 @@ import { createEspSa, createEspSaFromKeys, type EspSa } from '../ipsec/esp/sa.js
 import { buildIpv4 } from '../ipsec/packet/ipv4.js';
 import { IpProto } from '../ipsec/packet/proto.js';
 import { nodeProvider } from '../targets/native/crypto/node-provider.js';
+import { measureOps } from './measure.js';
 import { type Cell, printTable } from './table.js';
 
 const CELL_MS = Number(process.env.BENCH_CELL_MS ?? 500);
@@ -33,24 +34,7 @@ const RING = 2048;
 
 const random: RandomBytes = (n) => new Uint8Array(randomBytes(n));
 
-/** Operations per second of `op`, run in growing batches until `ms` have passed. */
-function opsPerSecond(op: () => void, ms = CELL_MS): number {
-  const run = (budget: number): number => {
-    let n = 0;
-    let batch = 1;
-    const start = performance.now();
-    let elapsed = 0;
-    do {
-      for (let i = 0; i < batch; i++) op();
-      n += batch;
-      elapsed = performance.now() - start;
-      if (elapsed < budget / 20) batch *= 2;
-    } while (elapsed < budget);
-    return n / (elapsed / 1000);
-  };
-  run(WARMUP_MS);
-  return run(ms);
-}
+const opsPerSecond = (op: () => void, ms = CELL_MS): number => measureOps(op, ms, WARMUP_MS);
 
 interface Suite {
   readonly label: string;

@@ -6,10 +6,12 @@
  *   requesting --(no response after retransmit_tries)--> failed     (an unresponsive peer, §2.4)
  *   our Delete(IKE) answered, or the peer's Delete(IKE) --> closed
  *
- * Collisions (§2.8.1, §2.8.2, §2.25): a peer request that rekeys or deletes what our
- * outstanding request is rekeying or deleting is refused with TEMPORARY_FAILURE; the
- * peer retries later. (Deviation: the RFC also allows both rekeys to complete and the one with
- * the lowest nonce to be deleted; we always take the simpler, RFC-permitted refusal.)
+ * Collisions: two rekeys of one Child SA both complete and the SA of the exchange with the
+ * lowest nonce is deleted by its creator (§2.8.1); a rekey of a Child SA being closed or already
+ * replaced, and any IKE SA rekey while another exchange of ours is in flight, is refused with
+ * TEMPORARY_FAILURE (§2.25) and retried after a random delay. (Deviation: simultaneous IKE
+ * SA rekeys are refused on both sides and retried, rather than completed and settled by nonces
+ * as §2.8.2 describes; the random delay makes the retries diverge.)
  */
 import type { CreateChildRequest } from '../ipsec/ike/exchange/create-child.js';
 import {
@@ -24,6 +26,8 @@ import {
   handleInformationalRequest,
 } from '../ipsec/ike/exchange/informational.js';
 import { encodeFor, notify } from '../ipsec/ike/exchange/messages.js';
+import type { ChildSaRecord } from '../ipsec/ike/exchange/session.js';
+import { ProtocolId } from '../ipsec/ike/model.js';
 import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
 import { NotifyError, NotifyStatus } from '../ipsec/ike/wire/notify-types.js';
 import type { Payload } from '../ipsec/ike/wire/payload-types.js';
@@ -64,6 +68,7 @@ function buildTask(ctx: IkeSaContext, task: IkeTask): BuiltRequest | undefined {
     }
     case 'rekeyChild': {
       const child = childBySpi(ctx, task.spiIn);
+      if (child && isReplacedOrClosing(ctx, child)) return undefined; // already rekeyed or going
       const r = child && buildChildRequest(s, ctx.deps, child.config, child);
       return r?.ok ? { exchangeType: ExchangeType.CREATE_CHILD_SA, ...r.value } : undefined;
     }
@@ -118,6 +123,7 @@ const finishTask = base.enqueueActions(({ context, event, enqueue }) => {
   const out = handleCreateChildResponse(context.session, context.deps, request, event.payloads);
   if (out.kind === 'failed') {
     enqueue({ type: 'reportChildFailure', params: { failure: out.failure } });
+    if (request.kind === 'child') enqueue({ type: 'releaseSpi', params: { spi: request.pending.spiIn } });
     if (
       out.failure.notify === NotifyError.TEMPORARY_FAILURE &&
       (task.kind === 'rekeyChild' || task.kind === 'rekeyIke')
@@ -126,7 +132,7 @@ const finishTask = base.enqueueActions(({ context, event, enqueue }) => {
       // two peers that collided do not collide again.
       const r = context.deps.random(2);
       const delay = RETRY_MIN_MS + Math.floor((((r[0]! << 8) | r[1]!) / 0x10000) * RETRY_SPREAD_MS);
-      enqueue.raise({ type: 'TASK', task }, { delay });
+      enqueue({ type: 'retryTask', params: { task, delayMs: delay } });
     }
     if (out.failure.notify === NotifyError.CHILD_SA_NOT_FOUND && task.kind === 'rekeyChild') {
       // §2.25: the peer no longer has that Child SA: delete ours too.
@@ -137,25 +143,83 @@ const finishTask = base.enqueueActions(({ context, event, enqueue }) => {
   if (out.kind === 'child') {
     enqueue.assign({ children: [...context.children, out.child] });
     enqueue({ type: 'installChild', params: { child: out.child } });
-    // §2.8: the initiator of a rekey deletes the old Child SA once the new one is up.
-    if (out.rekeyOf)
-      enqueue.assign({ queue: [{ kind: 'deleteChild', spiIn: out.rekeyOf }, ...context.queue] });
+    if (!out.rekeyOf || request.kind !== 'child') return;
+    const old = out.rekeyOf;
+    const collision = context.peerRekeys.find((r) => sameSpi(r.oldSpiIn, old));
+    const nr = event.payloads.find((p) => p.type === PayloadType.NONCE);
+    const ours = [request.ni, ...(nr?.type === PayloadType.NONCE ? [nr.data] : [])];
+    // §2.8.1: both rekeyed the same Child SA. The SA whose exchange had the lowest of the four
+    // nonces is redundant and is deleted by the peer that created it; the other one deletes
+    // the old SA. Without a collision the initiator of the rekey deletes the old SA (§2.8).
+    const redundantIsOurs = collision !== undefined && lowest([...ours, ...collision.nonces]) < ours.length;
+    const doomed = redundantIsOurs ? out.child.spiIn : old;
+    enqueue.assign({
+      queue: [{ kind: 'deleteChild', spiIn: doomed }, ...context.queue],
+      peerRekeys: context.peerRekeys.filter((r) => r !== collision),
+    });
     return;
   }
   // §2.18: the children move to the new IKE SA; this one is deleted by us, its rekey initiator.
-  enqueue({ type: 'ikeRekeyed', params: { session: out.session, children: context.children } });
+  enqueue({
+    type: 'ikeRekeyed',
+    params: {
+      session: out.session,
+      children: context.children,
+      queue: context.queue.filter((t) => t.kind !== 'deleteIke'),
+    },
+  });
   enqueue.assign({ children: [], retired: true, queue: [{ kind: 'deleteIke' }] });
 });
+
+/** The Child SA has a successor, or its Delete is queued or in flight. */
+function isReplacedOrClosing(ctx: IkeSaContext, child: ChildSaRecord): boolean {
+  const pending = [...ctx.queue, ...(ctx.active ? [ctx.active.task] : [])];
+  return (
+    ctx.children.some((c) => c.rekeyOf !== undefined && sameSpi(c.rekeyOf, child.spiIn)) ||
+    pending.some((t) => t.kind === 'deleteChild' && sameSpi(t.spiIn, child.spiIn))
+  );
+}
+
+/** A rekey/delete of a Child SA that is already queued or in flight. */
+function isDuplicateTask(ctx: IkeSaContext, task: IkeTask): boolean {
+  if (task.kind !== 'rekeyChild' && task.kind !== 'deleteChild') return false;
+  const pending = [...ctx.queue, ...(ctx.active ? [ctx.active.task] : [])];
+  return pending.some(
+    (t) =>
+      (t.kind === 'rekeyChild' || t.kind === 'deleteChild') &&
+      t.kind === task.kind &&
+      sameSpi(t.spiIn, task.spiIn),
+  );
+}
 
 /** A peer request colliding with our outstanding rekey/delete (§2.25: TEMPORARY_FAILURE). */
 function collides(ctx: IkeSaContext, payloads: readonly Payload[]): boolean {
   const task = ctx.active?.task;
-  if (!task) return false;
-  if (task.kind === 'rekeyIke' || task.kind === 'deleteIke') return true;
-  if (task.kind !== 'rekeyChild' && task.kind !== 'deleteChild') return false;
-  const mine = childBySpi(ctx, task.spiIn);
+  // §2.25.2: no IKE SA rekey while we rekey the IKE SA, delete it, or work on a Child SA.
+  const ikeRekey = payloads.some(
+    (p) => p.type === PayloadType.SA && p.proposals.some((x) => x.protocolId === ProtocolId.IKE),
+  );
+  if (ikeRekey) return task !== undefined && task.kind !== 'dpd';
+  if (task?.kind === 'rekeyIke' || task?.kind === 'deleteIke') return true;
+  // §2.25.1: a Child SA we are closing (or have already replaced) is not rekeyed again; a
+  // Child SA we are rekeying too is answered as usual and settled by nonces (§2.8.1).
   const rekeyN = payloads.find((p) => p.type === PayloadType.N && p.notifyType === NotifyStatus.REKEY_SA);
-  return mine !== undefined && rekeyN?.type === PayloadType.N && sameSpi(rekeyN.spi, mine.spiOut);
+  if (rekeyN?.type !== PayloadType.N) return false;
+  const target = ctx.children.find((c) => sameSpi(c.spiOut, rekeyN.spi));
+  if (!target) return false;
+  return isReplacedOrClosing(ctx, target);
+}
+
+/** Index of the lowest nonce (big-endian unsigned, shorter first on a common prefix). */
+function lowest(nonces: readonly Uint8Array[]): number {
+  let best = 0;
+  for (let i = 1; i < nonces.length; i++) if (compareBytes(nonces[i]!, nonces[best]!) < 0) best = i;
+  return best;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
 }
 
 const answerCreateChild = base.enqueueActions(({ context, event, enqueue }) => {
@@ -192,10 +256,31 @@ const answerCreateChild = base.enqueueActions(({ context, event, enqueue }) => {
   if (out.kind === 'child') {
     enqueue.assign({ children: [...context.children, out.child] });
     enqueue({ type: 'installChild', params: { child: out.child } });
+    const task = context.active?.task;
+    if (out.rekeyOf && task?.kind === 'rekeyChild' && sameSpi(task.spiIn, out.rekeyOf.spiIn)) {
+      // §2.8.1: we are rekeying it too; remember this exchange's nonces to settle it later.
+      const nonce = (ps: readonly Payload[]) => ps.find((p) => p.type === PayloadType.NONCE);
+      const ni = nonce(event.payloads);
+      const nr = nonce(out.payloads);
+      const nonces = [ni, nr].flatMap((p) => (p?.type === PayloadType.NONCE ? [p.data] : []));
+      enqueue.assign({
+        peerRekeys: [
+          ...context.peerRekeys,
+          { oldSpiIn: out.rekeyOf.spiIn, newSpiIn: out.child.spiIn, nonces },
+        ],
+      });
+    }
     return;
   }
   // §2.18 responder: children move to the new IKE SA; the peer deletes this one.
-  enqueue({ type: 'ikeRekeyed', params: { session: out.session, children: context.children } });
+  enqueue({
+    type: 'ikeRekeyed',
+    params: {
+      session: out.session,
+      children: context.children,
+      queue: context.queue.filter((t) => t.kind !== 'deleteIke'),
+    },
+  });
   enqueue.assign({ children: [], retired: true, queue: [] });
 });
 
@@ -226,13 +311,24 @@ export const establishedState = base.createStateConfig({
     IKE_REKEY: { guard: 'ikeRekeyEnabled', actions: enqueueTask({ kind: 'rekeyIke' }) },
   },
   on: {
-    TASK: {
-      guard: ({ context }) => !context.retired,
-      actions: base.assign({
-        queue: ({ context, event }) =>
-          event.type === 'TASK' ? [...context.queue, event.task] : context.queue,
-      }),
-    },
+    TASK: [
+      // Replaced by a rekeyed IKE SA: the work belongs to the successor (§2.18).
+      {
+        guard: 'isRetired',
+        actions: {
+          type: 'forwardTask',
+          params: ({ event }) => ({ task: (event as { task: IkeTask }).task }),
+        },
+      },
+      // The same Child SA is already being rekeyed or deleted (e.g. both directions' soft expiry).
+      { guard: ({ context, event }) => event.type === 'TASK' && isDuplicateTask(context, event.task) },
+      {
+        actions: base.assign({
+          queue: ({ context, event }) =>
+            event.type === 'TASK' ? [...context.queue, event.task] : context.queue,
+        }),
+      },
+    ],
     TERMINATE: { actions: enqueueTask({ kind: 'deleteIke' }) },
     REQUEST: [
       /* --> CREATE_CHILD_SA { [N(REKEY_SA),] SA, Ni, [KEi,] [TSi, TSr] }  <-- { SA, Nr, [KEr,] [TSi, TSr] } */

@@ -54,6 +54,7 @@ export const ikeSaMachine = base.createMachine({
     peerMessageId: 0,
     children: input.established?.children ?? [],
     queue: [],
+    peerRekeys: [],
     retired: false,
     startEstablished: input.established !== undefined,
     ikeRekeyMs: ikeRekeyMs(input, input.deps.random),
@@ -269,6 +270,9 @@ export const ikeSaMachine = base.createMachine({
                     if (out.child) enqueue({ type: 'installChild', params: { child: out.child } });
                     if (out.childFailure)
                       enqueue({ type: 'reportChildFailure', params: { failure: out.childFailure } });
+                    const pending = context.session.pendingChild;
+                    if (out.childFailure && pending)
+                      enqueue({ type: 'releaseSpi', params: { spi: pending.spiIn } });
                   }),
                 },
               },

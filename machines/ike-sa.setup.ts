@@ -17,7 +17,13 @@ import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
 import { isResponse } from '../ipsec/ike/wire/header.js';
 import { NotifyError } from '../ipsec/ike/wire/notify-types.js';
 import type { Payload } from '../ipsec/ike/wire/payload-types.js';
-import { DEFAULT_TIMING, type IkeSaContext, type IkeSaEvent, type IkeSaInput } from './ike-sa.types.js';
+import {
+  DEFAULT_TIMING,
+  type IkeSaContext,
+  type IkeSaEvent,
+  type IkeSaInput,
+  type IkeTask,
+} from './ike-sa.types.js';
 
 export const failed = (failure: ExchangeFailure) => ({ kind: 'failed' as const, failure });
 
@@ -44,7 +50,16 @@ export const base = setup({
     /** Removes a Child SA (both ESP SAs) from the IPsec backend. */
     removeChild: (_, _params: { child: ChildSaRecord }) => {},
     /** The IKE SA was rekeyed (§2.18): a new actor carries `session` and the moved children. */
-    ikeRekeyed: (_, _params: { session: IkeSession; children: readonly ChildSaRecord[] }) => {},
+    ikeRekeyed: (
+      _,
+      _params: { session: IkeSession; children: readonly ChildSaRecord[]; queue: readonly IkeTask[] },
+    ) => {},
+    /** Hands a task to the IKE SA that replaced this one (§2.18). */
+    forwardTask: (_, _params: { task: IkeTask }) => {},
+    /** Sends `task` again after `delayMs` to this IKE SA or, if it was replaced, its successor. */
+    retryTask: (_, _params: { task: IkeTask; delayMs: number }) => {},
+    /** Frees an inbound SPI reserved for a Child SA that was not created. */
+    releaseSpi: (_, _params: { spi: Uint8Array }) => {},
     /** N(INITIAL_CONTACT) from this peer (§2.4): its other IKE SAs with us are to be removed. */
     initialContact: (_, _params: { remoteId: Identity }) => {},
     reportEstablished: () => {},
@@ -94,7 +109,14 @@ export const base = setup({
     /** swanctl rekey_time minus a random share of rand_time (jitter, so peers don't collide). */
     IKE_REKEY: ({ context }) => context.ikeRekeyMs,
     /** A replaced (rekeyed) IKE SA waits this long for the peer's Delete before it goes. */
-    RETIRE: ({ context }) => context.timing.retransmit_timeout * 1000 * 4,
+    RETIRE: ({ context }) => {
+      // Long enough for the peer to retransmit its rekey request through every try (§2.1), so
+      // our cached response still answers it: the sum of the whole back-off schedule.
+      const { retransmit_timeout: t, retransmit_base: b, retransmit_tries: n } = context.timing;
+      let total = 0;
+      for (let i = 0; i <= n; i++) total += t * b ** i;
+      return Math.round(1000 * total);
+    },
   },
 });
 

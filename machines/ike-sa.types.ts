@@ -58,6 +58,12 @@ export type IkeTask =
   | { readonly kind: 'deleteIke' }
   | { readonly kind: 'dpd' };
 
+export interface PeerRekey {
+  readonly oldSpiIn: Uint8Array;
+  readonly newSpiIn: Uint8Array;
+  readonly nonces: readonly Uint8Array[];
+}
+
 /** The task whose request is outstanding. */
 export interface ActiveTask {
   readonly task: IkeTask;
@@ -84,6 +90,11 @@ export interface IkeSaContext {
   /** Tasks waiting for the window (§2.3), oldest first. */
   readonly queue: readonly IkeTask[];
   readonly active?: ActiveTask;
+  /**
+   * Rekeys of our Child SAs that the peer started while we were rekeying them too (§2.8.1):
+   * the old SA, the SA the peer's exchange created, and that exchange's nonces.
+   */
+  readonly peerRekeys: readonly PeerRekey[];
   /** Replaced by a rekeyed IKE SA (§2.18): no new work, only the Delete of this one. */
   readonly retired: boolean;
   /** Created by an IKE SA rekey: starts in `established`. */

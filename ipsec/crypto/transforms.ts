@@ -154,3 +154,23 @@ export function mustKe(id: number): KeTransform {
   if (!t) throw new Error(`no key exchange method ${id}`);
   return t;
 }
+
+/** The sizes an implementation builds a cipher for (its RFC's): checked against a descriptor. */
+export interface EncrShape {
+  readonly keyBits: readonly number[];
+  readonly salt: number;
+  readonly iv: number;
+  readonly icv: number;
+}
+
+/** True when the descriptor's sizes are the ones the implementation's RFC fixes. */
+export function encrMatchesShape(t: EncrTransform, shape: EncrShape): boolean {
+  return (
+    shape.keyBits.includes(t.keyBits) &&
+    t.saltLength === shape.salt &&
+    t.ivLength === shape.iv &&
+    t.icvLength === shape.icv &&
+    t.aead === shape.icv > 0 &&
+    t.keyLength === t.keyBits / 8 + shape.salt
+  );
+}

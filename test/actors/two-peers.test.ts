@@ -11,6 +11,7 @@
  *                                                <--  ESP { ICMP echo reply }
  */
 import { describe, expect, it } from 'vitest';
+import { nobleProvider } from '../../ipsec/crypto/noble/index.js';
 import { formatIdentity, parseIdentity } from '../../ipsec/ike/identity.js';
 import { echoRequest } from '../ipsec/policy/fixtures.js';
 import { PSK } from '../support/ike-peers.js';
@@ -82,3 +83,21 @@ function mustParse(text: string) {
   if (!r.ok || !r.value) throw new Error(text);
   return r.value;
 }
+
+describe('robustness', () => {
+  it('an exception inside an IKE SA actor (a bug) kills that SA only, never the supervisor', () => {
+    const broken = {
+      ...nobleProvider,
+      keyExchange: () => {
+        throw new Error('provider bug');
+      },
+    };
+    const { clock, client } = twoHosts({ provider: broken });
+    const ike = client.supervisor.initiate('gw', 'net');
+    clock.advance(1000);
+    expect(ike.state).toBe('DESTROYED');
+    expect(ike.failure?.reason).toMatch(/internal error: provider bug/);
+    expect(client.supervisor.counters.actorErrors).toBe(1);
+    expect(client.supervisor.ikeSas).toEqual([]);
+  });
+});

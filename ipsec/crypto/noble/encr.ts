@@ -5,6 +5,7 @@
  */
 import { CryptoError } from '../errors.js';
 import { EncrId } from '../ids.js';
+import { encrMatchesShape } from '../transforms.js';
 import type { Cipher, EncrTransform } from '../types.js';
 import { createAesCbc } from './encr-cbc.js';
 import { createAesCcm } from './encr-ccm.js';
@@ -56,14 +57,7 @@ export function createNobleCipher(transform: EncrTransform, key: Uint8Array): Ci
   const shape = SHAPES.get(transform.id);
   if (!shape)
     throw new CryptoError('UNSUPPORTED_TRANSFORM', `ENCR transform ${transform.id} (${transform.name})`);
-  if (
-    !shape.keyBits.includes(transform.keyBits) ||
-    transform.saltLength !== shape.salt ||
-    transform.ivLength !== shape.iv ||
-    transform.icvLength !== shape.icv ||
-    transform.aead !== shape.icv > 0 ||
-    transform.keyLength !== transform.keyBits / 8 + shape.salt
-  )
+  if (!encrMatchesShape(transform, shape))
     throw new CryptoError(
       'UNSUPPORTED_TRANSFORM',
       `${transform.name}: descriptor does not match its RFC sizes`,

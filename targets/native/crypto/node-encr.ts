@@ -5,6 +5,7 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { CryptoError } from '../../../ipsec/crypto/errors.js';
 import { EncrId } from '../../../ipsec/crypto/ids.js';
+import { encrMatchesShape } from '../../../ipsec/crypto/transforms.js';
 import type { Cipher, EncrTransform } from '../../../ipsec/crypto/types.js';
 import { EMPTY, view } from './node-bytes.js';
 
@@ -33,14 +34,7 @@ const SHAPES: ReadonlyMap<
 export function createNodeCipher(transform: EncrTransform, key: Uint8Array): Cipher {
   const shape = SHAPES.get(transform.id);
   if (!shape) throw new CryptoError('UNSUPPORTED_TRANSFORM', `encryption transform ${transform.name}`);
-  if (
-    !shape.bits.includes(transform.keyBits) ||
-    transform.saltLength !== shape.salt ||
-    transform.ivLength !== shape.iv ||
-    transform.icvLength !== shape.icv ||
-    transform.aead !== shape.icv > 0 ||
-    transform.keyLength !== transform.keyBits / 8 + shape.salt
-  )
+  if (!encrMatchesShape(transform, { ...shape, keyBits: shape.bits }))
     throw new CryptoError(
       'UNSUPPORTED_TRANSFORM',
       `${transform.name}: descriptor does not match its RFC sizes`,
