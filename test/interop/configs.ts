@@ -44,6 +44,43 @@ export interface CharonConnection {
   readonly local?: string;
   /** %any for a responder; our address for an initiating connection. */
   readonly remote?: string;
+  /** swanctl dpd_delay in seconds (default 0: no liveness checks). */
+  readonly dpdDelay?: number;
+  /** The children (default: `net`, 10.99.1.0/24 <-> 10.99.2.0/24 with `espProposals`). */
+  readonly children?: readonly TunnelChild[];
+}
+
+/** A tunnel child, from charon's point of view for charon, from ours for ourConnection. */
+export interface TunnelChild {
+  readonly name: string;
+  readonly localTs: string;
+  readonly remoteTs: string;
+  /** Default: the connection's espProposals. */
+  readonly espProposals?: string;
+}
+
+/** The default child `net` from charon's side. */
+const charonNet = (esp: string): TunnelChild => ({
+  name: 'net',
+  localTs: LAB.charonNet,
+  remoteTs: LAB.ourNet,
+  espProposals: esp,
+});
+
+/** The lifecycle tests' second child `net2` (10.99.1.0/24 <-> 10.99.3.0/24), from charon's side. */
+export const CHARON_NET2: TunnelChild = { name: 'net2', localTs: LAB.charonNet, remoteTs: LAB.ourNet2 };
+/** The same child from our side. */
+export const OUR_NET2: TunnelChild = { name: 'net2', localTs: LAB.ourNet2, remoteTs: LAB.charonNet };
+
+function childBlock(c: TunnelChild, esp: string): string {
+  return `            ${c.name} {
+                mode = tunnel
+                local_ts = ${c.localTs}
+                remote_ts = ${c.remoteTs}
+                esp_proposals = ${c.espProposals ?? esp}
+                rekey_time = 0
+                life_time = 0
+            }`;
 }
 
 /** One connection block, in the shape of the lab's template (encap = yes, PSK, child `net`). */
@@ -58,7 +95,7 @@ function connectionBlock(c: CharonConnection): string {
         encap = yes
         mobike = no
         unique = never
-        dpd_delay = 0
+        dpd_delay = ${c.dpdDelay ?? 0}
         rekey_time = 0
         reauth_time = 0
         local {
@@ -70,14 +107,7 @@ function connectionBlock(c: CharonConnection): string {
             id = ${ids.initiator}
         }
         children {
-            net {
-                mode = tunnel
-                local_ts = ${LAB.charonNet}
-                remote_ts = ${LAB.ourNet}
-                esp_proposals = ${c.espProposals}
-                rekey_time = 0
-                life_time = 0
-            }
+${(c.children ?? [charonNet(c.espProposals)]).map((x) => childBlock(x, c.espProposals)).join('\n')}
         }
     }`;
 }
@@ -107,6 +137,10 @@ export interface OurConnection {
   readonly remote?: string;
   /** Our side of the tunnel (default 10.99.2.0/24). */
   readonly localTs?: string;
+  /** swanctl dpd_delay in seconds (default 0: no liveness checks). */
+  readonly dpdDelay?: number;
+  /** More tunnel children after `net` (from our side), e.g. OUR_NET2. */
+  readonly moreChildren?: readonly TunnelChild[];
 }
 
 /** Our mirror of a charon connection: our identity is the lab's "initiator" one. */
@@ -121,6 +155,7 @@ export function ourConnection(c: OurConnection): ConnectionConfig {
     encap: true,
     mobike: false,
     rekey_time: 0,
+    dpd_delay: c.dpdDelay ?? 0,
     local: { auth: 'psk', id: ids.initiator },
     remote: { auth: 'psk', id: ids.responder },
     children: [
@@ -133,6 +168,26 @@ export function ourConnection(c: OurConnection): ConnectionConfig {
         rekey_time: 0,
         life_time: 0,
       },
+      ...(c.moreChildren ?? []).map((x) => ({
+        name: x.name,
+        mode: 'tunnel' as const,
+        local_ts: [x.localTs],
+        remote_ts: [x.remoteTs],
+        esp_proposals: x.espProposals
+          ? [x.espProposals]
+          : typeof c.espProposals === 'string'
+            ? [c.espProposals]
+            : c.espProposals,
+        rekey_time: 0,
+        life_time: 0,
+      })),
     ],
   });
 }
+
+/**
+ * strongswan.conf settings for the lifecycle tests: charon keeps the inbound SA of a rekeyed
+ * Child SA for delete_rekeyed_delay seconds (default 5, for late packets) and lists it until
+ * then; 1 s lets the tests see the old SAs gone on both sides sooner.
+ */
+export const LIFECYCLE_CHARON_CONF = 'delete_rekeyed_delay = 1';

@@ -3,7 +3,8 @@
  * the namespaces (PEER_NS=root: our side is 10.99.0.1 in the root namespace, charon runs in
  * netns `swan` at 10.99.0.2), charon instances started from generated config folders, and
  * swanctl against them. Only the lab's addresses are ever used: 10.99.0.0/24 on the veth,
- * the inner 10.99.1.1 (charon) / 10.99.2.0/24 (ours), and fd99::/64 which we add to the veth.
+ * the inner 10.99.1.1 (charon) / 10.99.2.0/24 and 10.99.3.0/24 (ours), and fd99::/64 which we add
+ * to the veth.
  *
  * The lab folder is read-only: everything generated goes to SWANLAB_RUN (a temp folder made by
  * the global setup unless the environment names one).
@@ -26,6 +27,9 @@ export const LAB = {
   ourInner: '10.99.2.1',
   charonNet: '10.99.1.0/24',
   ourNet: '10.99.2.0/24',
+  /** A second inner network on our side (lifecycle tests: a second tunnel child `net2`). */
+  ourInner2: '10.99.3.1',
+  ourNet2: '10.99.3.0/24',
   /** IPv6 outer addresses we add to the lab's veth ends (swanp in the root ns, swanr in swan). */
   ours6: 'fd99::1',
   charon6: 'fd99::2',
@@ -112,6 +116,8 @@ export interface CharonOptions {
   readonly swanctlConf: string;
   /** charon.sh environment: COOKIE_THRESHOLD, COOKIE_THRESHOLD_IP, LOGLEVEL, ... */
   readonly env?: Record<string, string>;
+  /** More `charon { }` settings (strongswan.conf syntax), written to a file passed as EXTRA_CONF. */
+  readonly extraConf?: string;
 }
 
 /** A charon instance of the lab (charon.sh) with its own generated config folder. */
@@ -125,7 +131,7 @@ export class Charon {
     this.name = o.name;
     this.netns = o.netns ?? LAB.charonNs;
     this.confDir = path.join(runDir(), `conf-${o.name}`);
-    this.env = o.env ?? {};
+    this.env = { ...o.env };
   }
 
   /** Starts charon from the lab's responder strongswan.conf template and `swanctlConf`. */
@@ -135,6 +141,11 @@ export class Charon {
     const template = readFileSync(path.join(labDir, 'conf', 'responder', 'strongswan.conf.in'), 'utf8');
     writeFileSync(path.join(c.confDir, 'strongswan.conf.in'), template);
     writeFileSync(path.join(c.confDir, 'swanctl.conf.in'), o.swanctlConf);
+    if (o.extraConf !== undefined) {
+      const extra = path.join(c.confDir, 'extra.conf');
+      writeFileSync(extra, `${o.extraConf}\n`);
+      c.env.EXTRA_CONF = extra;
+    }
     await mustRun(lab('charon.sh'), ['start', c.name, c.netns, c.confDir], labEnv(c.env));
     return c;
   }
@@ -179,6 +190,42 @@ export class Charon {
     return run(lab('charon.sh'), ['swanctl', this.name, '--rekey', '--child', child], labEnv(this.env));
   }
 
+  /** swanctl --rekey --ike IKE (queued: charon answers before the exchange is done). */
+  rekeyIke(ike: string): Promise<RunResult> {
+    return run(lab('charon.sh'), ['swanctl', this.name, '--rekey', '--ike', ike], labEnv(this.env));
+  }
+
+  /** swanctl --terminate --child CHILD (charon sends the Delete and waits for the answer). */
+  terminateChild(child: string, timeoutS = 15): Promise<RunResult> {
+    return run(
+      lab('charon.sh'),
+      ['swanctl', this.name, '--terminate', '--child', child, '--timeout', String(timeoutS)],
+      labEnv(this.env),
+      (timeoutS + 10) * 1000,
+    );
+  }
+
+  /** charon's pid (from its pid file), if it runs. */
+  pid(): number | undefined {
+    const f = path.join(runDir(), this.name, 'charon.pid');
+    if (!existsSync(f)) return undefined;
+    const pid = Number(readFileSync(f, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+  }
+
+  /** SIGKILL (an unresponsive peer: no Delete, no answers), then waits until the process is gone. */
+  async kill(): Promise<void> {
+    const pid = this.pid();
+    if (pid === undefined) return;
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  /** ping from `src` to `dst` inside charon's namespace (through its TUN device and the tunnel). */
+  ping(src: string, dst: string, count = 3): Promise<RunResult> {
+    return this.exec('ping', ['-c', String(count), '-i', '0.2', '-W', '2', '-I', src, dst]);
+  }
+
   /** Terminates every IKE SA charon has (by unique id, --force: no waiting for the peer). */
   async terminateAll(): Promise<void> {
     for (const sa of await this.listSas())
@@ -221,6 +268,16 @@ export class Charon {
   /** Runs a command inside charon's namespace. */
   exec(cmd: string, args: readonly string[], timeoutMs?: number): Promise<RunResult> {
     return run('ip', ['netns', 'exec', this.netns, cmd, ...args], {}, timeoutMs);
+  }
+}
+
+/** A running charon: /proc/PID exists, names charon and is no zombie (killed, not yet reaped). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return /^\d+ \(charon\) [^Z]/.test(stat);
+  } catch {
+    return false;
   }
 }
 

@@ -17,7 +17,7 @@ import {
 import { secureRandom } from '../../ipsec/crypto/random.js';
 import { addNonEspMarker } from '../../ipsec/esp/udp-encap.js';
 import { PayloadType } from '../../ipsec/ike/wire/constants.js';
-import { isResponse } from '../../ipsec/ike/wire/header.js';
+import { decodeHeader, isResponse } from '../../ipsec/ike/wire/header.js';
 import { decodeMessage } from '../../ipsec/ike/wire/message.js';
 import { parseIp } from '../../ipsec/packet/address.js';
 import { answerEcho } from '../../ipsec/packet/echo.js';
@@ -63,6 +63,19 @@ export interface IkeSeen {
   readonly notifies: readonly number[];
 }
 
+/** Our IKE requests held back (collision tests): released on demand or by a received message. */
+class RequestHold {
+  on = false;
+  readonly held: (() => void)[] = [];
+  releaseWhen?: (m: IkeSeen) => boolean;
+
+  release(): void {
+    this.on = false;
+    this.releaseWhen = undefined;
+    for (const send of this.held.splice(0)) send();
+  }
+}
+
 export class OurHost {
   readonly events: SupervisorEvent[] = [];
   /** Echo requests our inner host answered (from charon's ping). */
@@ -78,7 +91,23 @@ export class OurHost {
     readonly log: LogLine[],
     /** Every IKE message we received and sent, in order. */
     readonly ike: IkeSeen[],
+    private readonly hold: RequestHold,
   ) {}
+
+  /**
+   * Holds our IKE requests (responses still go out) until a received message satisfies `until`;
+   * they are sent before that message is processed, so that our request and the peer's cross
+   * on the wire (collisions, RFC 7296 §2.25).
+   */
+  holdRequests(until: (m: IkeSeen) => boolean): void {
+    this.hold.on = true;
+    this.hold.releaseWhen = until;
+  }
+
+  /** Sends the held requests now and stops holding. */
+  releaseRequests(): void {
+    this.hold.release();
+  }
 
   static async start(o: OurHostOptions): Promise<OurHost> {
     const daemon = { ...DAEMON_DEFAULTS, ...o.daemon };
@@ -99,8 +128,13 @@ export class OurHost {
     const log: LogLine[] = [];
     const ike: IkeSeen[] = [];
     const at = (level: string) => (obj: object, msg: string) => log.push({ level, msg, obj });
-    // subscribed before the supervisor, so a request is traced before our answer to it
-    esp.pipeline.ike$.subscribe((d) => trace(ike, 'in', d.data, d.remote, d.local));
+    const hold = new RequestHold();
+    // subscribed before the supervisor, so a request is traced (and held requests of ours are
+    // released) before our answer to it
+    esp.pipeline.ike$.subscribe((d) => {
+      const seen = trace(ike, 'in', d.data, d.remote, d.local);
+      if (seen && hold.releaseWhen?.(seen)) hold.release();
+    });
     const supervisor = new Supervisor({
       config,
       provider: nodeProvider,
@@ -109,12 +143,17 @@ export class OurHost {
       backend: esp.backend,
       ikeIn$: esp.pipeline.ike$,
       send: (data, from, to, natT) => {
-        trace(ike, 'out', data, from, to);
-        transport.send(natT ? addNonEspMarker(data) : data, from, to);
+        const out = () => {
+          trace(ike, 'out', data, from, to);
+          transport.send(natT ? addNonEspMarker(data) : data, from, to);
+        };
+        const h = decodeHeader(data);
+        if (hold.on && h.ok && !isResponse(h.value)) hold.held.push(out);
+        else out();
       },
       logger: { info: at('info'), warn: at('warn'), debug: at('debug') },
     });
-    const host = new OurHost(transport, esp, supervisor, log, ike);
+    const host = new OurHost(transport, esp, supervisor, log, ike, hold);
     supervisor.on((e) => host.events.push(e));
     // The inner host: answers echo requests, records echo replies.
     esp.pipeline.delivered$.pipe(filter((p) => p.spi !== undefined)).subscribe((p) => {
@@ -218,11 +257,17 @@ export class OurHost {
   }
 }
 
-function trace(out: IkeSeen[], dir: 'in' | 'out', data: Uint8Array, from: Endpoint, to: Endpoint): void {
+function trace(
+  out: IkeSeen[],
+  dir: 'in' | 'out',
+  data: Uint8Array,
+  from: Endpoint,
+  to: Endpoint,
+): IkeSeen | undefined {
   const m = decodeMessage(data);
-  if (!m.ok) return;
+  if (!m.ok) return undefined;
   const h = m.value.header;
-  out.push({
+  const seen: IkeSeen = {
     dir,
     from,
     to,
@@ -230,7 +275,9 @@ function trace(out: IkeSeen[], dir: 'in' | 'out', data: Uint8Array, from: Endpoi
     response: isResponse(h),
     messageId: h.messageId,
     notifies: m.value.payloads.flatMap((p) => (p.type === PayloadType.N ? [p.notifyType] : [])),
-  });
+  };
+  out.push(seen);
+  return seen;
 }
 
 function echoOf(packet: Uint8Array): EchoSeen | undefined {

@@ -1,0 +1,262 @@
+/**
+ * The daemon (`ikev2 daemon`): loads the configuration (all errors, or nothing starts), starts
+ * a native host (host.ts), the control socket (control.ts, daemon-commands.ts) and the
+ * optional Wireshark key tables (save-keys.ts); initiates the children with
+ * start_action = start; logs the supervisor's events.
+ *   SIGHUP          reload the file: checked first, kept running unchanged on errors
+ *   SIGTERM/SIGINT  terminate every IKE SA (Deletes, once the supervisor sends them), close, exit 0
+ * Start order: config -> sockets -> supervisor -> control socket; a failure on the way closes
+ * what was opened, so there is never a half-started daemon.
+ */
+import { existsSync, unlinkSync } from 'node:fs';
+import type { Config } from '../../ipsec/config/model.js';
+import type { CryptoProvider, RandomBytes } from '../../ipsec/crypto/types.js';
+import { toHex } from '../../ipsec/util/bytes.js';
+import { type Clock, systemClock } from '../../ipsec/util/clock.js';
+import { loadConfigFile } from './config/load.js';
+import { ControlError, type ControlServer, defaultSocketPath, startControlServer } from './control.js';
+import { daemonCommands } from './daemon-commands.js';
+import { type NativeHost, startNativeHost } from './host.js';
+import type { Logger } from './logger.js';
+import { waitGone } from './sa-control.js';
+import { SaveKeys } from './save-keys.js';
+
+export interface DaemonOptions {
+  readonly configPath: string;
+  readonly controlPath?: string;
+  readonly saveKeysDir?: string;
+  readonly logger: Logger;
+  readonly provider?: CryptoProvider;
+  readonly random?: RandomBytes;
+  readonly clock?: Clock;
+  /** How long stop() waits for IKE SAs to be deleted (ms, default 3000). */
+  readonly stopGraceMs?: number;
+}
+
+export class DaemonStartError extends Error {
+  constructor(readonly lines: readonly string[]) {
+    super(lines.join('\n'));
+  }
+}
+
+export class Daemon {
+  private stopping?: Promise<void>;
+  private readonly offEvents: () => void;
+
+  private constructor(
+    private readonly o: DaemonOptions,
+    private config: Config,
+    readonly host: NativeHost,
+    readonly saveKeys: SaveKeys | undefined,
+    private control: ControlServer | undefined,
+    private readonly clock: Clock,
+  ) {
+    this.offEvents = this.watch();
+  }
+
+  /** Starts the daemon, or rejects with a DaemonStartError listing every problem. */
+  static async start(o: DaemonOptions): Promise<Daemon> {
+    const loaded = loadConfigFile(o.configPath);
+    if (!loaded.ok) throw new DaemonStartError(loaded.error.map((e) => e.message));
+    const config = loaded.value;
+    const clock = o.clock ?? systemClock;
+    let host: NativeHost;
+    try {
+      host = await startNativeHost({
+        config,
+        logger: o.logger,
+        clock,
+        ...(o.provider ? { provider: o.provider } : {}),
+        ...(o.random ? { random: o.random } : {}),
+      });
+    } catch (e) {
+      throw new DaemonStartError([
+        `cannot bind the IKE ports: ${e instanceof Error ? e.message : String(e)}`,
+      ]);
+    }
+    let saveKeys: SaveKeys | undefined;
+    try {
+      if (o.saveKeysDir) saveKeys = new SaveKeys(o.saveKeysDir, o.logger.child({ component: 'save-keys' }));
+    } catch (e) {
+      await host.close();
+      throw new DaemonStartError([
+        `--save-keys ${o.saveKeysDir}: ${e instanceof Error ? e.message : String(e)}`,
+      ]);
+    }
+    const daemon = new Daemon(o, config, host, saveKeys, undefined, clock);
+    const controlPath = o.controlPath ?? defaultSocketPath();
+    try {
+      daemon.control = await startControlServer(
+        controlPath,
+        daemonCommands({
+          host,
+          clock,
+          config: () => daemon.config,
+          reload: () => daemon.reloadOrThrow(),
+        }),
+        o.logger.child({ component: 'control' }),
+      );
+    } catch (e) {
+      await daemon.closeHost();
+      throw new DaemonStartError([
+        `control socket ${controlPath}: ${e instanceof Error ? e.message : String(e)}`,
+      ]);
+    }
+    o.logger.info({ control: controlPath, config: o.configPath }, 'daemon started');
+    daemon.startChildren();
+    return daemon;
+  }
+
+  get controlPath(): string | undefined {
+    return this.control?.path;
+  }
+
+  private watch(): () => void {
+    const log = this.o.logger;
+    return this.host.supervisor.on((e) => {
+      const h = e.handle;
+      const base = { ike: h.uniqueid, name: h.name, remote: h.remote };
+      switch (e.type) {
+        case 'ike-established': {
+          const s = h.actor.getSnapshot().context.session;
+          log.info(
+            { ...base, spiI: toHex(s.spiI), spiR: toHex(s.spiR), initiator: h.initiator },
+            'IKE SA established',
+          );
+          break;
+        }
+        case 'child-installed':
+          log.info(
+            {
+              ...base,
+              child: e.child.record.config.name,
+              childId: e.child.uniqueid,
+              spiIn: toHex(e.child.record.spiIn),
+              spiOut: toHex(e.child.record.spiOut),
+            },
+            'CHILD SA installed',
+          );
+          break;
+        case 'ike-failed':
+          log.warn({ ...base, reason: h.failure?.reason, notify: h.failure?.notify }, 'IKE SA failed');
+          break;
+        case 'ike-closed':
+          log.info(base, 'IKE SA closed');
+          break;
+        case 'child-removed':
+          log.info(
+            {
+              ...base,
+              child: e.child.record.config.name,
+              childId: e.child.uniqueid,
+              spiIn: toHex(e.child.record.spiIn),
+            },
+            'CHILD SA removed',
+          );
+          break;
+        case 'ike-rekeyed':
+          log.info({ ...base, old: e.old.uniqueid }, 'IKE SA rekeyed');
+          break;
+      }
+      this.saveKeys?.update(this.host.supervisor.ikeSas);
+    });
+  }
+
+  /** Initiates every child with start_action = start (one IKE SA each for now). */
+  private startChildren(): void {
+    for (const conn of this.host.config.connections)
+      for (const child of conn.children)
+        if (child.start_action === 'start') {
+          try {
+            const h = this.host.supervisor.initiate(conn.name, child.name);
+            this.o.logger.info(
+              { ike: h.uniqueid, name: conn.name, child: child.name },
+              'start_action: initiating',
+            );
+          } catch (e) {
+            this.o.logger.warn(
+              { name: conn.name, child: child.name, err: e },
+              'start_action: cannot initiate',
+            );
+          }
+        }
+  }
+
+  private reloadOrThrow(): { restart: string[] } {
+    const r = this.reload();
+    if (!r.ok)
+      throw new ControlError(
+        `configuration has ${r.errors.length} error(s), kept the running one: ${r.errors[0] ?? ''}`,
+      );
+    return { restart: r.restart };
+  }
+
+  /** SIGHUP: loads the file again; applies it only if it has no errors. */
+  reload(): { ok: true; restart: string[] } | { ok: false; errors: string[] } {
+    const log = this.o.logger;
+    const loaded = loadConfigFile(this.o.configPath);
+    if (!loaded.ok) {
+      const errors = loaded.error.map((e) => e.message);
+      for (const message of errors) log.error({ error: message }, 'reload: configuration error');
+      log.warn({ errors: errors.length }, 'reload failed: keeping the running configuration');
+      return { ok: false, errors };
+    }
+    this.config = loaded.value;
+    const restart = this.host.reload(loaded.value);
+    if (restart.length) log.warn({ settings: restart }, 'reload: these settings need a restart');
+    log.info({ connections: loaded.value.connections.map((c) => c.name) }, 'configuration reloaded');
+    return { ok: true, restart };
+  }
+
+  /** Terminates every IKE SA, waits for them (bounded), closes everything. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const sup = this.host.supervisor;
+      const handles = [...sup.ikeSas];
+      for (const h of handles) sup.terminate(h.uniqueid);
+      const left = await waitGone(sup, handles, this.o.stopGraceMs ?? 3000, this.clock);
+      if (left.length)
+        this.o.logger.warn({ ike: left.map((h) => h.uniqueid) }, 'closing IKE SAs not yet deleted');
+      await this.control?.close();
+      await this.closeHost();
+      this.o.logger.info({}, 'daemon stopped');
+    })();
+    return this.stopping;
+  }
+
+  private async closeHost(): Promise<void> {
+    this.offEvents();
+    await this.host.close();
+    const path = this.control?.path;
+    if (path && existsSync(path)) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** Installs SIGHUP/SIGTERM/SIGINT handlers; resolves with the exit code once stopped. */
+  runUntilSignalled(): Promise<number> {
+    return new Promise((resolve) => {
+      const hup = () => void this.reload();
+      const term = (signal: NodeJS.Signals) => {
+        if (this.stopping) {
+          resolve(1); // a second signal: give up waiting
+          return;
+        }
+        this.o.logger.info({ signal }, 'shutting down');
+        void this.stop().then(() => {
+          process.off('SIGHUP', hup);
+          process.off('SIGTERM', term);
+          process.off('SIGINT', term);
+          resolve(0);
+        });
+      };
+      process.on('SIGHUP', hup);
+      process.on('SIGTERM', term);
+      process.on('SIGINT', term);
+    });
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * One native host: Node UDP sockets, the ESP data plane (SAD/SPD/pipeline, node:crypto
+ * provider), the supervisor with its IKE SA actors, and the inner host. The daemon and the
+ * demo build on it.
+ *
+ * Sockets: daemon.port and daemon.port_nat_t (0 = a free port) on every local address of the
+ * connections, or on the wildcard (0.0.0.0 / ::) when a connection accepts %any there; then
+ * every local address of that family is the wildcard for the supervisor too (one socket per
+ * port: a wildcard and a specific bind on the same port would conflict).
+ *
+ * The supervisor reads the effective configuration (runtime-config.ts) through a live view, so
+ * a reload (SIGHUP) applies to new IKE SAs without restarting anything.
+ */
+import { createEspHost, type EspHost } from '../../actors/esp-host.js';
+import { Supervisor } from '../../actors/supervisor.js';
+import type { Config } from '../../ipsec/config/model.js';
+import { secureRandom } from '../../ipsec/crypto/random.js';
+import type { CryptoProvider, RandomBytes } from '../../ipsec/crypto/types.js';
+import { addNonEspMarker } from '../../ipsec/esp/udp-encap.js';
+import { type Clock, systemClock } from '../../ipsec/util/clock.js';
+import type { Endpoint } from '../../transport/types.js';
+import { createUdpTransport, type UdpTransport } from '../../transport/udp.js';
+import { nodeProvider } from './crypto/node-provider.js';
+import { InnerHost } from './inner-host.js';
+import type { Logger } from './logger.js';
+import {
+  bindAddresses,
+  effectiveConfig,
+  type LiveConfig,
+  liveConfig,
+  restartNeeded,
+} from './runtime-config.js';
+
+export interface NativeHostOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly provider?: CryptoProvider;
+  readonly random?: RandomBytes;
+  readonly clock?: Clock;
+}
+
+export interface NativeHost {
+  /** The effective configuration the supervisor reads (actual ports, bound addresses). */
+  readonly config: LiveConfig;
+  readonly transport: UdpTransport;
+  readonly esp: EspHost;
+  readonly supervisor: Supervisor;
+  readonly inner: InnerHost;
+  readonly ports: { readonly port: number; readonly natT: number };
+  /** Applies a reloaded configuration; returns what needs a restart to take effect. */
+  reload(config: Config): string[];
+  close(): Promise<void>;
+}
+
+/** Binds port and NAT-T port on `addresses`; port 0 resolves to one free port shared by all. */
+async function bindAll(addresses: readonly string[], port: number, natT: number, logger: Logger) {
+  let p = port;
+  let n = natT;
+  if ((p === 0 || n === 0) && addresses.length > 1) {
+    // One probe on the first address picks the free ports that every address then binds.
+    const probe = await createUdpTransport({
+      bind: [
+        { address: addresses[0]!, port: p },
+        { address: addresses[0]!, port: n },
+      ],
+    });
+    [p, n] = [probe.endpoints[0]!.port, probe.endpoints[1]!.port];
+    probe.close();
+    await probe.closed;
+  }
+  const bind: Endpoint[] = addresses.flatMap((address) => [
+    { address, port: p },
+    { address, port: n },
+  ]);
+  const transport = await createUdpTransport({ bind, logger: logger.child({ component: 'udp' }) });
+  return { transport, port: transport.endpoints[0]!.port, natT: transport.endpoints[1]!.port };
+}
+
+export async function startNativeHost(o: NativeHostOptions): Promise<NativeHost> {
+  const { logger } = o;
+  const provider = o.provider ?? nodeProvider;
+  const random = o.random ?? secureRandom;
+  const clock = o.clock ?? systemClock;
+  const addresses = bindAddresses(o.config);
+  const { transport, port, natT } = await bindAll(
+    addresses,
+    o.config.daemon.port,
+    o.config.daemon.port_nat_t,
+    logger,
+  );
+  const ports = { port, natT };
+  const live = liveConfig(effectiveConfig(o.config, ports, addresses));
+  logger.info(
+    { endpoints: transport.endpoints.map((e) => `${e.address}:${e.port}`) },
+    'listening for IKE and ESP-in-UDP',
+  );
+
+  const esp = createEspHost({ clock, provider, random, transport, natTPort: natT });
+  const supervisor = new Supervisor({
+    config: live,
+    provider,
+    random,
+    clock,
+    backend: esp.backend,
+    ikeIn$: esp.pipeline.ike$,
+    // RFC 3948 §2.2 / RFC 7296 §2.23: IKE on the NAT-T port carries the non-ESP marker.
+    send: (data, from, to, natT) => transport.send(natT ? addNonEspMarker(data) : data, from, to),
+    logger: logger.child({ component: 'ike' }),
+  });
+  const inner = new InnerHost({
+    pipeline: esp.pipeline,
+    addresses: o.config.daemon.inner_addrs,
+    clock,
+    random,
+    logger: logger.child({ component: 'inner' }),
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    config: live,
+    transport,
+    esp,
+    supervisor,
+    inner,
+    ports,
+    reload(config) {
+      const next = effectiveConfig(config, ports, addresses);
+      const needs = restartNeeded(live.current, config, addresses, ports);
+      live.set(next);
+      return needs;
+    },
+    close() {
+      closed ??= (async () => {
+        inner.close();
+        supervisor.close();
+        esp.close();
+        transport.close();
+        await transport.closed;
+      })();
+      return closed;
+    },
+  };
+}

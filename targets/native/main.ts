@@ -1,0 +1,36 @@
+/**
+ * The `ikev2` command (run by ikev2.ts, the package's bin): parses the command line (cli.ts) and either runs
+ * the daemon in the foreground or sends one request to it over the control socket.
+ */
+import { type CliIo, parseCli, runRequest, USAGE } from './cli.js';
+import { Daemon, DaemonStartError } from './daemon.js';
+import { createLogger } from './logger.js';
+
+export async function main(argv: readonly string[], io: CliIo = process): Promise<number> {
+  const parsed = parseCli(argv);
+  if (!parsed.ok) {
+    io.stderr.write(`ikev2: ${parsed.error} (see 'ikev2 help')\n`);
+    return 2;
+  }
+  const cmd = parsed.value;
+  if (cmd.kind === 'help') {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (cmd.kind === 'request') return runRequest(cmd, io);
+  const logger = createLogger({ level: cmd.logLevel, pretty: cmd.pretty, out: io.stderr });
+  let daemon: Daemon;
+  try {
+    daemon = await Daemon.start({
+      configPath: cmd.config,
+      logger,
+      ...(cmd.control !== undefined ? { controlPath: cmd.control } : {}),
+      ...(cmd.saveKeys !== undefined ? { saveKeysDir: cmd.saveKeys } : {}),
+    });
+  } catch (e) {
+    const lines = e instanceof DaemonStartError ? e.lines : [e instanceof Error ? e.message : String(e)];
+    for (const line of lines) io.stderr.write(`ikev2: ${line}\n`);
+    return 1;
+  }
+  return daemon.runUntilSignalled();
+}
