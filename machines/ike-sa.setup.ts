@@ -2,28 +2,15 @@
  * The shared setup of the IKE SA statechart: types, injected effects, guards, delays and the
  * actions of the request/response layer (RFC 7296 §2.1-§2.3).
  */
-import { assign, enqueueActions, setup } from 'xstate';
-import { buildAuthRequest, handleAuthRequest, handleAuthResponse } from '../ipsec/ike/exchange/ike-auth.js';
-import {
-  buildInitRequest,
-  handleInitRequest,
-  handleInitResponse,
-} from '../ipsec/ike/exchange/ike-sa-init.js';
-import { encodeFor, notify, openFor } from '../ipsec/ike/exchange/messages.js';
+import { assign, setup } from 'xstate';
+import { encodeFor } from '../ipsec/ike/exchange/messages.js';
 import type { ChildSaRecord, ExchangeFailure, IkeSession } from '../ipsec/ike/exchange/session.js';
 import type { Identity } from '../ipsec/ike/identity.js';
 import { ProtocolId } from '../ipsec/ike/model.js';
 import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
 import { isResponse } from '../ipsec/ike/wire/header.js';
-import { NotifyError } from '../ipsec/ike/wire/notify-types.js';
 import type { Payload } from '../ipsec/ike/wire/payload-types.js';
-import {
-  DEFAULT_TIMING,
-  type IkeSaContext,
-  type IkeSaEvent,
-  type IkeSaInput,
-  type IkeTask,
-} from './ike-sa.types.js';
+import type { IkeSaContext, IkeSaEvent, IkeSaInput, IkeTask } from './ike-sa.types.js';
 
 export const failed = (failure: ExchangeFailure) => ({ kind: 'failed' as const, failure });
 
