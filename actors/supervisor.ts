@@ -330,7 +330,7 @@ export class Supervisor {
       candidates?: readonly ConnectionConfig[];
       initMessage?: { decoded: DecodedMessage; raw: Uint8Array };
       firstChild?: ConnectionConfig['children'][number];
-      established?: { children: readonly ChildSaRecord[] };
+      established?: { children: readonly ChildSaRecord[]; retired?: boolean };
     },
     initKey?: string,
   ): IkeSaHandle {
@@ -372,7 +372,8 @@ export class Supervisor {
         reportClosed: () => {},
         removeChild: (_, p) => handle && this.removeChildRecord(handle, p.child),
         initialContact: (_, p) => handle && this.initialContact(handle, p.remoteId),
-        ikeRekeyed: (_, p) => handle && this.ikeRekeyed(handle, p.session, p.children, p.queue),
+        ikeRekeyed: (_, p) =>
+          handle && this.ikeRekeyed(handle, p.session, p.children, p.queue, p.redundant ?? false),
         forwardTask: (_, p) => handle && this.forwardTask(handle, p.task),
         retryTask: (_, p) => {
           const h = handle;
@@ -531,7 +532,22 @@ export class Supervisor {
     session: IkeSession,
     children: readonly ChildSaRecord[],
     queue: readonly IkeTask[],
+    redundant: boolean,
   ): void {
+    if (redundant) {
+      // §2.8.2: the collision's redundant IKE SA: no children; ours deletes itself (queued
+      // deleteIke), the peer's waits for the peer's Delete (or its retire time).
+      this.o.clock.setTimeout(() => {
+        const h = this.spawn(
+          old.name,
+          session,
+          { local: old.local, remote: old.remote, natT: old.natT },
+          { established: { children: [], retired: queue.length === 0 } },
+        );
+        for (const task of queue) h.actor.send({ type: 'TASK', task });
+      }, 0);
+      return;
+    }
     const moved = old.children.splice(0);
     const forwarded: IkeTask[] = queue.filter((t) => t.kind !== 'rekeyIke');
     this.successors.set(old, forwarded);

@@ -8,10 +8,9 @@
  *
  * Collisions: two rekeys of one Child SA both complete and the SA of the exchange with the
  * lowest nonce is deleted by its creator (§2.8.1); a rekey of a Child SA being closed or already
- * replaced, and any IKE SA rekey while another exchange of ours is in flight, is refused with
- * TEMPORARY_FAILURE (§2.25) and retried after a random delay. (Deviation: simultaneous IKE
- * SA rekeys are refused on both sides and retried, rather than completed and settled by nonces
- * as §2.8.2 describes; the random delay makes the retries diverge.)
+ * replaced, and an IKE SA rekey while we work on a Child SA or delete the IKE SA, is refused with
+ * TEMPORARY_FAILURE (§2.25) and retried after a random delay. Two IKE SA rekeys both complete
+ * and the redundant new IKE SA (lowest nonce) is deleted by its creator (§2.8.2).
  */
 import type { CreateChildRequest } from '../ipsec/ike/exchange/create-child.js';
 import {
@@ -122,6 +121,21 @@ const finishTask = base.enqueueActions(({ context, event, enqueue }) => {
   if (!request) return; // dpd, deleteIke
   const out = handleCreateChildResponse(context.session, context.deps, request, event.payloads);
   if (out.kind === 'failed') {
+    const col = context.ikeCollision;
+    if (col && request.kind === 'ike') {
+      // Our IKE SA rekey failed but we did answer the peer's (§2.8.2): the peer's new IKE SA
+      // is the successor after all, and the peer deletes this one.
+      enqueue({
+        type: 'ikeRekeyed',
+        params: {
+          session: col.session,
+          children: context.children,
+          queue: context.queue.filter((t) => t.kind !== 'deleteIke' && t.kind !== 'rekeyIke'),
+        },
+      });
+      enqueue.assign({ children: [], retired: true, queue: [], ikeCollision: undefined });
+      return;
+    }
     enqueue({ type: 'reportChildFailure', params: { failure: out.failure } });
     if (request.kind === 'child') enqueue({ type: 'releaseSpi', params: { spi: request.pending.spiIn } });
     if (
@@ -159,15 +173,37 @@ const finishTask = base.enqueueActions(({ context, event, enqueue }) => {
     });
     return;
   }
+  const moving = { children: context.children, queue: context.queue.filter((t) => t.kind !== 'deleteIke') };
+  const col = context.ikeCollision;
+  if (col && request.kind === 'ike') {
+    // §2.8.2: both rekeyed the IKE SA. The new IKE SA whose exchange had the lowest of the four
+    // nonces is redundant: its creator deletes it; the creator of the other deletes the old one.
+    const nr = event.payloads.find((p) => p.type === PayloadType.NONCE);
+    const ours = [request.ni, ...(nr?.type === PayloadType.NONCE ? [nr.data] : [])];
+    const oursRedundant = lowest([...ours, ...col.nonces]) < ours.length;
+    const survivor = oursRedundant ? col.session : out.session;
+    const redundant = oursRedundant ? out.session : col.session;
+    enqueue({ type: 'ikeRekeyed', params: { session: survivor, ...moving } });
+    enqueue({
+      type: 'ikeRekeyed',
+      params: {
+        session: redundant,
+        children: [],
+        // Ours: we delete it. The peer's: it deletes it; ours only answers (or retires).
+        queue: oursRedundant ? [{ kind: 'deleteIke' }] : [],
+        redundant: true,
+      },
+    });
+    enqueue.assign({
+      children: [],
+      retired: true,
+      queue: oursRedundant ? [] : [{ kind: 'deleteIke' }],
+      ikeCollision: undefined,
+    });
+    return;
+  }
   // §2.18: the children move to the new IKE SA; this one is deleted by us, its rekey initiator.
-  enqueue({
-    type: 'ikeRekeyed',
-    params: {
-      session: out.session,
-      children: context.children,
-      queue: context.queue.filter((t) => t.kind !== 'deleteIke'),
-    },
-  });
+  enqueue({ type: 'ikeRekeyed', params: { session: out.session, ...moving } });
   enqueue.assign({ children: [], retired: true, queue: [{ kind: 'deleteIke' }] });
 });
 
@@ -199,7 +235,8 @@ function collides(ctx: IkeSaContext, payloads: readonly Payload[]): boolean {
   const ikeRekey = payloads.some(
     (p) => p.type === PayloadType.SA && p.proposals.some((x) => x.protocolId === ProtocolId.IKE),
   );
-  if (ikeRekey) return task !== undefined && task.kind !== 'dpd';
+  // (Our own IKE SA rekey in flight: both complete and are settled by nonces, §2.8.2.)
+  if (ikeRekey) return task !== undefined && task.kind !== 'dpd' && task.kind !== 'rekeyIke';
   if (task?.kind === 'rekeyIke' || task?.kind === 'deleteIke') return true;
   // §2.25.1: a Child SA we are closing (or have already replaced) is not rekeyed again; a
   // Child SA we are rekeying too is answered as usual and settled by nonces (§2.8.1).
@@ -272,6 +309,15 @@ const answerCreateChild = base.enqueueActions(({ context, event, enqueue }) => {
     }
     return;
   }
+  if (context.active?.task.kind === 'rekeyIke') {
+    // §2.8.2: we are rekeying the IKE SA too; settled when our own exchange completes.
+    const nonce = (ps: readonly Payload[]) => ps.find((p) => p.type === PayloadType.NONCE);
+    const nonces = [nonce(event.payloads), nonce(out.payloads)].flatMap((p) =>
+      p?.type === PayloadType.NONCE ? [p.data] : [],
+    );
+    enqueue.assign({ ikeCollision: { session: out.session, nonces } });
+    return;
+  }
   // §2.18 responder: children move to the new IKE SA; the peer deletes this one.
   enqueue({
     type: 'ikeRekeyed',
@@ -300,6 +346,24 @@ const answerInformational = base.enqueueActions(({ context, event, enqueue }) =>
   });
   enqueue({ type: 'transmit', params: { bytes } });
   for (const child of out.deletedChildren) enqueue({ type: 'removeChild', params: { child } });
+});
+
+/**
+ * The peer deletes this IKE SA while its rekey (answered by us during our own, §2.8.2) is still
+ * unsettled: it never saw our request, so its new IKE SA is the successor; the children move.
+ */
+const adoptPeerRekey = base.enqueueActions(({ context, enqueue }) => {
+  const col = context.ikeCollision;
+  if (!col) return;
+  enqueue({
+    type: 'ikeRekeyed',
+    params: {
+      session: col.session,
+      children: context.children,
+      queue: context.queue.filter((t) => t.kind !== 'deleteIke' && t.kind !== 'rekeyIke'),
+    },
+  });
+  enqueue.assign({ children: [], retired: true, queue: [], ikeCollision: undefined });
 });
 
 const enqueueTask = (task: IkeTask) => base.assign({ queue: ({ context }) => [...context.queue, task] });
@@ -334,7 +398,7 @@ export const establishedState = base.createStateConfig({
       /* --> CREATE_CHILD_SA { [N(REKEY_SA),] SA, Ni, [KEi,] [TSi, TSr] }  <-- { SA, Nr, [KEr,] [TSi, TSr] } */
       { guard: 'isCreateChild', actions: answerCreateChild },
       /* --> INFORMATIONAL { D(IKE) }  <-- { }   (§1.4.1) */
-      { guard: 'isDeleteIke', target: '#ikeSa.closed', actions: answer([]) },
+      { guard: 'isDeleteIke', target: '#ikeSa.closed', actions: [adoptPeerRekey, answer([])] },
       /* --> INFORMATIONAL { [D(ESP)...] [N...] }  <-- { [D(ESP)...] }   (§1.4.1, liveness §2.4) */
       { guard: 'isInformational', actions: answerInformational },
       { actions: answer([notify(NotifyError.INVALID_SYNTAX)]) },

@@ -55,7 +55,7 @@ export const ikeSaMachine = base.createMachine({
     children: input.established?.children ?? [],
     queue: [],
     peerRekeys: [],
-    retired: false,
+    retired: input.established?.retired ?? false,
     startEstablished: input.established !== undefined,
     ikeRekeyMs: ikeRekeyMs(input, input.deps.random),
     stats: { retransmits: 0, retransmittedResponses: 0, dropped: 0 },

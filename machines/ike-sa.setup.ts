@@ -39,7 +39,13 @@ export const base = setup({
     /** The IKE SA was rekeyed (§2.18): a new actor carries `session` and the moved children. */
     ikeRekeyed: (
       _,
-      _params: { session: IkeSession; children: readonly ChildSaRecord[]; queue: readonly IkeTask[] },
+      _params: {
+        session: IkeSession;
+        children: readonly ChildSaRecord[];
+        queue: readonly IkeTask[];
+        /** The redundant new IKE SA of a collision (§2.8.2): not the successor. */
+        redundant?: boolean;
+      },
     ) => {},
     /** Hands a task to the IKE SA that replaced this one (§2.18). */
     forwardTask: (_, _params: { task: IkeTask }) => {},

@@ -95,6 +95,8 @@ export interface IkeSaContext {
    * the old SA, the SA the peer's exchange created, and that exchange's nonces.
    */
   readonly peerRekeys: readonly PeerRekey[];
+  /** The peer's IKE SA rekey we answered while ours was in flight (§2.8.2). */
+  readonly ikeCollision?: { readonly session: IkeSession; readonly nonces: readonly Uint8Array[] };
   /** Replaced by a rekeyed IKE SA (§2.18): no new work, only the Delete of this one. */
   readonly retired: boolean;
   /** Created by an IKE SA rekey: starts in `established`. */
@@ -120,7 +122,7 @@ export interface IkeSaInput {
   readonly firstChild?: ChildConfig;
   readonly initMessage?: { readonly decoded: DecodedMessage; readonly raw: Uint8Array };
   /** An IKE SA created by rekeying (§2.18): starts established, with the moved Child SAs. */
-  readonly established?: { readonly children: readonly ChildSaRecord[] };
+  readonly established?: { readonly children: readonly ChildSaRecord[]; readonly retired?: boolean };
 }
 
 export type IkeSaEvent =
