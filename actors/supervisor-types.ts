@@ -66,6 +66,8 @@ export interface IkeSaHandle {
   readonly actor: IkeActor;
   state: IkeSaState;
   establishedAt?: number;
+  /** RFC 3948 NAT-keepalive timer, while behind a NAT. */
+  keepaliveTimer?: unknown;
   readonly children: InstalledChild[];
   failure?: ExchangeFailure;
 }

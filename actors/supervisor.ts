@@ -52,6 +52,10 @@ const ZERO8 = '0000000000000000';
 const IKE_PORT = 500;
 const NAT_T_PORT = 4500;
 
+/** RFC 3948 §2.3: the NAT-keepalive packet; implementation choice: strongSwan's 20 s interval. */
+const NAT_KEEPALIVE = Uint8Array.of(0xff);
+const NAT_KEEPALIVE_INTERVAL_MS = 20_000;
+
 const hasNonEspMarker = (b: Uint8Array) =>
   b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 0 && b[3] === 0;
 
@@ -362,6 +366,7 @@ export class Supervisor {
           handle.state = 'ESTABLISHED';
           handle.establishedAt = this.o.clock.now();
           settled();
+          this.startKeepalives(handle);
           this.emit({ type: 'ike-established', handle });
         },
         reportFailed: (_, p) => {
@@ -442,8 +447,24 @@ export class Supervisor {
     h.natT = true;
   }
 
+  /**
+   * RFC 3948 §4: behind a NAT (or with forced encapsulation) a NAT-keepalive (one 0xFF octet)
+   * goes to the peer's NAT-T port every 20 s, so that the NAT mapping stays open.
+   */
+  private startKeepalives(h: IkeSaHandle): void {
+    const { session } = h.actor.getSnapshot().context;
+    if (!h.natT || !(session.nat?.local || session.config.encap)) return;
+    const tick = () => {
+      if (h.state === 'DESTROYED') return;
+      this.o.send(NAT_KEEPALIVE, h.local, h.remote, false);
+      h.keepaliveTimer = this.o.clock.setTimeout(tick, NAT_KEEPALIVE_INTERVAL_MS);
+    };
+    h.keepaliveTimer = this.o.clock.setTimeout(tick, NAT_KEEPALIVE_INTERVAL_MS);
+  }
+
   private destroy(h: IkeSaHandle): void {
     if (h.state === 'DESTROYED') return;
+    if (h.keepaliveTimer !== undefined) this.o.clock.clearTimeout(h.keepaliveTimer);
     const wasUp = h.state === 'ESTABLISHED';
     h.state = 'DESTROYED';
     for (const c of h.children.splice(0)) {
@@ -454,10 +475,10 @@ export class Supervisor {
     // Keys are zeroed when the SA dies (a rekeyed SA's successor has keys of its own).
     const { session } = h.actor.getSnapshot().context;
     if (session.keys) wipeIkeSaKeys(session.keys);
-    session.sk?.initiator.cipher.destroy?.();
-    session.sk?.responder.cipher.destroy?.();
-    session.sk?.initiator.mac?.destroy?.();
-    session.sk?.responder.mac?.destroy?.();
+    session.sk?.initiator.cipher.destroy();
+    session.sk?.responder.cipher.destroy();
+    session.sk?.initiator.mac?.destroy();
+    session.sk?.responder.mac?.destroy();
     this.emit({ type: wasUp ? 'ike-closed' : 'ike-failed', handle: h });
   }
 

@@ -84,8 +84,11 @@ export interface Cipher {
   encrypt(iv: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array;
   /** Returns plaintext, or undefined if the ICV does not verify or the input length is impossible. */
   decrypt(iv: Uint8Array, ciphertext: Uint8Array, aad?: Uint8Array): Uint8Array | undefined;
-  /** Zeroes expanded key schedules and salts (called when the SA dies); the cipher is unusable after. */
-  destroy?(): void;
+  /**
+   * Zeroes expanded key schedules, salts and key copies (called when the SA dies). Idempotent.
+   * Afterwards encrypt throws CryptoError INVALID_INPUT and decrypt returns undefined.
+   */
+  destroy(): void;
 }
 
 /** A keyed integrity transform. */
@@ -95,8 +98,11 @@ export interface Mac {
   compute(data: Uint8Array): Uint8Array;
   /** Constant-time check of a received ICV. */
   verify(data: Uint8Array, icv: Uint8Array): boolean;
-  /** Zeroes the keyed state (called when the SA dies). */
-  destroy?(): void;
+  /**
+   * Zeroes the keyed state (called when the SA dies). Idempotent. Afterwards compute throws
+   * CryptoError INVALID_INPUT and verify returns false.
+   */
+  destroy(): void;
 }
 
 /** A pseudo-random function (keys vary per use: SKEYSEED is keyed by Ni | Nr). */

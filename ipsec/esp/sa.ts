@@ -181,9 +181,14 @@ export function createEspSaFromKeys(
   return createEspSa({ ...config, cipher, ...(mac ? { mac } : {}), ...(ivSource ? { ivSource } : {}) });
 }
 
-/** Ends the SA: every later encapsulate/decapsulate fails with 'sa-dead'. */
+/**
+ * Ends the SA: every later encapsulate/decapsulate fails with 'sa-dead', and the keyed
+ * transforms zero their key material (the cipher and MAC are unusable afterwards).
+ */
 export function destroyEspSa(sa: EspSa): void {
   sa.dead = true;
+  sa.cipher.destroy();
+  sa.mac?.destroy();
 }
 
 /**

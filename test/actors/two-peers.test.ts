@@ -57,6 +57,15 @@ describe('two peers: IKE SA + Child SA + ESP', () => {
     client.esp.pipeline.send(echoRequest('10.99.2.1', '10.99.1.1', 7));
     clock.advance(1000);
     expect(client.received.map(icmpType)).toEqual([0]);
+    // RFC 3948 §4: the side that claims a NAT sends a NAT-keepalive every 20 s, the peer drops it.
+    const keepalives: number[] = [];
+    net.onSend = (d) => {
+      if (d.data.length === 1 && d.data[0] === 0xff) keepalives.push(clock.now());
+    };
+    clock.advance(61_000);
+    expect(keepalives).toHaveLength(3);
+    expect(keepalives[1]! - keepalives[0]!).toBe(20_000);
+    expect(gateway.esp.backend.counters().keepalives).toBe(3);
   });
 
   it.each([

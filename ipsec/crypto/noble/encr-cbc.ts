@@ -9,6 +9,7 @@ import {
   AES_BLOCK,
   checkIv,
   decryptWords,
+  destroyedError,
   encryptWords,
   expandAesDecryptionKey,
   expandAesKey,
@@ -21,10 +22,12 @@ export function createAesCbc(transform: EncrTransform, keyMaterial: Uint8Array):
   const xk = expandAesKey(transform, key);
   const xkDec = expandAesDecryptionKey(key);
   key.fill(0);
+  let destroyed = false;
 
   return {
     transform,
     encrypt(iv, plaintext) {
+      if (destroyed) throw destroyedError(transform.name);
       checkIv(transform, iv);
       // RFC 3602 §2.4: the caller pads; a ragged length is a programming error.
       if (plaintext.length % AES_BLOCK !== 0)
@@ -57,6 +60,7 @@ export function createAesCbc(transform: EncrTransform, keyMaterial: Uint8Array):
       return out;
     },
     decrypt(iv, ciphertext) {
+      if (destroyed) return undefined;
       checkIv(transform, iv);
       if (ciphertext.length % AES_BLOCK !== 0) return undefined; // peer input: impossible length
       const out = new Uint8Array(ciphertext.length);
@@ -84,6 +88,11 @@ export function createAesCbc(transform: EncrTransform, keyMaterial: Uint8Array):
         p3 = c3;
       }
       return out;
+    },
+    destroy() {
+      destroyed = true;
+      xk.fill(0);
+      xkDec.fill(0);
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   type AesKeySchedule,
   checkIv,
   ctr32,
+  destroyedError,
   encryptWords,
   expandAesKeyBytes,
   splitKeyMaterial,
@@ -32,6 +33,8 @@ export interface CcmCore {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
   /** Returns the payload, or undefined if the tag does not verify or a length is impossible. */
   open(nonce: Uint8Array, aad: Uint8Array, input: Uint8Array): Uint8Array | undefined;
+  /** Zeroes the key schedule: the caller must not seal or open afterwards. */
+  destroy(): void;
 }
 
 /** CBC-MAC state over little-endian words (noble's AES layout). */
@@ -172,6 +175,9 @@ export function ccmCore(key: Uint8Array, tagLength: number): CcmCore {
       }
       return payload;
     },
+    destroy() {
+      xk.fill(0);
+    },
   };
 }
 
@@ -191,9 +197,19 @@ export function createAesCcm(transform: EncrTransform, keyMaterial: Uint8Array):
     return n;
   };
 
+  let destroyed = false;
+
   return {
     transform,
-    encrypt: (iv, plaintext, aad = empty) => core.seal(nonce(iv), aad, plaintext),
-    decrypt: (iv, ciphertext, aad = empty) => core.open(nonce(iv), aad, ciphertext),
+    encrypt(iv, plaintext, aad = empty) {
+      if (destroyed) throw destroyedError(transform.name);
+      return core.seal(nonce(iv), aad, plaintext);
+    },
+    decrypt: (iv, ciphertext, aad = empty) => (destroyed ? undefined : core.open(nonce(iv), aad, ciphertext)),
+    destroy() {
+      destroyed = true;
+      core.destroy();
+      salt.fill(0);
+    },
   };
 }

@@ -4,7 +4,7 @@
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import type { Cipher, EncrTransform } from '../types.js';
-import { checkIv, splitKeyMaterial } from './encr-common.js';
+import { checkIv, destroyedError, splitKeyMaterial } from './encr-common.js';
 
 /** RFC 8439 §2.8: the Poly1305 tag. */
 const TAG_LENGTH = 16;
@@ -21,10 +21,16 @@ export function createChaCha20Poly1305(transform: EncrTransform, keyMaterial: Ui
     return n;
   };
 
+  let destroyed = false;
+
   return {
     transform,
-    encrypt: (iv, plaintext, aad = empty) => chacha20poly1305(key, nonce(iv), aad).encrypt(plaintext),
+    encrypt(iv, plaintext, aad = empty) {
+      if (destroyed) throw destroyedError(transform.name);
+      return chacha20poly1305(key, nonce(iv), aad).encrypt(plaintext);
+    },
     decrypt(iv, ciphertext, aad = empty) {
+      if (destroyed) return undefined;
       const n = nonce(iv);
       if (ciphertext.length < TAG_LENGTH) return undefined; // peer input: no room for the tag
       try {
@@ -33,6 +39,11 @@ export function createChaCha20Poly1305(transform: EncrTransform, keyMaterial: Ui
       } catch {
         return undefined;
       }
+    },
+    destroy() {
+      destroyed = true;
+      key.fill(0);
+      salt.fill(0);
     },
   };
 }

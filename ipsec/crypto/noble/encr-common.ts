@@ -50,6 +50,14 @@ export function expandAesDecryptionKey(key: Uint8Array): AesKeySchedule {
   return unsafe.expandKeyDecLE(key);
 }
 
+/**
+ * What encrypt() (and Mac.compute()) throw once destroy() has zeroed the keys: using a dead SA's
+ * cipher for output is a programming error (types.ts Cipher.destroy).
+ */
+export function destroyedError(name: string): CryptoError {
+  return new CryptoError('INVALID_INPUT', `${name}: key destroyed`);
+}
+
 /** The explicit IV is sliced by the caller at the transform's fixed length: anything else is a bug. */
 export function checkIv(transform: EncrTransform, iv: Uint8Array): void {
   if (iv.length !== transform.ivLength)

@@ -3,7 +3,7 @@
  * explicit IV. Stream mode: any plaintext length, no padding needed.
  */
 import type { Cipher, EncrTransform } from '../types.js';
-import { AES_BLOCK, checkIv, ctr32, expandAesKey, splitKeyMaterial } from './encr-common.js';
+import { AES_BLOCK, checkIv, ctr32, destroyedError, expandAesKey, splitKeyMaterial } from './encr-common.js';
 
 export function createAesCtr(transform: EncrTransform, keyMaterial: Uint8Array): Cipher {
   const { key, salt: nonce } = splitKeyMaterial(transform, keyMaterial); // RFC 3686 §5.1: key | nonce(4)
@@ -21,9 +21,19 @@ export function createAesCtr(transform: EncrTransform, keyMaterial: Uint8Array):
   };
   const apply = (iv: Uint8Array, data: Uint8Array): Uint8Array => ctr32(xk, counterBlock(iv), data);
 
+  let destroyed = false;
+
   return {
     transform,
-    encrypt: (iv, plaintext) => apply(iv, plaintext),
-    decrypt: (iv, ciphertext) => apply(iv, ciphertext),
+    encrypt(iv, plaintext) {
+      if (destroyed) throw destroyedError(transform.name);
+      return apply(iv, plaintext);
+    },
+    decrypt: (iv, ciphertext) => (destroyed ? undefined : apply(iv, ciphertext)),
+    destroy() {
+      destroyed = true;
+      xk.fill(0);
+      nonce.fill(0);
+    },
   };
 }

@@ -10,7 +10,15 @@
 import { GHASH } from '@noble/ciphers/_polyval.js';
 import { equalBytes } from '../../util/bytes.js';
 import type { Cipher, EncrTransform } from '../types.js';
-import { AES_BLOCK, checkIv, ctr32, expandAesKey, splitKeyMaterial, view } from './encr-common.js';
+import {
+  AES_BLOCK,
+  checkIv,
+  ctr32,
+  destroyedError,
+  expandAesKey,
+  splitKeyMaterial,
+  view,
+} from './encr-common.js';
 
 /** GHASH precomputation hint: > 1 KiB selects noble's 4-bit window (512 table entries per SA). */
 const GHASH_TABLE_HINT = 2048;
@@ -73,9 +81,12 @@ export function createAesGcm(transform: EncrTransform, keyMaterial: Uint8Array):
     return s.subarray(0, icvLength); // RFC 4106 §3: the ICV is the leftmost icvLength bytes
   }
 
+  let destroyed = false;
+
   return {
     transform,
     encrypt(iv, plaintext, aad = ZERO_BLOCK.subarray(0, 0)) {
+      if (destroyed) throw destroyedError(transform.name);
       const { counter, tagMask } = start(iv);
       const out = new Uint8Array(plaintext.length + icvLength);
       const ciphertext = ctr32(xk, counter, plaintext, out.subarray(0, plaintext.length));
@@ -83,6 +94,7 @@ export function createAesGcm(transform: EncrTransform, keyMaterial: Uint8Array):
       return out;
     },
     decrypt(iv, input, aad = ZERO_BLOCK.subarray(0, 0)) {
+      if (destroyed) return undefined;
       const { counter, tagMask } = start(iv);
       if (input.length < icvLength) return undefined; // peer input: no room for the ICV
       const ciphertext = input.subarray(0, input.length - icvLength);
@@ -90,6 +102,13 @@ export function createAesGcm(transform: EncrTransform, keyMaterial: Uint8Array):
       // NIST SP 800-38D §7.2: verify before decrypting; equalBytes is constant-time.
       if (!equalBytes(tag(aad, ciphertext, tagMask), received)) return undefined;
       return ctr32(xk, counter, ciphertext);
+    },
+    destroy() {
+      destroyed = true;
+      xk.fill(0);
+      salt.fill(0);
+      ghash.reset(); // the accumulator of the last message
+      ghash.destroy(); // zeroes noble's per-key multiplication table (multiples of H)
     },
   };
 }

@@ -10,7 +10,7 @@ import type { Cipher, EncrTransform } from '../types.js';
 import { createAesCbc } from './encr-cbc.js';
 import { createAesCcm } from './encr-ccm.js';
 import { createChaCha20Poly1305 } from './encr-chacha.js';
-import { checkIv, splitKeyMaterial } from './encr-common.js';
+import { checkIv, destroyedError, splitKeyMaterial } from './encr-common.js';
 import { createAesCtr } from './encr-ctr.js';
 import { createAesGcm } from './encr-gcm.js';
 
@@ -40,15 +40,21 @@ const SHAPES: ReadonlyMap<number, Shape & { keyBits: readonly number[] }> = new 
 /** ENCR_NULL (RFC 2410 §2): the identity function, no IV, no key. */
 function createNull(transform: EncrTransform, key: Uint8Array): Cipher {
   splitKeyMaterial(transform, key);
+  let destroyed = false; // no key to zero, but a dead SA's cipher is unusable like any other
   return {
     transform,
     encrypt(iv, plaintext) {
+      if (destroyed) throw destroyedError(transform.name);
       checkIv(transform, iv);
       return plaintext.slice();
     },
     decrypt(iv, ciphertext) {
+      if (destroyed) return undefined;
       checkIv(transform, iv);
       return ciphertext.slice();
+    },
+    destroy() {
+      destroyed = true;
     },
   };
 }

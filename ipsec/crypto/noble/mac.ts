@@ -12,16 +12,22 @@ import { equalBytes } from '../../util/bytes.js';
 import { CryptoError } from '../errors.js';
 import { IntegId } from '../ids.js';
 import type { IntegTransform, Mac } from '../types.js';
-import { aesCmac, cmacKey } from './cmac.js';
-import { aesXcbcMac, xcbcKey } from './xcbc.js';
+import { aesCmac, cmacKey, wipeCmacKey } from './cmac.js';
+import { aesXcbcMac, wipeXcbcKey, xcbcKey } from './xcbc.js';
 
-/** The untruncated MAC under a fixed key. */
-type FullMac = (data: Uint8Array) => Uint8Array;
+/** The untruncated MAC under a fixed key, and how to zero that key's state. */
+interface FullMac {
+  readonly mac: (data: Uint8Array) => Uint8Array;
+  readonly wipe: () => void;
+}
 
 /** HMAC (RFC 2104) with the keyed inner/outer hash states computed once and cloned per call. */
 function hmacFull(hash: CHash, key: Uint8Array): FullMac {
   const keyed = hmac.create(hash, key);
-  return (data) => keyed.clone().update(data).digest();
+  return {
+    mac: (data) => keyed.clone().update(data).digest(),
+    wipe: () => keyed.destroy(), // zeroes the keyed inner and outer hash states
+  };
 }
 
 function fullMac(transform: IntegTransform, key: Uint8Array): FullMac {
@@ -36,11 +42,11 @@ function fullMac(transform: IntegTransform, key: Uint8Array): FullMac {
       return hmacFull(sha512, key);
     case IntegId.AES_XCBC_96: {
       const k = xcbcKey(key); // RFC 3566 §4 step 1, once per SA
-      return (data) => aesXcbcMac(k, data);
+      return { mac: (data) => aesXcbcMac(k, data), wipe: () => wipeXcbcKey(k) };
     }
     case IntegId.AES_CMAC_96: {
       const k = cmacKey(key); // RFC 4493 §2.3, once per SA
-      return (data) => aesCmac(k, data);
+      return { mac: (data) => aesCmac(k, data), wipe: () => wipeCmacKey(k) };
     }
     default:
       throw new CryptoError(
@@ -57,13 +63,22 @@ export function createNobleMac(transform: IntegTransform, key: Uint8Array): Mac 
       'INVALID_KEY_LENGTH',
       `${transform.name} needs a ${transform.keyLength}-byte key, got ${key.length}`,
     );
-  const mac = fullMac(transform, key);
+  const { mac, wipe } = fullMac(transform, key);
   const icvLength = transform.icvLength;
+  let destroyed = false;
   // Truncation keeps the leftmost bits (RFC 2404 §2, RFC 4868 §2.1.1, RFC 3566 §3, RFC 4494 §2.1).
-  const compute = (data: Uint8Array): Uint8Array => mac(data).slice(0, icvLength);
+  const icv = (data: Uint8Array): Uint8Array => mac(data).slice(0, icvLength);
   return {
     transform,
-    compute,
-    verify: (data, icv) => icv.length === icvLength && equalBytes(compute(data), icv),
+    compute(data) {
+      if (destroyed) throw new CryptoError('INVALID_INPUT', `${transform.name}: key destroyed`);
+      return icv(data);
+    },
+    verify: (data, received) =>
+      !destroyed && received.length === icvLength && equalBytes(icv(data), received),
+    destroy() {
+      destroyed = true;
+      wipe();
+    },
   };
 }

@@ -12,14 +12,20 @@
  * per message instead costs a few microseconds and lost to noble below ~256 B, which is why
  * the cipher object is kept. Subkeys are derived once per key (ECB), off the packet path.
  * The chaining value is a tag (public on the wire), so keeping it leaks nothing.
+ * destroy() finalizes that cipher (OpenSSL frees and cleanses its context) and zeroes the
+ * derived subkeys; the function throws afterwards.
  */
-import { createCipheriv } from 'node:crypto';
+import { type Cipher, createCipheriv } from 'node:crypto';
+import { CryptoError } from '../../../ipsec/crypto/errors.js';
 
 const BLOCK = 16;
 const ZERO_IV = new Uint8Array(BLOCK);
 
-/** The tag of a 128-bit-block CBC-MAC variant: E_k over the message with the last block tweaked. */
-export type AesMacFn = (data: Uint8Array) => Uint8Array;
+/**
+ * The tag of a 128-bit-block CBC-MAC variant: E_k over the message with the last block tweaked.
+ * `destroy` drops the native cipher and zeroes the subkeys; calling the function afterwards throws.
+ */
+export type AesMacFn = ((data: Uint8Array) => Uint8Array) & { destroy(): void };
 
 /** AES-128-ECB of whole blocks (subkey derivation only). */
 function ecb(key: Uint8Array, blocks: Uint8Array): Uint8Array {
@@ -45,10 +51,17 @@ const COPY_LIMIT = 2048;
  * non-empty whole number of blocks, else (M_n | 10*) ^ `partial` (RFC 3566 §4 steps 3a/3b;
  * RFC 4493 §2.4 steps 4-6: the empty message is one padded block).
  */
-function tweakedCbcMac(k: Uint8Array, complete: Uint8Array, partial: Uint8Array): AesMacFn {
-  const cbc = createCipheriv('aes-128-cbc', k, ZERO_IV).setAutoPadding(false);
+function tweakedCbcMac(
+  k: Uint8Array,
+  complete: Uint8Array,
+  partial: Uint8Array,
+  /** Derived key material this MAC owns and zeroes on destroy. */
+  owned: readonly Uint8Array[],
+): AesMacFn {
+  let cbc: Cipher | null = createCipheriv('aes-128-cbc', k, ZERO_IV).setAutoPadding(false);
   const chain = new Uint8Array(BLOCK); // the cipher's chaining value: the previous tag (0 at first)
-  return (data) => {
+  const mac = (data: Uint8Array): Uint8Array => {
+    if (cbc === null) throw new CryptoError('INVALID_INPUT', 'AES CBC-MAC: key destroyed');
     const whole = data.length > 0 && data.length % BLOCK === 0;
     const lastStart = whole ? data.length - BLOCK : data.length - (data.length % BLOCK);
     const subkey = whole ? complete : partial;
@@ -78,16 +91,35 @@ function tweakedCbcMac(k: Uint8Array, complete: Uint8Array, partial: Uint8Array)
     chain.set(tag);
     return tag;
   };
+  const destroy = (): void => {
+    if (cbc !== null) {
+      try {
+        cbc.final(); // whole blocks only were fed: succeeds, and OpenSSL frees the context
+      } catch {
+        // nothing to recover: the reference is dropped below either way
+      }
+      cbc = null;
+    }
+    chain.fill(0);
+    for (const b of owned) b.fill(0);
+  };
+  return Object.assign(mac, { destroy });
 }
 
 /** RFC 3566 §4: K1 = E_K(0x01^16) keys the CBC, K2/K3 tweak a complete/padded last block. */
 export function aesXcbcMac(key: Uint8Array): AesMacFn {
   const derived = ecb(key, new Uint8Array(3 * BLOCK).fill(1, 0, 16).fill(2, 16, 32).fill(3, 32, 48));
-  return tweakedCbcMac(derived.subarray(0, 16), derived.subarray(16, 32), derived.subarray(32, 48));
+  return tweakedCbcMac(derived.subarray(0, 16), derived.subarray(16, 32), derived.subarray(32, 48), [
+    derived,
+  ]);
 }
 
 /** RFC 4493 §2.3: L = E_K(0^128), K1 = dbl(L), K2 = dbl(K1). */
 export function aesCmac(key: Uint8Array): AesMacFn {
-  const k1 = dbl(ecb(key, new Uint8Array(BLOCK)));
-  return tweakedCbcMac(key, k1, dbl(k1));
+  const l = ecb(key, new Uint8Array(BLOCK));
+  const k1 = dbl(l);
+  l.fill(0);
+  const k2 = dbl(k1);
+  // `key` stays the caller's: OpenSSL holds its own copy inside the cipher.
+  return tweakedCbcMac(key, k1, k2, [k1, k2]);
 }

@@ -63,17 +63,27 @@ export function createNodeCipher(transform: EncrTransform, key: Uint8Array): Cip
   }
 }
 
+/** What encrypt() throws once destroy() has zeroed the keys (types.ts Cipher.destroy). */
+const destroyedError = (transform: EncrTransform): CryptoError =>
+  new CryptoError('INVALID_INPUT', `${transform.name}: key destroyed`);
+
 /** RFC 2410: ENCR_NULL, the identity (ESP only). */
 function nullCipher(transform: EncrTransform, checkIv: (iv: Uint8Array) => void): Cipher {
+  let destroyed = false; // no key, but a dead SA's cipher is unusable like any other
   return {
     transform,
     encrypt: (iv, plaintext) => {
+      if (destroyed) throw destroyedError(transform);
       checkIv(iv);
       return plaintext.slice();
     },
     decrypt: (iv, ciphertext) => {
+      if (destroyed) return undefined;
       checkIv(iv);
       return ciphertext.slice();
+    },
+    destroy() {
+      destroyed = true;
     },
   };
 }
@@ -81,9 +91,11 @@ function nullCipher(transform: EncrTransform, checkIv: (iv: Uint8Array) => void)
 /** RFC 3602: AES-CBC, explicit IV; the caller pads to the block size (RFC 4303 §2.4, RFC 7296 §3.14). */
 function cbc(transform: EncrTransform, key: Uint8Array, checkIv: (iv: Uint8Array) => void): Cipher {
   const algorithm = `aes-${key.length * 8}-cbc`;
+  let destroyed = false;
   return {
     transform,
     encrypt(iv, plaintext) {
+      if (destroyed) throw destroyedError(transform);
       checkIv(iv);
       if (plaintext.length % 16 !== 0)
         throw new CryptoError('INVALID_INPUT', 'AES-CBC plaintext must be padded to the block size');
@@ -93,12 +105,17 @@ function cbc(transform: EncrTransform, key: Uint8Array, checkIv: (iv: Uint8Array
       return out;
     },
     decrypt(iv, ciphertext) {
+      if (destroyed) return undefined;
       checkIv(iv);
       if (ciphertext.length % 16 !== 0) return undefined; // impossible length from the peer
       const d = createDecipheriv(algorithm, key, iv).setAutoPadding(false);
       const out = view(d.update(ciphertext));
       d.final();
       return out;
+    },
+    destroy() {
+      destroyed = true;
+      key.fill(0); // OpenSSL's copies live only inside each per-packet cipher, already freed
     },
   };
 }
@@ -129,7 +146,20 @@ function ctr(
     c.final();
     return out;
   };
-  return { transform, encrypt: run, decrypt: run };
+  let destroyed = false;
+  return {
+    transform,
+    encrypt(iv, plaintext) {
+      if (destroyed) throw destroyedError(transform);
+      return run(iv, plaintext);
+    },
+    decrypt: (iv, ciphertext) => (destroyed ? undefined : run(iv, ciphertext)),
+    destroy() {
+      destroyed = true;
+      key.fill(0);
+      salt.fill(0);
+    },
+  };
 }
 
 /**
@@ -155,9 +185,11 @@ function aead(
     n.set(iv, salt.length);
     return n;
   };
+  let destroyed = false;
   return {
     transform,
     encrypt(iv, plaintext, aad) {
+      if (destroyed) throw destroyedError(transform);
       // The option overloads of createCipheriv are keyed by literal mode names; the cast
       // only selects the options type (authTagLength is valid for all three modes).
       const c = createCipheriv(algorithm as 'aes-128-gcm', key, nonce(iv), { authTagLength });
@@ -171,6 +203,7 @@ function aead(
       return out;
     },
     decrypt(iv, data, aad) {
+      if (destroyed) return undefined;
       const n = nonce(iv);
       if (data.length < authTagLength) return undefined; // no room for the ICV
       const ciphertext = data.subarray(0, data.length - authTagLength);
@@ -187,6 +220,11 @@ function aead(
         out?.fill(0); // GCM/ChaCha20 released unauthenticated plaintext from update(): drop it
         return undefined;
       }
+    },
+    destroy() {
+      destroyed = true;
+      key.fill(0);
+      salt.fill(0);
     },
   };
 }

@@ -20,21 +20,34 @@ export function createNodeMac(transform: IntegTransform, key: Uint8Array): Mac {
       'INVALID_KEY_LENGTH',
       `${transform.name} needs a ${transform.keyLength}-byte key, got ${key.length}`,
     );
-  let full: AesMacFn;
+  // A copy: the caller may wipe its KEYMAT once the SA is installed, and destroy() zeroes ours.
+  const k = key.slice();
+  let full: (data: Uint8Array) => Uint8Array;
+  let aesMac: AesMacFn | undefined;
   const hash = HMAC_HASH[transform.id];
-  if (hash) full = (data) => view(createHmac(hash, key).update(data).digest());
+  if (hash) full = (data) => view(createHmac(hash, k).update(data).digest());
   else if (transform.id === IntegId.AES_XCBC_96)
-    full = aesXcbcMac(key); // RFC 3566
+    full = aesMac = aesXcbcMac(k); // RFC 3566
   else if (transform.id === IntegId.AES_CMAC_96)
-    full = aesCmac(key); // RFC 4494
+    full = aesMac = aesCmac(k); // RFC 4494
   else throw new CryptoError('UNSUPPORTED_TRANSFORM', `integrity transform ${transform.name}`);
   const icvLength = transform.icvLength;
+  let destroyed = false;
   // RFC 2404 §2, RFC 3566 §4, RFC 4494 §2, RFC 4868 §2.6: the ICV is the leftmost bits.
-  const compute = (data: Uint8Array): Uint8Array => full(data).subarray(0, icvLength);
+  const icv = (data: Uint8Array): Uint8Array => full(data).subarray(0, icvLength);
   return {
     transform,
-    compute,
+    compute(data) {
+      if (destroyed) throw new CryptoError('INVALID_INPUT', `${transform.name}: key destroyed`);
+      return icv(data);
+    },
     // Length first (timingSafeEqual throws on unequal lengths), then a constant-time compare.
-    verify: (data, icv) => icv.length === icvLength && timingSafeEqual(compute(data), icv),
+    verify: (data, received) =>
+      !destroyed && received.length === icvLength && timingSafeEqual(icv(data), received),
+    destroy() {
+      destroyed = true;
+      aesMac?.destroy(); // drops the persistent native CBC cipher, zeroes the subkeys
+      k.fill(0);
+    },
   };
 }
