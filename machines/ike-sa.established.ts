@@ -121,19 +121,10 @@ const finishTask = base.enqueueActions(({ context, event, enqueue }) => {
   if (!request) return; // dpd, deleteIke
   const out = handleCreateChildResponse(context.session, context.deps, request, event.payloads);
   if (out.kind === 'failed') {
-    const col = context.ikeCollision;
-    if (col && request.kind === 'ike') {
+    if (context.ikeCollision && request.kind === 'ike') {
       // Our IKE SA rekey failed but we did answer the peer's (§2.8.2): the peer's new IKE SA
       // is the successor after all, and the peer deletes this one.
-      enqueue({
-        type: 'ikeRekeyed',
-        params: {
-          session: col.session,
-          children: context.children,
-          queue: context.queue.filter((t) => t.kind !== 'deleteIke' && t.kind !== 'rekeyIke'),
-        },
-      });
-      enqueue.assign({ children: [], retired: true, queue: [], ikeCollision: undefined });
+      enqueue(adoptPeerRekey);
       return;
     }
     enqueue({ type: 'reportChildFailure', params: { failure: out.failure } });
@@ -261,19 +252,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 const answerCreateChild = base.enqueueActions(({ context, event, enqueue }) => {
   if (event.type !== 'REQUEST') return;
-  const reply = (payloads: readonly Payload[]) => {
-    const bytes = encodeFor(context.session, context.deps, {
-      exchangeType: event.exchangeType,
-      messageId: event.messageId,
-      response: true,
-      payloads,
-    });
-    enqueue.assign({
-      cachedResponse: { messageId: event.messageId, bytes },
-      peerMessageId: event.messageId + 1,
-    });
-    enqueue({ type: 'transmit', params: { bytes } });
-  };
+  const reply = (payloads: readonly Payload[]) => enqueue(answer(payloads));
   if (context.retired || collides(context, event.payloads)) {
     reply([notify(NotifyError.TEMPORARY_FAILURE)]);
     return;

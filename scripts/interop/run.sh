@@ -2,8 +2,9 @@
 # scripts/interop/run.sh [vitest args...]   (npm run test:interop)
 # Interop tests against strongSwan in network namespaces (the lab: ../shared/interop next to
 # the repository, or SWANLAB_DIR). Needs root. Installs the lab's packages (setup.sh,
-# idempotent), runs the tests with vitest.interop.config.ts, and always tears the lab down
-# (teardown.sh: charons of this run by pid file, namespaces), on failure and on Ctrl-C too.
+# idempotent), builds dist/ (npm run build: the daemon tests run the real `ikev2`), runs the
+# tests with vitest.interop.config.ts, and always tears the lab down (teardown.sh: charons of
+# this run by pid file, namespaces), on failure and on Ctrl-C too.
 # Runtime files (generated configs, charon.log) go to SWANLAB_RUN (a fresh temp folder unless
 # set); it is removed after a passing run and kept, with its path printed, after a failing one
 # (or always with SWANLAB_KEEP=1).
@@ -31,6 +32,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 "$SWANLAB_DIR/setup.sh" || exit 1
 cd "$ROOT" || exit 1
+# the daemon tests (test/interop/daemon-*.test.ts, transport-tshark.test.ts) run dist/targets/native/ikev2.js
+npm run build --silent || exit 1
 npx vitest run --config vitest.interop.config.ts "$@"
 status=$?
 exit $status

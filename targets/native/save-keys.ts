@@ -5,8 +5,9 @@
  *                                (SPIs and keys unquoted lowercase hex, keys with their salt)
  *   DIR/esp_sa                   "IPv4","src","dst","0xSPI","encr","0xKEY","integ","0xKEY"
  *                                (one row per direction; an absent key is "")
- *   DIR/preferences              esp.enable_encryption_decode: TRUE (only if absent), so that
- *                                WIRESHARK_CONFIG_DIR=DIR tshark -r capture decrypts
+ *   DIR/preferences              esp.enable_encryption_decode and esp.enable_authentication_check
+ *                                (only if absent), so that WIRESHARK_CONFIG_DIR=DIR tshark -r capture
+ *                                decrypts and checks ICVs
  * Algorithm names are Wireshark's UAT names (Wireshark 4.0, as verified in the interop lab).
  * Wireshark has no AES-XCBC/AES-CMAC integrity: those SAs get "ANY 96 bit" (no checking),
  * which still decrypts. Ciphers Wireshark cannot decrypt (ChaCha20-Poly1305, ESP AES-CCM) are
