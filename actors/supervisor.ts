@@ -663,8 +663,16 @@ export class Supervisor {
       for (const child of conn.children) {
         if (child.start_action === 'start') {
           const h = this.ikeSas.find((x) => x.name === conn.name);
-          if (!h) this.initiate(conn.name, child.name);
-          else if (h.state === 'ESTABLISHED') this.createChild(conn.name, child.name);
+          if (!h) {
+            try {
+              this.initiate(conn.name, child.name);
+            } catch (e) {
+              this.o.logger?.warn(
+                { connection: conn.name, error: String(e) },
+                'start_action: cannot initiate',
+              );
+            }
+          } else if (h.state === 'ESTABLISHED') this.createChild(conn.name, child.name);
           else {
             // The rest follow in CREATE_CHILD_SA once the IKE SA is up.
             const off = this.on((e) => {

@@ -2,7 +2,7 @@
  * The daemon (`ikev2 daemon`): loads the configuration (all errors, or nothing starts), starts
  * a native host (host.ts), the control socket (control.ts, daemon-commands.ts) and the
  * optional Wireshark key tables (save-keys.ts); initiates the children with
- * start_action = start; logs the supervisor's events.
+ * start_action (start, trap); logs the supervisor's events.
  *   SIGHUP          reload the file: checked first, kept running unchanged on errors
  *   SIGTERM/SIGINT  terminate every IKE SA (Deletes, once the supervisor sends them), close, exit 0
  * Start order: config -> sockets -> supervisor -> control socket; a failure on the way closes
@@ -162,24 +162,16 @@ export class Daemon {
     });
   }
 
-  /** Initiates every child with start_action = start (one IKE SA each for now). */
+  /**
+   * start_action (swanctl.conf): `start` initiates each connection once and adds its further
+   * children with CREATE_CHILD_SA; `trap` installs policies whose first packet negotiates.
+   */
   private startChildren(): void {
-    for (const conn of this.host.config.connections)
-      for (const child of conn.children)
-        if (child.start_action === 'start') {
-          try {
-            const h = this.host.supervisor.initiate(conn.name, child.name);
-            this.o.logger.info(
-              { ike: h.uniqueid, name: conn.name, child: child.name },
-              'start_action: initiating',
-            );
-          } catch (e) {
-            this.o.logger.warn(
-              { name: conn.name, child: child.name, err: e },
-              'start_action: cannot initiate',
-            );
-          }
-        }
+    try {
+      this.host.supervisor.start();
+    } catch (e) {
+      this.o.logger.warn({ err: e }, 'start_action: cannot initiate');
+    }
   }
 
   private reloadOrThrow(): { restart: string[] } {
