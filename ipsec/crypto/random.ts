@@ -12,6 +12,26 @@ import type { RandomBytes } from './types.js';
 export const secureRandom: RandomBytes = (length) => cryptoRandomBytes(length);
 
 /**
+ * Draws from `source` in blocks of `blockSize` bytes and hands out fresh, never reused slices:
+ * one CSPRNG call per block instead of one per packet (CBC IVs on the ESP hot path).
+ */
+export function pooledRandom(source: RandomBytes, blockSize = 4096): RandomBytes {
+  let pool: Uint8Array = new Uint8Array(0);
+  let offset = 0;
+  return (length) => {
+    if (length > blockSize) return source(length);
+    if (offset + length > pool.length) {
+      pool = source(blockSize);
+      offset = 0;
+    }
+    const out = pool.slice(offset, offset + length);
+    pool.fill(0, offset, offset + length); // the pool never keeps what it handed out
+    offset += length;
+    return out;
+  };
+}
+
+/**
  * A deterministic source for tests and simulations: the ChaCha20 keystream under
  * key = SHA-256(seed). Not for production keys.
  */

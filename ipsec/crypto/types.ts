@@ -85,6 +85,18 @@ export interface Cipher {
   /** Returns plaintext, or undefined if the ICV does not verify or the input length is impossible. */
   decrypt(iv: Uint8Array, ciphertext: Uint8Array, aad?: Uint8Array): Uint8Array | undefined;
   /**
+   * Optional fast path of encrypt(): writes ciphertext (| ICV) into `out` at `offset` instead of
+   * returning a new buffer (the ESP hot path builds the packet around it). `plaintext` may be a
+   * view of `out` at the same offset. Same result and errors as encrypt().
+   */
+  encryptInto?(
+    iv: Uint8Array,
+    plaintext: Uint8Array,
+    aad: Uint8Array | undefined,
+    out: Uint8Array,
+    offset: number,
+  ): void;
+  /**
    * Zeroes expanded key schedules, salts and key copies (called when the SA dies). Idempotent.
    * Afterwards encrypt throws CryptoError INVALID_INPUT and decrypt returns undefined.
    */

@@ -165,15 +165,21 @@ export function espEncapsulate(
 
   if (sa.aead) {
     const aad = sa.esn ? esnAad(sa.spi, seqHi, seqLo) : out.subarray(0, ESP_HEADER_LENGTH);
-    const sealed = sa.cipher.encrypt(iv, plaintext, aad); // ciphertext | ICV
-    if (sealed.length !== ciphertextLength)
-      throw new Error(`${sa.cipher.transform.name}: unexpected output length`);
-    out.set(sealed, headerLength);
+    if (sa.cipher.encryptInto) sa.cipher.encryptInto(iv, plaintext, aad, out, headerLength);
+    else {
+      const sealed = sa.cipher.encrypt(iv, plaintext, aad); // ciphertext | ICV
+      if (sealed.length !== ciphertextLength)
+        throw new Error(`${sa.cipher.transform.name}: unexpected output length`);
+      out.set(sealed, headerLength);
+    }
   } else {
-    const ciphertext = sa.cipher.encrypt(iv, plaintext);
-    if (ciphertext.length !== ciphertextLength)
-      throw new Error(`${sa.cipher.transform.name}: unexpected output length`);
-    out.set(ciphertext, headerLength);
+    if (sa.cipher.encryptInto) sa.cipher.encryptInto(iv, plaintext, undefined, out, headerLength);
+    else {
+      const ciphertext = sa.cipher.encrypt(iv, plaintext);
+      if (ciphertext.length !== ciphertextLength)
+        throw new Error(`${sa.cipher.transform.name}: unexpected output length`);
+      out.set(ciphertext, headerLength);
+    }
     if (sa.mac) {
       const covered = headerLength + ciphertextLength;
       let icv: Uint8Array;

@@ -14,7 +14,7 @@
 import { createEspHost, type EspHost } from '../../actors/esp-host.js';
 import { Supervisor } from '../../actors/supervisor.js';
 import type { Config } from '../../ipsec/config/model.js';
-import { secureRandom } from '../../ipsec/crypto/random.js';
+import { pooledRandom, secureRandom } from '../../ipsec/crypto/random.js';
 import type { CryptoProvider, RandomBytes } from '../../ipsec/crypto/types.js';
 import { addNonEspMarker } from '../../ipsec/esp/udp-encap.js';
 import { type Clock, systemClock } from '../../ipsec/util/clock.js';
@@ -79,7 +79,7 @@ async function bindAll(addresses: readonly string[], port: number, natT: number,
 export async function startNativeHost(o: NativeHostOptions): Promise<NativeHost> {
   const { logger } = o;
   const provider = o.provider ?? nodeProvider;
-  const random = o.random ?? secureRandom;
+  const random = o.random ?? pooledRandom(secureRandom);
   const clock = o.clock ?? systemClock;
   const addresses = bindAddresses(o.config);
   const { transport, port, natT } = await bindAll(

@@ -104,6 +104,15 @@ function cbc(transform: EncrTransform, key: Uint8Array, checkIv: (iv: Uint8Array
       c.final();
       return out;
     },
+    encryptInto(iv, plaintext, _aad, out, offset) {
+      if (destroyed) throw destroyedError(transform);
+      checkIv(iv);
+      if (plaintext.length % 16 !== 0)
+        throw new CryptoError('INVALID_INPUT', 'AES-CBC plaintext must be padded to the block size');
+      const c = createCipheriv(algorithm, key, iv).setAutoPadding(false);
+      out.set(c.update(plaintext), offset);
+      c.final();
+    },
     decrypt(iv, ciphertext) {
       if (destroyed) return undefined;
       checkIv(iv);
@@ -153,6 +162,12 @@ function ctr(
       if (destroyed) throw destroyedError(transform);
       return run(iv, plaintext);
     },
+    encryptInto(iv, plaintext, _aad, out, offset) {
+      if (destroyed) throw destroyedError(transform);
+      const c = createCipheriv(algorithm, key, counterBlock(iv));
+      out.set(c.update(plaintext), offset);
+      c.final();
+    },
     decrypt: (iv, ciphertext) => (destroyed ? undefined : run(iv, ciphertext)),
     destroy() {
       destroyed = true;
@@ -201,6 +216,16 @@ function aead(
       c.final();
       out.set(c.getAuthTag(), plaintext.length);
       return out;
+    },
+    encryptInto(iv, plaintext, aad, out, offset) {
+      if (destroyed) throw destroyedError(transform);
+      const c = createCipheriv(algorithm as 'aes-128-gcm', key, nonce(iv), { authTagLength });
+      if (mode === 'ccm') c.setAAD(aad ?? EMPTY, { plaintextLength: plaintext.length });
+      else if (aad && aad.length > 0) c.setAAD(aad);
+      const length = plaintext.length;
+      out.set(c.update(plaintext), offset); // the update output is a copy: `plaintext` may alias `out`
+      c.final();
+      out.set(c.getAuthTag(), offset + length);
     },
     decrypt(iv, data, aad) {
       if (destroyed) return undefined;
