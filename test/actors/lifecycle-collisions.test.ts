@@ -62,14 +62,6 @@ const refused = (m: SeenIke | undefined) =>
 const winners = (p: Peers, kind: (m: SeenIke) => boolean) =>
   p.ike.filter((m) => kind(m) && !refused(responseTo(p, m))).map((m) => m.from);
 
-/** Which side's first request of `kind` carried the lower nonce (§2.8.1 decides on it). */
-function lowerNonce(p: Peers, kind: (m: SeenIke) => boolean): Side {
-  const c = nonceOf(p.ike.find((m) => kind(m) && m.from === 'client')!);
-  const g = nonceOf(p.ike.find((m) => kind(m) && m.from === 'gateway')!);
-  if (c?.type !== PayloadType.NONCE || g?.type !== PayloadType.NONCE) throw new Error('no nonces');
-  return compareBytes(c.data, g.data) < 0 ? 'client' : 'gateway';
-}
-
 /**
  * SPIs proposed in CREATE_CHILD_SA exchanges that did not become a Child SA must be released
  * (allocSpi reserves them in the SAD): deleting a still-reserved SPI succeeds, so a success
