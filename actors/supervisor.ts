@@ -13,9 +13,8 @@
  */
 import type { Subscription } from 'rxjs';
 import { createActor } from 'xstate';
-import type { ChildConfig, ConnectionConfig } from '../ipsec/config/model.js';
+import type { ConnectionConfig } from '../ipsec/config/model.js';
 import { CookieJar } from '../ipsec/ike/cookie.js';
-import { resolveTs } from '../ipsec/ike/exchange/child.js';
 import { newInitiatorSession } from '../ipsec/ike/exchange/ike-sa-init.js';
 import { encodeFor, findNotify, findPayload, notify } from '../ipsec/ike/exchange/messages.js';
 import type { ChildSaRecord, IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
@@ -38,6 +37,7 @@ import { addressMatches } from './address-match.js';
 import { installChildSas } from './child-sas.js';
 import { DosGuard } from './dos-guard.js';
 import type { IpsecEvent } from './ipsec-backend.js';
+import { StartActions } from './start-actions.js';
 import type {
   IkeDatagramIn,
   IkeSaHandle,
@@ -77,8 +77,7 @@ export class Supervisor {
   private readonly reqids = new Map<string, number>();
   /** A rekeyed IKE SA's successor (or, until it is spawned, the tasks waiting for it). */
   private readonly successors = new WeakMap<IkeSaHandle, IkeSaHandle | IkeTask[]>();
-  /** connection/child -> reqid of its trap policies (start_action = trap). */
-  private readonly trapReqids = new Map<string, number>();
+  private readonly startActions: StartActions;
   private nextUniqueId = 1;
   private nextChildId = 1;
   private rotationTimer: unknown;
@@ -93,6 +92,16 @@ export class Supervisor {
       half_open_limit: o.halfOpenLimit ?? 0,
     });
     this.cookies = new CookieJar(o.provider, o.random);
+    this.startActions = new StartActions(this, {
+      config: o.config,
+      backend: o.backend,
+      ...(o.logger ? { logger: o.logger } : {}),
+      newReqid: (key) => {
+        const reqid = this.reqids.size + 1;
+        this.reqids.set(key, reqid);
+        return reqid;
+      },
+    });
     this.scheduleRotation();
     this.subscription = o.ikeIn$.subscribe((d) => this.receive(d));
     this.subscription.add(o.backend.events$.subscribe((e) => this.onIpsecEvent(e)));
@@ -168,7 +177,7 @@ export class Supervisor {
 
   /** One reqid per child config and negotiated selectors (a rekey keeps them, road warriors differ). */
   private reqidFor(conn: string, c: ChildSaRecord): number {
-    const trap = this.trapReqids.get(`${conn}/${c.config.name}`);
+    const trap = this.startActions.trapReqid(conn, c.config.name);
     if (trap !== undefined) return trap;
     const key = `${conn}/${c.config.name}/${c.localTs.map(tsToString).join(',')}/${c.remoteTs.map(tsToString).join(',')}`;
     let r = this.reqids.get(key);
@@ -519,7 +528,7 @@ export class Supervisor {
     wipeChildSaKeys(c.record.keys);
     // The policies of a reqid go with its last Child SA, except trap policies (start_action = trap).
     const inUse = this.ikeSas.some((h) => h.children.some((x) => x !== c && x.reqid === c.reqid));
-    const trapped = [...this.trapReqids.values()].includes(c.reqid);
+    const trapped = this.startActions.isTrapped(c.reqid);
     if (!inUse && !trapped) this.o.backend.deletePolicy({ reqid: c.reqid });
   }
 
@@ -653,90 +662,18 @@ export class Supervisor {
     return this.task(which, { kind: 'rekeyIke' });
   }
 
-  /** ESP lifetimes (RFC 4301 §4.4.2.1): soft -> rekey the Child SA, hard -> delete it. */
   /**
    * Applies start_action (swanctl.conf): `start` initiates the child now, `trap` installs its
    * PROTECT policies so that the first matching packet raises an acquire (RFC 4301 §5.1).
    */
   start(): void {
-    for (const conn of this.o.config.connections) {
-      for (const child of conn.children) {
-        if (child.start_action === 'start') {
-          const h = this.ikeSas.find((x) => x.name === conn.name);
-          if (!h) {
-            try {
-              this.initiate(conn.name, child.name);
-            } catch (e) {
-              this.o.logger?.warn(
-                { connection: conn.name, error: String(e) },
-                'start_action: cannot initiate',
-              );
-            }
-          } else if (h.state === 'ESTABLISHED') this.createChild(conn.name, child.name);
-          else {
-            // The rest follow in CREATE_CHILD_SA once the IKE SA is up.
-            const off = this.on((e) => {
-              if (e.handle !== h || (e.type !== 'ike-established' && e.type !== 'ike-failed')) return;
-              off();
-              if (e.type === 'ike-established') this.createChild(conn.name, child.name);
-            });
-          }
-        } else if (child.start_action === 'trap') this.trap(conn, child);
-      }
-    }
+    this.startActions.start();
   }
 
-  private trap(conn: ConnectionConfig, child: ChildConfig): void {
-    const key = `${conn.name}/${child.name}`;
-    if (this.trapReqids.has(key)) return;
-    const local = { address: conn.local_addrs[0] ?? '0.0.0.0', port: conn.local_port };
-    const remote = { address: conn.remote_addrs[0] ?? '', port: conn.remote_port };
-    const localTs = resolveTs(child.local_ts, local);
-    const remoteTs = resolveTs(child.remote_ts, remote);
-    if (!localTs.ok || !remoteTs.ok) {
-      this.o.logger?.warn({ connection: conn.name, child: child.name }, 'trap: unusable traffic selectors');
-      return;
-    }
-    const reqid = this.reqids.size + this.trapReqids.size + 1;
-    this.reqids.set(`trap:${key}`, reqid);
-    this.trapReqids.set(key, reqid);
-    for (const direction of ['out', 'in'] as const)
-      this.o.backend.addPolicy({
-        direction,
-        action: 'PROTECT',
-        reqid,
-        localTs: localTs.value,
-        remoteTs: remoteTs.value,
-        mode: child.mode,
-        ...(direction === 'out' ? { offer: { connection: conn.name, child: child.name } } : {}),
-      });
-  }
-
-  /** An acquire (RFC 4301 §5.1): negotiate the trapped child, on its IKE SA if one is up. */
-  private acquire(connection: string, child: string, reqid: number): void {
-    const existing = this.ikeSas.find((h) => h.name === connection);
-    if (existing?.state === 'ESTABLISHED') {
-      if (!existing.children.some((c) => c.reqid === reqid)) this.createChild(connection, child);
-      return;
-    }
-    if (existing) return; // being negotiated
-    try {
-      const h = this.initiate(connection, child);
-      const off = this.on((e) => {
-        if (e.type === 'ike-failed' && e.handle === h) {
-          this.o.backend.acquireFailed({ reqid });
-          off();
-        } else if (e.type === 'ike-established' && e.handle === h) off();
-      });
-    } catch (e) {
-      this.o.logger?.warn({ connection, error: String(e) }, 'acquire: cannot initiate');
-      this.o.backend.acquireFailed({ reqid });
-    }
-  }
-
+  /** ESP events: acquire -> negotiate (start-actions.ts); soft expiry -> rekey, hard -> delete. */
   private onIpsecEvent(e: IpsecEvent): void {
     if (e.type === 'ipsec.acquire') {
-      if (e.offer?.connection) this.acquire(e.offer.connection, e.offer.child, e.reqid);
+      if (e.offer?.connection) this.startActions.acquire(e.offer.connection, e.offer.child, e.reqid);
       return;
     }
     const f = this.findChild(e.spi);

@@ -1,0 +1,119 @@
+/**
+ * start_action (swanctl.conf) and acquires (RFC 4301 §5.1): `start` initiates a connection's
+ * first child and adds the others with CREATE_CHILD_SA once the IKE SA is up; `trap` installs
+ * PROTECT policies whose first packet raises an acquire, answered by negotiating the child on
+ * its IKE SA if one is up, else by initiating one.
+ */
+import type { ChildConfig, Config, ConnectionConfig } from '../ipsec/config/model.js';
+import { resolveTs } from '../ipsec/ike/exchange/child.js';
+import type { IpsecBackend } from './ipsec-backend.js';
+import type { IkeSaHandle, SupervisorEvent, SupervisorLogger } from './supervisor-types.js';
+
+/** What start actions need of the supervisor. */
+export interface SupervisorApi {
+  readonly ikeSas: readonly IkeSaHandle[];
+  initiate(connection: string, child?: string): IkeSaHandle;
+  createChild(ike: number | string, child: string): number;
+  on(listener: (e: SupervisorEvent) => void): () => void;
+}
+
+export interface StartActionsOptions {
+  readonly config: Config;
+  readonly backend: IpsecBackend;
+  readonly logger?: SupervisorLogger;
+  /** A fresh reqid (shared numbering with the negotiated Child SAs). */
+  readonly newReqid: (key: string) => number;
+}
+
+export class StartActions {
+  /** connection/child -> reqid of its trap policies. */
+  private readonly trapReqids = new Map<string, number>();
+
+  constructor(
+    private readonly sup: SupervisorApi,
+    private readonly o: StartActionsOptions,
+  ) {}
+
+  trapReqid(connection: string, child: string): number | undefined {
+    return this.trapReqids.get(`${connection}/${child}`);
+  }
+
+  isTrapped(reqid: number): boolean {
+    return [...this.trapReqids.values()].includes(reqid);
+  }
+
+  start(): void {
+    for (const conn of this.o.config.connections) {
+      for (const child of conn.children) {
+        if (child.start_action === 'start') {
+          const h = this.sup.ikeSas.find((x) => x.name === conn.name);
+          if (!h) {
+            try {
+              this.sup.initiate(conn.name, child.name);
+            } catch (e) {
+              this.o.logger?.warn(
+                { connection: conn.name, error: String(e) },
+                'start_action: cannot initiate',
+              );
+            }
+          } else if (h.state === 'ESTABLISHED') this.sup.createChild(conn.name, child.name);
+          else {
+            // The rest follow in CREATE_CHILD_SA once the IKE SA is up.
+            const off = this.sup.on((e) => {
+              if (e.handle !== h || (e.type !== 'ike-established' && e.type !== 'ike-failed')) return;
+              off();
+              if (e.type === 'ike-established') this.sup.createChild(conn.name, child.name);
+            });
+          }
+        } else if (child.start_action === 'trap') this.trap(conn, child);
+      }
+    }
+  }
+
+  private trap(conn: ConnectionConfig, child: ChildConfig): void {
+    const key = `${conn.name}/${child.name}`;
+    if (this.trapReqids.has(key)) return;
+    const local = { address: conn.local_addrs[0] ?? '0.0.0.0', port: conn.local_port };
+    const remote = { address: conn.remote_addrs[0] ?? '', port: conn.remote_port };
+    const localTs = resolveTs(child.local_ts, local);
+    const remoteTs = resolveTs(child.remote_ts, remote);
+    if (!localTs.ok || !remoteTs.ok) {
+      this.o.logger?.warn({ connection: conn.name, child: child.name }, 'trap: unusable traffic selectors');
+      return;
+    }
+    const reqid = this.o.newReqid(`trap:${key}`);
+    this.trapReqids.set(key, reqid);
+    for (const direction of ['out', 'in'] as const)
+      this.o.backend.addPolicy({
+        direction,
+        action: 'PROTECT',
+        reqid,
+        localTs: localTs.value,
+        remoteTs: remoteTs.value,
+        mode: child.mode,
+        ...(direction === 'out' ? { offer: { connection: conn.name, child: child.name } } : {}),
+      });
+  }
+
+  /** An acquire (RFC 4301 §5.1): negotiate the trapped child, on its IKE SA if one is up. */
+  acquire(connection: string, child: string, reqid: number): void {
+    const existing = this.sup.ikeSas.find((h) => h.name === connection);
+    if (existing?.state === 'ESTABLISHED') {
+      if (!existing.children.some((c) => c.reqid === reqid)) this.sup.createChild(connection, child);
+      return;
+    }
+    if (existing) return; // being negotiated
+    try {
+      const h = this.sup.initiate(connection, child);
+      const off = this.sup.on((e) => {
+        if (e.type === 'ike-failed' && e.handle === h) {
+          this.o.backend.acquireFailed({ reqid });
+          off();
+        } else if (e.type === 'ike-established' && e.handle === h) off();
+      });
+    } catch (e) {
+      this.o.logger?.warn({ connection, error: String(e) }, 'acquire: cannot initiate');
+      this.o.backend.acquireFailed({ reqid });
+    }
+  }
+}
