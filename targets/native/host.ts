@@ -109,7 +109,7 @@ export async function startNativeHost(o: NativeHostOptions): Promise<NativeHost>
   });
   const inner = new InnerHost({
     pipeline: esp.pipeline,
-    addresses: o.config.daemon.inner_addrs,
+    addresses: innerAddresses(o.config),
     clock,
     random,
     logger: logger.child({ component: 'inner' }),
@@ -139,4 +139,18 @@ export async function startNativeHost(o: NativeHostOptions): Promise<NativeHost>
       return closed;
     },
   };
+}
+
+/**
+ * The inner host's addresses: daemon.inner_addrs, plus our own outer address of every
+ * connection with a transport-mode child (there the inner packets are addressed to the host
+ * itself). None configured: it answers for every address (inner-host.ts).
+ */
+export function innerAddresses(config: Config): string[] {
+  const inner = config.daemon.inner_addrs;
+  if (inner.length === 0) return [];
+  const transportLocal = config.connections
+    .filter((c) => c.children.some((ch) => ch.mode === 'transport'))
+    .flatMap((c) => c.local_addrs.filter((a) => a !== '%any' && !a.includes('/')));
+  return [...new Set([...inner, ...transportLocal])];
 }
