@@ -118,7 +118,11 @@ function espJobs(s: Suite, size: number): { encrypt: () => void; decrypt: () => 
   };
 }
 
-/** The bare node:crypto work of one packet: same key sizes, same plaintext length, no framing. */
+/**
+ * The bare node:crypto work of one packet: same key sizes, same plaintext length, no framing.
+ * Encrypt repeats one plaintext (as the ESP side does); decrypt walks RING distinct packets (as
+ * the ESP side must: each sequence number is accepted once).
+ */
 function rawJobs(s: Suite, size: number): { encrypt: () => void; decrypt: () => void } {
   const align = Math.max(s.encr.blockSize, 4);
   const length = Math.ceil((size + 2) / align) * align; // the padded ESP plaintext (RFC 4303 §2.4)
@@ -137,14 +141,25 @@ function rawJobs(s: Suite, size: number): { encrypt: () => void; decrypt: () => 
         c.final();
         return [ct, c.getAuthTag()];
       };
-      const [ct, tag] = seal();
+      // Decrypt walks RING distinct packets, as the ESP side must (each sequence number once):
+      // the same memory traffic on both sides of the ratio.
+      const sealed = Array.from({ length: RING }, () => {
+        const n = random(12);
+        const c = createCipheriv(algorithm as 'aes-128-gcm', key, n, { authTagLength: 16 });
+        c.setAAD(aad);
+        const ct = c.update(random(length));
+        c.final();
+        return { n, ct, tag: c.getAuthTag() };
+      });
+      let i = 0;
       return {
         encrypt: () => void seal(),
         decrypt: () => {
-          const d = createDecipheriv(algorithm as 'aes-128-gcm', key, nonce, { authTagLength: 16 });
+          const p = sealed[i++ % RING]!;
+          const d = createDecipheriv(algorithm as 'aes-128-gcm', key, p.n, { authTagLength: 16 });
           d.setAAD(aad);
-          d.setAuthTag(tag);
-          d.update(ct);
+          d.setAuthTag(p.tag);
+          d.update(p.ct);
           d.final();
         },
       };
@@ -159,10 +174,14 @@ function rawJobs(s: Suite, size: number): { encrypt: () => void; decrypt: () => 
         c.final();
         createHmac('sha256', macKey).update(header).update(ct).digest();
       };
-      const ct = createCipheriv('aes-128-cbc', key, iv).setAutoPadding(false).update(plaintext);
+      const cts = Array.from({ length: RING }, () =>
+        createCipheriv('aes-128-cbc', key, iv).setAutoPadding(false).update(random(length)),
+      );
+      let i = 0;
       return {
         encrypt,
         decrypt: () => {
+          const ct = cts[i++ % RING]!;
           createHmac('sha256', macKey).update(header).update(ct).digest();
           const d = createDecipheriv('aes-128-cbc', key, iv).setAutoPadding(false);
           d.update(ct);
@@ -180,19 +199,21 @@ function rawJobs(s: Suite, size: number): { encrypt: () => void; decrypt: () => 
         c.update(authenticated);
         c.final();
       };
-      const ctr = (): void => {
+      const ctr = (input: Uint8Array): void => {
         const c = createCipheriv('aes-128-ctr', key, counter);
-        c.update(plaintext);
+        c.update(input);
         c.final();
       };
+      const received = Array.from({ length: RING }, () => random(length));
+      let i = 0;
       return {
         encrypt: () => {
-          ctr();
+          ctr(plaintext);
           cbcMac();
         },
         decrypt: () => {
           cbcMac();
-          ctr();
+          ctr(received[i++ % RING]!);
         },
       };
     }
