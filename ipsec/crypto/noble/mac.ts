@@ -8,9 +8,9 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import type { CHash } from '@noble/hashes/utils.js';
-import { equalBytes } from '../../util/bytes.js';
 import { CryptoError } from '../errors.js';
 import { IntegId } from '../ids.js';
+import { checkMacKey, truncatedMac } from '../truncated-mac.js';
 import type { IntegTransform, Mac } from '../types.js';
 import { aesCmac, cmacKey, wipeCmacKey } from './cmac.js';
 import { aesXcbcMac, wipeXcbcKey, xcbcKey } from './xcbc.js';
@@ -57,28 +57,7 @@ function fullMac(transform: IntegTransform, key: Uint8Array): FullMac {
 }
 
 export function createNobleMac(transform: IntegTransform, key: Uint8Array): Mac {
-  // RFC 2404 §3, RFC 4868 §2.1.1, RFC 3566 §2.1, RFC 4494 §2.2: the key length is fixed per transform.
-  if (key.length !== transform.keyLength)
-    throw new CryptoError(
-      'INVALID_KEY_LENGTH',
-      `${transform.name} needs a ${transform.keyLength}-byte key, got ${key.length}`,
-    );
+  checkMacKey(transform, key);
   const { mac, wipe } = fullMac(transform, key);
-  const icvLength = transform.icvLength;
-  let destroyed = false;
-  // Truncation keeps the leftmost bits (RFC 2404 §2, RFC 4868 §2.1.1, RFC 3566 §3, RFC 4494 §2.1).
-  const icv = (data: Uint8Array): Uint8Array => mac(data).slice(0, icvLength);
-  return {
-    transform,
-    compute(data) {
-      if (destroyed) throw new CryptoError('INVALID_INPUT', `${transform.name}: key destroyed`);
-      return icv(data);
-    },
-    verify: (data, received) =>
-      !destroyed && received.length === icvLength && equalBytes(icv(data), received),
-    destroy() {
-      destroyed = true;
-      wipe();
-    },
-  };
+  return truncatedMac(transform, { full: mac, wipe });
 }

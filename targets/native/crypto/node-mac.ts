@@ -2,6 +2,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { CryptoError } from '../../../ipsec/crypto/errors.js';
 import { IntegId } from '../../../ipsec/crypto/ids.js';
+import { truncatedMac } from '../../../ipsec/crypto/truncated-mac.js';
 import type { IntegTransform, Mac } from '../../../ipsec/crypto/types.js';
 import { type AesMacFn, aesCmac, aesXcbcMac } from './node-aes-mac.js';
 import { view } from './node-bytes.js';
@@ -31,23 +32,12 @@ export function createNodeMac(transform: IntegTransform, key: Uint8Array): Mac {
   else if (transform.id === IntegId.AES_CMAC_96)
     full = aesMac = aesCmac(k); // RFC 4494
   else throw new CryptoError('UNSUPPORTED_TRANSFORM', `integrity transform ${transform.name}`);
-  const icvLength = transform.icvLength;
-  let destroyed = false;
-  // RFC 2404 §2, RFC 3566 §4, RFC 4494 §2, RFC 4868 §2.6: the ICV is the leftmost bits.
-  const icv = (data: Uint8Array): Uint8Array => full(data).subarray(0, icvLength);
-  return {
-    transform,
-    compute(data) {
-      if (destroyed) throw new CryptoError('INVALID_INPUT', `${transform.name}: key destroyed`);
-      return icv(data);
-    },
-    // Length first (timingSafeEqual throws on unequal lengths), then a constant-time compare.
-    verify: (data, received) =>
-      !destroyed && received.length === icvLength && timingSafeEqual(icv(data), received),
-    destroy() {
-      destroyed = true;
+  return truncatedMac(transform, {
+    full,
+    wipe: () => {
       aesMac?.destroy(); // drops the persistent native CBC cipher, zeroes the subkeys
       k.fill(0);
     },
-  };
+    equal: (a, b) => timingSafeEqual(a, b),
+  });
 }
