@@ -9,7 +9,7 @@ import { type Observable, Subject } from 'rxjs';
 import type { Policy } from '../ipsec/policy/spd.js';
 import { ok, type Result } from '../ipsec/result.js';
 import { toHex } from '../ipsec/util/bytes.js';
-import { type DataPlaneCounters, DROP_REASONS, type DropReason } from './esp-counters.js';
+import { Counters, type DataPlaneCounters } from './esp-counters.js';
 import {
   type AddPolicyParams,
   type AddSaParams,
@@ -176,18 +176,7 @@ export class IpsecBackendDouble implements IpsecBackend {
   }
 
   counters(): DataPlaneCounters {
-    const drops = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
-    return {
-      drops,
-      outProtected: 0,
-      outBypassed: 0,
-      inProtected: 0,
-      inBypassed: 0,
-      queued: 0,
-      released: 0,
-      keepalives: 0,
-      ike: 0,
-    };
+    return new Counters().snapshot(); // no data plane: all zero
   }
 }
 

@@ -30,7 +30,7 @@ import { ProtocolId } from '../ipsec/ike/model.js';
 import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
 import { NotifyError, NotifyStatus } from '../ipsec/ike/wire/notify-types.js';
 import type { Payload } from '../ipsec/ike/wire/payload-types.js';
-import { answer, base, retransmit, timedOut } from './ike-sa.setup.js';
+import { answer, base, retransmitOrFail } from './ike-sa.setup.js';
 import type { IkeSaContext, IkeTask } from './ike-sa.types.js';
 
 /** Implementation choice: TEMPORARY_FAILURE retries after 2 to 10 s (strongSwan uses similar). */
@@ -409,12 +409,7 @@ export const establishedState = base.createStateConfig({
       initial: 'waiting',
       states: {
         waiting: {
-          after: {
-            RETRANSMIT: [
-              { guard: 'triesLeft', target: 'waiting', reenter: true, actions: retransmit },
-              { target: '#ikeSa.failed', actions: timedOut },
-            ],
-          },
+          after: retransmitOrFail,
         },
       },
     },

@@ -26,7 +26,7 @@ import { encodeFor, notify, openFor } from '../ipsec/ike/exchange/messages.js';
 import { ExchangeType } from '../ipsec/ike/wire/constants.js';
 import { NotifyError } from '../ipsec/ike/wire/notify-types.js';
 import { establishedState } from './ike-sa.established.js';
-import { answer, base, failed, failFromStep, retransmit, timedOut } from './ike-sa.setup.js';
+import { answer, base, failed, failFromStep, retransmitOrFail } from './ike-sa.setup.js';
 import { DEFAULT_TIMING } from './ike-sa.types.js';
 
 /** rekey_time minus a random share of rand_time (swanctl.conf), in ms; 0 = never. */
@@ -168,12 +168,7 @@ export const ikeSaMachine = base.createMachine({
           initial: 'waiting',
           states: {
             waiting: {
-              after: {
-                RETRANSMIT: [
-                  { guard: 'triesLeft', target: 'waiting', reenter: true, actions: retransmit },
-                  { target: '#ikeSa.failed', actions: timedOut },
-                ],
-              },
+              after: retransmitOrFail,
               on: {
                 /* <-- IKE_SA_INIT { SAr1, KEr, Nr } | { N(COOKIE) } | { N(INVALID_KE_PAYLOAD) } */
                 RESPONSE: {
@@ -247,12 +242,7 @@ export const ikeSaMachine = base.createMachine({
                 target: '#ikeSa.failed',
                 actions: failFromStep,
               },
-              after: {
-                RETRANSMIT: [
-                  { guard: 'triesLeft', target: 'waiting', reenter: true, actions: retransmit },
-                  { target: '#ikeSa.failed', actions: timedOut },
-                ],
-              },
+              after: retransmitOrFail,
               on: {
                 /* <-- IKE_AUTH { IDr, AUTH, SAr2, TSi, TSr } */
                 RESPONSE: {

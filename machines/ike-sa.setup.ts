@@ -149,3 +149,15 @@ export const answer = (payloads: readonly Payload[]) =>
     });
     enqueue({ type: 'transmit', params: { bytes } });
   });
+
+/**
+ * The `after` of every state that waits for a response (§2.1): resend the identical request
+ * with back-off while tries are left (re-entering the waiting state restarts the timer), then
+ * give the IKE SA up. Used by `waiting` states: their parent's entry sent the request.
+ */
+export const retransmitOrFail = {
+  RETRANSMIT: [
+    { guard: 'triesLeft' as const, target: 'waiting', reenter: true, actions: retransmit },
+    { target: '#ikeSa.failed', actions: timedOut },
+  ],
+};

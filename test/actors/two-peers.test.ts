@@ -33,7 +33,9 @@ describe('two peers: IKE SA + Child SA + ESP', () => {
     expect(client.received.map(icmpType)).toEqual([0]);
     const out = client.esp.backend.listSas().find((s) => s.direction === 'out');
     expect(out?.packets).toBe(1);
-    expect(gateway.esp.backend.counters().drops).toBeDefined();
+    const gw = gateway.esp.backend.counters();
+    expect([gw.inProtected, gw.outProtected]).toEqual([1, 1]); // the request in, the reply out
+    expect(Object.values(gw.drops).every((n) => n === 0)).toBe(true);
   });
 
   it('with encap = yes both sides detect a NAT and IKE moves to port 4500 with the non-ESP marker (§2.23)', () => {
