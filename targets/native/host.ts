@@ -11,12 +11,12 @@
  * The supervisor reads the effective configuration (runtime-config.ts) through a live view, so
  * a reload (SIGHUP) applies to new IKE SAs without restarting anything.
  */
-import { createEspHost, type EspHost } from '../../actors/esp-host.js';
-import { Supervisor } from '../../actors/supervisor.js';
+import type { EspHost } from '../../actors/esp-host.js';
+import { createIpsecHost } from '../../actors/ipsec-host.js';
+import type { Supervisor } from '../../actors/supervisor.js';
 import type { Config } from '../../ipsec/config/model.js';
 import { pooledRandom, secureRandom } from '../../ipsec/crypto/random.js';
 import type { CryptoProvider, RandomBytes } from '../../ipsec/crypto/types.js';
-import { addNonEspMarker } from '../../ipsec/esp/udp-encap.js';
 import { type Clock, systemClock } from '../../ipsec/util/clock.js';
 import type { Endpoint } from '../../transport/types.js';
 import { createUdpTransport, type UdpTransport } from '../../transport/udp.js';
@@ -95,16 +95,13 @@ export async function startNativeHost(o: NativeHostOptions): Promise<NativeHost>
     'listening for IKE and ESP-in-UDP',
   );
 
-  const esp = createEspHost({ clock, provider, random, transport, natTPort: natT });
-  const supervisor = new Supervisor({
+  const { esp, supervisor } = createIpsecHost({
     config: live,
     provider,
     random,
     clock,
-    backend: esp.backend,
-    ikeIn$: esp.pipeline.ike$,
-    // RFC 3948 §2.2 / RFC 7296 §2.23: IKE on the NAT-T port carries the non-ESP marker.
-    send: (data, from, to, natT) => transport.send(natT ? addNonEspMarker(data) : data, from, to),
+    transport,
+    natTPort: natT,
     logger: logger.child({ component: 'ike' }),
   });
   const inner = new InnerHost({

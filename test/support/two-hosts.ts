@@ -3,8 +3,9 @@
  * (SAD/SPD/pipeline), supervisor with IKE SA actors, and an inner host answering pings.
  */
 import { filter } from 'rxjs';
-import { createEspHost, type EspHost } from '../../actors/esp-host.js';
-import { type IkeSaHandle, Supervisor, type SupervisorLogger } from '../../actors/supervisor.js';
+import type { EspHost } from '../../actors/esp-host.js';
+import { createIpsecHost } from '../../actors/ipsec-host.js';
+import type { IkeSaHandle, Supervisor, SupervisorLogger } from '../../actors/supervisor.js';
 import {
   type Config,
   type ConnectionConfig,
@@ -15,7 +16,6 @@ import {
 import { nobleProvider } from '../../ipsec/crypto/noble/index.js';
 import { seededRandom } from '../../ipsec/crypto/random.js';
 import type { CryptoProvider } from '../../ipsec/crypto/types.js';
-import { addNonEspMarker } from '../../ipsec/esp/udp-encap.js';
 import { encodeFor, type OutboundMessage } from '../../ipsec/ike/exchange/messages.js';
 import type { DecodedHeader } from '../../ipsec/ike/wire/header.js';
 import { decodeMessage } from '../../ipsec/ike/wire/message.js';
@@ -89,20 +89,17 @@ export function createHost(
   const random = seededRandom(`${o.seed ?? 'seed'}/${name}`);
   const provider = o.provider ?? nobleProvider;
   const transport = net.bind({ address, port: daemon.port }, { address, port: daemon.port_nat_t });
-  const esp = createEspHost({ clock, provider, random, transport, natTPort: daemon.port_nat_t });
   const config: Config = {
     daemon,
     connections,
     secrets: o.secrets ?? DEFAULT_SECRETS,
   };
-  const supervisor = new Supervisor({
+  const { esp, supervisor } = createIpsecHost({
     config,
     provider,
     random,
     clock,
-    backend: esp.backend,
-    ikeIn$: esp.pipeline.ike$,
-    send: (data, from, to, natT) => transport.send(natT ? addNonEspMarker(data) : data, from, to),
+    transport,
     ...(o.logger ? { logger: o.logger } : {}),
   });
   const received: Uint8Array[] = [];

@@ -1,0 +1,57 @@
+/**
+ * One host's IPsec: the ESP data plane (SAD, SPD, pipeline) on a transport, and the IKE
+ * supervisor reading IKE from the pipeline and sending with the non-ESP marker on the NAT-T
+ * port (RFC 3948 §2.2, RFC 7296 §2.23). Used by the daemon and by tests.
+ */
+import type { Config } from '../ipsec/config/model.js';
+import type { CryptoProvider, RandomBytes } from '../ipsec/crypto/types.js';
+import { addNonEspMarker } from '../ipsec/esp/udp-encap.js';
+import type { Clock } from '../ipsec/util/clock.js';
+import type { Transport } from '../transport/types.js';
+import { createEspHost, type EspHost } from './esp-host.js';
+import { Supervisor } from './supervisor.js';
+import type { SupervisorLogger, SupervisorOptions } from './supervisor-types.js';
+
+export type IkeSend = SupervisorOptions['send'];
+
+export interface IpsecHostOptions {
+  readonly config: Config;
+  readonly provider: CryptoProvider;
+  readonly random: RandomBytes;
+  readonly clock: Clock;
+  readonly transport: Transport;
+  /** The bound NAT-T port, when it differs from config.daemon.port_nat_t (port 0 = any). */
+  readonly natTPort?: number;
+  readonly logger?: SupervisorLogger;
+  /** Wraps the IKE send path (traces, held requests in tests). */
+  readonly wrapSend?: (send: IkeSend) => IkeSend;
+}
+
+export interface IpsecHost {
+  readonly esp: EspHost;
+  readonly supervisor: Supervisor;
+}
+
+export function createIpsecHost(o: IpsecHostOptions): IpsecHost {
+  const { config, provider, random, clock, transport } = o;
+  const esp = createEspHost({
+    clock,
+    provider,
+    random,
+    transport,
+    natTPort: o.natTPort ?? config.daemon.port_nat_t,
+  });
+  const send: IkeSend = (data, from, to, natT) =>
+    transport.send(natT ? addNonEspMarker(data) : data, from, to);
+  const supervisor = new Supervisor({
+    config,
+    provider,
+    random,
+    clock,
+    backend: esp.backend,
+    ikeIn$: esp.pipeline.ike$,
+    send: o.wrapSend ? o.wrapSend(send) : send,
+    ...(o.logger ? { logger: o.logger } : {}),
+  });
+  return { esp, supervisor };
+}
