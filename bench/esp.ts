@@ -1,18 +1,21 @@
 /**
  * ESP data-path throughput with the node:crypto provider, next to the raw node:crypto
  * cipher on the same bytes in the same run (the ceiling). Run: `npm run build` then
- * `node dist/bench/esp.js` (BENCH_CELL_MS sets the time per cell and side, default 500).
+ * `node dist/bench/esp.js` (BENCH_CELL_MS sets the time per cell and side, default 1000).
  *
  * "ESP" is espEncapsulate / espDecapsulate on an SA (tunnel mode, no ESN): sequence number,
  * padding, IV, cipher, ICV, framing, replay window. "raw" is the bare node:crypto calls such
  * a packet needs (createCipheriv + update/final [+ tag] [+ HMAC]) on the padded ESP
  * plaintext, without framing. ratio = ESP / raw: the goal is 80% or more. Each cell
- * alternates ESP and raw rounds and keeps the best of each, so that background load (other
- * processes on a small machine) does not decide the ratio.
+ * alternates 20 ms trials of ESP and raw and divides the totals (measure.ts compareOps), so
+ * that background load (other processes on a small machine) moves both sides alike; the last
+ * column is the spread of the per-pair ratios.
  * For AES-XCBC the raw ceiling is an AES-128-CBC pass over the authenticated bytes (the
  * CBC-MAC at the heart of XCBC, RFC 3566 §4); node:crypto has no XCBC of its own.
  */
+import { spawnSync } from 'node:child_process';
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { EncrId, IntegId } from '../ipsec/crypto/ids.js';
 import { pooledRandom } from '../ipsec/crypto/random.js';
 import { mustEncr, mustInteg } from '../ipsec/crypto/transforms.js';
@@ -22,21 +25,21 @@ import { createEspSa, createEspSaFromKeys, type EspSa } from '../ipsec/esp/sa.js
 import { buildIpv4 } from '../ipsec/packet/ipv4.js';
 import { IpProto } from '../ipsec/packet/proto.js';
 import { nodeProvider } from '../targets/native/crypto/node-provider.js';
-import { measureOps } from './measure.js';
+import { type Comparison, compareOps } from './measure.js';
 import { type Cell, printTable } from './table.js';
 
-const CELL_MS = Number(process.env.BENCH_CELL_MS ?? 500);
-const WARMUP_MS = 20;
-/** Each cell alternates ESP and raw this many times and keeps the best rate of each. */
-const ROUNDS = 5;
+const CELL_MS = Number(process.env.BENCH_CELL_MS ?? 1000);
+const SCRIPT = fileURLToPath(import.meta.url);
+/** BENCH_ONLY=text runs only the transforms whose label contains it. */
+const ONLY = process.env.BENCH_ONLY ?? '';
+/** ESP and raw alternate in trials this long (bench/measure.ts compareOps). */
+const TRIAL_MS = 50;
 const SIZES = [64, 1400] as const;
 /** Distinct packets prepared for the decrypt loops (each may be accepted only once). */
 const RING = 2048;
 
 /** As the daemon draws: one CSPRNG call per 4 KiB, slices for the CBC IVs. */
 const random: RandomBytes = pooledRandom((n) => new Uint8Array(randomBytes(n)));
-
-const opsPerSecond = (op: () => void, ms = CELL_MS): number => measureOps(op, ms, WARMUP_MS);
 
 interface Suite {
   readonly label: string;
@@ -224,51 +227,86 @@ function rawJobs(s: Suite, size: number): { encrypt: () => void; decrypt: () => 
 
 const round = (x: number): number => (x >= 100 ? Math.round(x) : Math.round(x * 100) / 100);
 
+type Op = 'encrypt' | 'decrypt';
+const OPS: readonly Op[] = ['encrypt', 'decrypt'];
+
+/** One cell in this process: both ops of one suite and size, printed as one JSON line. */
+function runCell(suiteIndex: number, size: number): void {
+  const s = SUITES[suiteIndex]!;
+  const esp = espJobs(s, size);
+  const raw = rawJobs(s, size);
+  const result: Partial<Record<Op, Comparison>> = {};
+  for (const op of OPS) result[op] = compareOps(esp[op], raw[op], CELL_MS, TRIAL_MS);
+  console.log(JSON.stringify(result));
+}
+
+/**
+ * Every cell runs in a fresh node process: a long run degrades a process (malloc arenas
+ * fragment under millions of small native buffers), which moved later cells by tens of
+ * points and would make the table depend on its own order.
+ */
 function main(): void {
   const started = performance.now();
   console.log(
-    `ESP data path, node provider vs raw node:crypto (node ${process.version}, ${CELL_MS} ms per cell)`,
+    `ESP data path, node provider vs raw node:crypto (node ${process.version}, ${CELL_MS} ms per cell and side, ${TRIAL_MS} ms trials)`,
   );
   console.log(
     'bytes = inner packet size; Mbit/s = 10^6 bits of inner packet per second; ratio = ESP / raw\n',
   );
   const rows: Cell[][] = [];
-  for (const s of SUITES) {
+  SUITES.forEach((s, index) => {
+    if (!s.label.includes(ONLY)) return;
     for (const size of SIZES) {
-      let esp: ReturnType<typeof espJobs>;
-      try {
-        esp = espJobs(s, size);
-      } catch (e) {
-        rows.push([s.label, size, 'n/a', `ESP setup failed: ${(e as Error).message}`]);
+      const child = spawnSync(
+        process.execPath,
+        [...process.execArgv, SCRIPT, 'cell', String(index), String(size)],
+        {
+          encoding: 'utf8',
+          env: process.env,
+        },
+      );
+      if (child.status !== 0) {
+        rows.push([
+          s.label,
+          size,
+          'n/a',
+          `cell failed: ${child.stderr.trim().split('\n')[0] ?? child.status}`,
+        ]);
         continue;
       }
-      const raw = rawJobs(s, size);
-      for (const op of ['encrypt', 'decrypt'] as const) {
-        // Interleaved rounds, best of each: background load hits both sides alike.
-        let espPps = 0;
-        let rawPps = 0;
-        for (let r = 0; r < ROUNDS; r++) {
-          espPps = Math.max(espPps, opsPerSecond(esp[op], CELL_MS / ROUNDS));
-          rawPps = Math.max(rawPps, opsPerSecond(raw[op], CELL_MS / ROUNDS));
-        }
+      const result = JSON.parse(child.stdout) as Record<Op, Comparison>;
+      for (const op of OPS) {
+        const c = result[op];
         rows.push([
           s.label,
           size,
           op,
-          Math.round(espPps),
-          round((espPps * size * 8) / 1e6),
-          Math.round(rawPps),
-          round((rawPps * size * 8) / 1e6),
-          `${Math.round((100 * espPps) / rawPps)}%`,
+          Math.round(c.a),
+          round((c.a * size * 8) / 1e6),
+          Math.round(c.b),
+          round((c.b * size * 8) / 1e6),
+          `${Math.round(100 * c.ratio)}%`,
+          `${Math.round(100 * c.low)}-${Math.round(100 * c.high)}%`,
         ]);
       }
     }
-  }
+  });
   printTable(rows, {
-    header: ['transform', 'bytes', 'op', 'ESP pkt/s', 'ESP Mbit/s', 'raw pkt/s', 'raw Mbit/s', 'ratio'],
-    align: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right'],
+    header: [
+      'transform',
+      'bytes',
+      'op',
+      'ESP pkt/s',
+      'ESP Mbit/s',
+      'raw pkt/s',
+      'raw Mbit/s',
+      'ratio',
+      'pairs p25-p75',
+    ],
+    align: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
   });
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-main();
+if (process.argv[2] === 'cell') runCell(Number(process.argv[3]), Number(process.argv[4]));
+else main();

@@ -97,6 +97,19 @@ export interface Cipher {
     offset: number,
   ): void;
   /**
+   * Optional fast path of decrypt() for packets that carry the IV in front of the ciphertext
+   * (ESP): the IV is packet[ivOffset, ivOffset + ivLength), the ciphertext (| ICV) is
+   * packet[offset, end). Same result as decrypt() on those ranges, without the caller making
+   * views of them.
+   */
+  decryptAt?(
+    packet: Uint8Array,
+    ivOffset: number,
+    offset: number,
+    end: number,
+    aad?: Uint8Array,
+  ): Uint8Array | undefined;
+  /**
    * Zeroes expanded key schedules, salts and key copies (called when the SA dies). Idempotent.
    * Afterwards encrypt throws CryptoError INVALID_INPUT and decrypt returns undefined.
    */

@@ -87,12 +87,16 @@ const encapError = (code: EspEncapErrorCode, message: string): { ok: false; erro
 const drop = (reason: EspDropReason, seq?: number): { ok: false; error: EspDrop } =>
   err(seq === undefined ? { reason } : { reason, seq });
 
-/** RFC 4106 §5 / RFC 4309 §5 / RFC 7634 §2.1: AAD = SPI | Seq (32) or SPI | Seq high | Seq low (ESN). */
-function esnAad(spi: number, seqHi: number, seqLo: number): Uint8Array {
-  const aad = new Uint8Array(12);
-  writeU32(aad, 0, spi);
-  writeU32(aad, 4, seqHi);
-  writeU32(aad, 8, seqLo);
+/**
+ * RFC 4106 §5 / RFC 4309 §5 / RFC 7634 §2.1: AAD = SPI | Seq (32) or SPI | Seq high | Seq low
+ * (ESN), in the SA's scratch buffer (the SPI is already there).
+ */
+function packetAad(sa: EspSa, seqHi: number, seqLo: number): Uint8Array {
+  const aad = sa.aadScratch;
+  if (sa.esn) {
+    writeU32(aad, 4, seqHi);
+    writeU32(aad, 8, seqLo);
+  } else writeU32(aad, 4, seqLo);
   return aad;
 }
 
@@ -148,7 +152,7 @@ export function espEncapsulate(
   const headerLength = ESP_HEADER_LENGTH + ivLength;
   const ciphertextLength = plaintextLength + (sa.aead ? sa.icvLength : 0);
   const macLength = sa.aead ? 0 : sa.icvLength;
-  const out = new Uint8Array(headerLength + ciphertextLength + macLength);
+  const out = sa.allocate(headerLength + ciphertextLength + macLength);
   writeU32(out, 0, sa.spi);
   writeU32(out, 4, seqLo);
   out.set(iv, ESP_HEADER_LENGTH);
@@ -164,7 +168,7 @@ export function espEncapsulate(
   const plaintext = out.subarray(headerLength, headerLength + plaintextLength);
 
   if (sa.aead) {
-    const aad = sa.esn ? esnAad(sa.spi, seqHi, seqLo) : out.subarray(0, ESP_HEADER_LENGTH);
+    const aad = packetAad(sa, seqHi, seqLo);
     if (sa.cipher.encryptInto) sa.cipher.encryptInto(iv, plaintext, aad, out, headerLength);
     else {
       const sealed = sa.cipher.encrypt(iv, plaintext, aad); // ciphertext | ICV
@@ -236,11 +240,13 @@ export function espDecapsulate(sa: EspSa, packet: Uint8Array): Result<EspInbound
   const seq = seqHi * TWO_32 + seqLo;
   if (seq > sa.maxSeq || !replay.check(seq)) return drop('replay', seq); // §3.4.3, before the ICV
 
-  const iv = packet.subarray(ESP_HEADER_LENGTH, headerLength);
+  const cipher = sa.cipher;
   let plaintext: Uint8Array | undefined;
   if (sa.aead) {
-    const aad = sa.esn ? esnAad(sa.spi, seqHi, seqLo) : packet.subarray(0, ESP_HEADER_LENGTH);
-    plaintext = sa.cipher.decrypt(iv, packet.subarray(headerLength), aad);
+    const aad = packetAad(sa, seqHi, seqLo);
+    plaintext = cipher.decryptAt
+      ? cipher.decryptAt(packet, ESP_HEADER_LENGTH, headerLength, packet.length, aad)
+      : cipher.decrypt(packet.subarray(ESP_HEADER_LENGTH, headerLength), packet.subarray(headerLength), aad);
     if (!plaintext) return drop('icv', seq); // §3.4.4: the tag did not verify
   } else {
     const covered = packet.length - macLength;
@@ -255,7 +261,12 @@ export function espDecapsulate(sa: EspSa, packet: Uint8Array): Result<EspInbound
       }
       if (!sa.mac.verify(data, packet.subarray(covered))) return drop('icv', seq); // §3.4.4
     }
-    plaintext = sa.cipher.decrypt(iv, packet.subarray(headerLength, covered));
+    plaintext = cipher.decryptAt
+      ? cipher.decryptAt(packet, ESP_HEADER_LENGTH, headerLength, covered)
+      : cipher.decrypt(
+          packet.subarray(ESP_HEADER_LENGTH, headerLength),
+          packet.subarray(headerLength, covered),
+        );
     if (!plaintext) return drop('malformed', seq);
   }
 
@@ -274,14 +285,15 @@ export function espDecapsulate(sa: EspSa, packet: Uint8Array): Result<EspInbound
   sa.lifetime.bytes += payloadLength;
 
   if (nextHeader === ESP_DUMMY_NEXT_HEADER) return drop('dummy', seq); // §2.6: discard dummy packets
-  let payload = plaintext.subarray(0, payloadLength);
+  let length = payloadLength;
   if (sa.mode === 'tunnel') {
-    if (!isTunnelNextHeader(nextHeader) || tunnelNextHeader(payload) !== nextHeader)
+    // The inner header is read in `plaintext`, where the payload starts: one view, made last.
+    if (payloadLength === 0 || !isTunnelNextHeader(nextHeader) || tunnelNextHeader(plaintext) !== nextHeader)
       return drop('next-header', seq);
     // §2.7: TFC padding may follow the inner packet; its own length field says where it ends.
-    const innerLength = ipPacketLength(payload);
+    const innerLength = ipPacketLength(plaintext);
     if (innerLength === undefined || innerLength > payloadLength) return drop('malformed', seq);
-    payload = payload.subarray(0, innerLength);
+    length = innerLength;
   }
-  return ok({ payload, nextHeader, seq });
+  return ok({ payload: plaintext.subarray(0, length), nextHeader, seq });
 }

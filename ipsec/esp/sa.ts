@@ -21,6 +21,7 @@ import type {
 } from '../crypto/types.js';
 import { writeU32 } from '../packet/wire.js';
 import { err, ok, type Result } from '../result.js';
+import { type Allocate, packetAllocator } from '../util/slab.js';
 import { DEFAULT_REPLAY_WINDOW, MAX_SEQUENCE_NUMBER, ReplayWindow } from './replay.js';
 
 export type EspDirection = 'inbound' | 'outbound';
@@ -68,6 +69,8 @@ export interface EspSaConfig {
   readonly ivSource?: IvSource;
   /** Hard limits: reaching one ends the SA (encapsulate fails, decapsulate drops). */
   readonly hardLimits?: EspLimits;
+  /** Outbound: where packet buffers come from (default: the process-wide slab allocator). */
+  readonly allocate?: Allocate;
 }
 
 export interface EspSa {
@@ -87,6 +90,13 @@ export interface EspSa {
   readonly maxSeq: number;
   readonly ivSource: IvSource | undefined;
   readonly hardLimits: EspLimits;
+  readonly allocate: Allocate;
+  /**
+   * AEAD only: the AAD of the packet at hand, SPI | [Seq high] | Seq low (RFC 4106 §5, RFC 4309
+   * §5, RFC 7634 §2.1), 8 or 12 bytes with the SPI written once. Rewritten for every packet
+   * (the ciphers read it during the call and keep no reference), so no packet allocates one.
+   */
+  readonly aadScratch: Uint8Array;
   /** Outbound: the sequence number of the last packet sent (0 = none yet). Unused inbound. */
   seq: number;
   /** Inbound only. */
@@ -131,6 +141,8 @@ export function createEspSa(config: EspSaConfig): Result<EspSa, EspSaError> {
   if (config.direction === 'outbound' && t.ivLength > 0 && !config.ivSource)
     return err(saError('missing-iv-source', `${t.name} needs an IV source`));
   const esn = config.esn ?? false;
+  const aadScratch = new Uint8Array(t.aead ? (esn ? 12 : 8) : 0);
+  if (t.aead) writeU32(aadScratch, 0, config.spi);
   return ok({
     spi: config.spi,
     direction: config.direction,
@@ -145,6 +157,8 @@ export function createEspSa(config: EspSaConfig): Result<EspSa, EspSaError> {
     maxSeq: esn ? MAX_SEQUENCE_NUMBER : MAX_SEQUENCE_NUMBER_32,
     ivSource: config.ivSource,
     hardLimits: config.hardLimits ?? {},
+    allocate: config.allocate ?? packetAllocator,
+    aadScratch,
     seq: 0,
     replay: config.direction === 'inbound' ? new ReplayWindow(replayWindow) : undefined,
     lifetime: { bytes: 0, packets: 0 },

@@ -60,6 +60,8 @@ function tweakedCbcMac(
 ): AesMacFn {
   let cbc: Cipher | null = createCipheriv('aes-128-cbc', k, ZERO_IV).setAutoPadding(false);
   const chain = new Uint8Array(BLOCK); // the cipher's chaining value: the previous tag (0 at first)
+  // Short messages are assembled here: one buffer per key, not an allocation per message.
+  const scratch = new Uint8Array(COPY_LIMIT + BLOCK);
   const mac = (data: Uint8Array): Uint8Array => {
     if (cbc === null) throw new CryptoError('INVALID_INPUT', 'AES CBC-MAC: key destroyed');
     const whole = data.length > 0 && data.length % BLOCK === 0;
@@ -67,8 +69,9 @@ function tweakedCbcMac(
     const subkey = whole ? complete : partial;
     let out: Buffer;
     if (data.length <= COPY_LIMIT) {
-      const blocks = new Uint8Array(lastStart + BLOCK);
+      const blocks = scratch.subarray(0, lastStart + BLOCK);
       blocks.set(data);
+      blocks.fill(0, data.length); // the padding block's tail
       if (!whole) blocks[data.length] = 0x80; // the 10* padding
       for (let i = 0; i < BLOCK; i++) {
         blocks[lastStart + i]! ^= subkey[i]!;
@@ -101,6 +104,7 @@ function tweakedCbcMac(
       cbc = null;
     }
     chain.fill(0);
+    scratch.fill(0);
     for (const b of owned) b.fill(0);
   };
   return Object.assign(mac, { destroy });
