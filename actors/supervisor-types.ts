@@ -36,8 +36,6 @@ export interface SupervisorOptions {
   readonly logger?: SupervisorLogger;
   /** Seconds between cookie secret rotations (RFC 7296 §2.6); default 120. */
   readonly cookieRotation?: number;
-  /** Global half-open limit (0 = none). */
-  readonly halfOpenLimit?: number;
 }
 
 export type IkeSaState = 'CONNECTING' | 'ESTABLISHED' | 'DELETING' | 'DESTROYED';

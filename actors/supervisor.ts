@@ -89,7 +89,7 @@ export class Supervisor {
       cookie_threshold: d.cookie_threshold,
       cookie_threshold_ip: d.cookie_threshold_ip,
       block_threshold: d.block_threshold,
-      half_open_limit: o.halfOpenLimit ?? 0,
+      half_open_limit: d.init_limit_half_open,
     });
     this.cookies = new CookieJar(o.provider, o.random);
     this.startActions = new StartActions(this, {

@@ -79,6 +79,8 @@ export interface DaemonConfig {
   readonly cookie_threshold: number;
   readonly cookie_threshold_ip: number;
   readonly block_threshold: number;
+  /** Half-open IKE SAs in total at which new IKE_SA_INITs are dropped (0 = no limit). */
+  readonly init_limit_half_open: number;
   readonly half_open_timeout: number;
   readonly retransmit_timeout: number;
   readonly retransmit_tries: number;
@@ -100,6 +102,7 @@ export const DAEMON_DEFAULTS: DaemonConfig = {
   cookie_threshold: 30,
   cookie_threshold_ip: 3,
   block_threshold: 5,
+  init_limit_half_open: 0,
   half_open_timeout: 30,
   retransmit_timeout: 4,
   retransmit_tries: 5,

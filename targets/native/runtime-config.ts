@@ -92,7 +92,12 @@ export function restartNeeded(
   if (d.port_nat_t !== 0 && d.port_nat_t !== ports.natT) out.push('daemon.port_nat_t');
   if (!sameSet(bindAddresses(reloaded), bound)) out.push('connections.*.local_addrs (bound addresses)');
   if (!sameSet(d.inner_addrs, running.daemon.inner_addrs)) out.push('daemon.inner_addrs');
-  for (const k of ['cookie_threshold', 'cookie_threshold_ip', 'block_threshold'] as const)
+  for (const k of [
+    'cookie_threshold',
+    'cookie_threshold_ip',
+    'block_threshold',
+    'init_limit_half_open',
+  ] as const)
     if (d[k] !== running.daemon[k]) out.push(`daemon.${k}`);
   return out;
 }

@@ -206,3 +206,34 @@ describe('COOKIE and INVALID_KE_PAYLOAD (§2.6.1)', () => {
     expect(requests.map(group)).toEqual([KeId.CURVE_25519, KeId.CURVE_25519, KeId.ECP_256]);
   });
 });
+
+describe('init_limit_half_open (charon.init_limit_half_open)', () => {
+  it('drops IKE_SA_INITs while the gateway holds that many half-open IKE SAs, unanswered and counted', () => {
+    const w = setup({
+      gatewayDaemon: {
+        cookie_threshold: 0,
+        cookie_threshold_ip: 0,
+        block_threshold: 0,
+        init_limit_half_open: 1,
+      },
+    });
+    const first = w.client.supervisor.initiate('gw', 'net');
+    holdHalfOpen(w, first.ourSpi);
+    w.clock.advance(100);
+    expect(w.gateway.supervisor.dos.halfOpen).toBe(1);
+
+    /* IKE_SA_INIT HDR(B,0) { SAi1, KEi, Ni }  -->   (dropped: no answer, no state) */
+    const second = w.client.supervisor.initiate('gw', 'net');
+    w.clock.advance(100);
+    expect(initsOf(w.wire, second.ourSpi).filter((m) => isResponse(m.header))).toHaveLength(0);
+    expect(w.gateway.supervisor.counters.dosDropped).toBeGreaterThanOrEqual(1);
+    expect(w.gatewaySas().filter((h) => toHex(ikeContext(h).session.spiI) === second.ourSpi)).toHaveLength(0);
+
+    // The held SA completes: the limit no longer applies and the retransmission gets through.
+    w.net.filter = undefined;
+    w.clock.advance(10_000);
+    expect(first.state).toBe('ESTABLISHED');
+    expect(second.state).toBe('ESTABLISHED');
+    expect(w.gateway.supervisor.dos.halfOpen).toBe(0);
+  });
+});

@@ -43,6 +43,10 @@ export const DAEMON_KEYS: KeyTable<DaemonConfig> = {
   cookie_threshold: key(scalar(uint(U32)), 'half-open IKE SAs before COOKIEs are demanded (0 = never)'),
   cookie_threshold_ip: key(scalar(uint(U32)), 'half-open IKE SAs from one IP before COOKIEs'),
   block_threshold: key(scalar(uint(U32)), 'half-open IKE SAs from one IP before IKE_SA_INITs are dropped'),
+  init_limit_half_open: key(
+    scalar(uint(U32)),
+    'half-open IKE SAs in total before IKE_SA_INITs are dropped (charon.init_limit_half_open; 0 = no limit)',
+  ),
   half_open_timeout: key(scalar(duration), 'lifetime of a half-open IKE SA'),
   retransmit_timeout: key(scalar(positiveDecimal), 'first retransmission timeout, seconds'),
   retransmit_tries: key(scalar(uint(U32)), 'retransmissions before giving up'),

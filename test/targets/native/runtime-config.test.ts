@@ -75,12 +75,14 @@ describe('runtime configuration', () => {
       port_nat_t: 0, // 0 = any port: the bound one will do
       inner_addrs: ['10.0.0.2'],
       cookie_threshold: 1,
+      init_limit_half_open: 10,
     });
     expect(restartNeeded(running, changed, ['127.0.0.1'], ports)).toEqual([
       'daemon.port',
       'connections.*.local_addrs (bound addresses)',
       'daemon.inner_addrs',
       'daemon.cookie_threshold',
+      'daemon.init_limit_half_open',
     ]);
   });
 

@@ -181,7 +181,7 @@ describe('defaults (swanctl.conf(5), strongswan.conf(5))', () => {
   });
 
   test('daemon section', () => {
-    const text = `daemon {\n port = 5000\n port_nat_t = 5001\n inner_addrs = 10.99.1.1, fec0::/64\n retransmit_timeout = 2.5\n retransmit_base = 1.5\n half_open_timeout = 1m\n cookie_threshold = 0\n}\n`;
+    const text = `daemon {\n port = 5000\n port_nat_t = 5001\n inner_addrs = 10.99.1.1, fec0::/64\n retransmit_timeout = 2.5\n retransmit_base = 1.5\n half_open_timeout = 1m\n cookie_threshold = 0\n init_limit_half_open = 500\n}\n`;
     const r = parseConfigText(text, 'swanctl', 'swanctl.conf');
     expect(r.ok && r.value.daemon).toEqual({
       ...DAEMON_DEFAULTS,
@@ -192,6 +192,7 @@ describe('defaults (swanctl.conf(5), strongswan.conf(5))', () => {
       retransmit_base: 1.5,
       half_open_timeout: 60,
       cookie_threshold: 0,
+      init_limit_half_open: 500,
     });
   });
 });
