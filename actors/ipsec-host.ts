@@ -10,7 +10,7 @@ import type { Clock } from '../ipsec/util/clock.js';
 import type { Transport } from '../transport/types.js';
 import { createEspHost, type EspHost } from './esp-host.js';
 import { Supervisor } from './supervisor.js';
-import type { SupervisorLogger, SupervisorOptions } from './supervisor-types.js';
+import type { IkeDatagramIn, SupervisorLogger, SupervisorOptions } from './supervisor-types.js';
 
 export type IkeSend = SupervisorOptions['send'];
 
@@ -25,6 +25,8 @@ export interface IpsecHostOptions {
   readonly logger?: SupervisorLogger;
   /** Wraps the IKE send path (traces, held requests in tests). */
   readonly wrapSend?: (send: IkeSend) => IkeSend;
+  /** Sees every inbound IKE datagram just before the supervisor does (traces in tests). */
+  readonly tapIkeIn?: (datagram: IkeDatagramIn) => void;
 }
 
 export interface IpsecHost {
@@ -43,6 +45,7 @@ export function createIpsecHost(o: IpsecHostOptions): IpsecHost {
   });
   const send: IkeSend = (data, from, to, natT) =>
     transport.send(natT ? addNonEspMarker(data) : data, from, to);
+  if (o.tapIkeIn) esp.pipeline.ike$.subscribe(o.tapIkeIn); // subscribed first: runs first
   const supervisor = new Supervisor({
     config,
     provider,

@@ -5,8 +5,9 @@
  * collects echo replies, so both directions of a ping can be checked through the tunnel.
  */
 import { filter, firstValueFrom, timeout as rxTimeout } from 'rxjs';
-import { createEspHost, type EspHost } from '../../actors/esp-host.js';
-import { type IkeSaHandle, Supervisor, type SupervisorEvent } from '../../actors/supervisor.js';
+import type { EspHost } from '../../actors/esp-host.js';
+import { createIpsecHost } from '../../actors/ipsec-host.js';
+import type { IkeSaHandle, Supervisor, SupervisorEvent } from '../../actors/supervisor.js';
 import {
   type Config,
   type ConnectionConfig,
@@ -15,7 +16,6 @@ import {
   type IkeSecret,
 } from '../../ipsec/config/model.js';
 import { secureRandom } from '../../ipsec/crypto/random.js';
-import { addNonEspMarker } from '../../ipsec/esp/udp-encap.js';
 import { PayloadType } from '../../ipsec/ike/wire/constants.js';
 import { decodeHeader, isResponse } from '../../ipsec/ike/wire/header.js';
 import { decodeMessage } from '../../ipsec/ike/wire/message.js';
@@ -117,41 +117,33 @@ export class OurHost {
         { address, port: daemon.port_nat_t },
       ]),
     });
-    const esp = createEspHost({
-      clock: systemClock,
-      provider: nodeProvider,
-      random: secureRandom,
-      transport,
-      natTPort: daemon.port_nat_t,
-    });
     const config: Config = { daemon, connections: o.connections, secrets: o.secrets };
     const log: LogLine[] = [];
     const ike: IkeSeen[] = [];
     const at = (level: string) => (obj: object, msg: string) => log.push({ level, msg, obj });
     const hold = new RequestHold();
-    // subscribed before the supervisor, so a request is traced (and held requests of ours are
-    // released) before our answer to it
-    esp.pipeline.ike$.subscribe((d) => {
-      const seen = trace(ike, 'in', d.data, d.remote, d.local);
-      if (seen && hold.releaseWhen?.(seen)) hold.release();
-    });
-    const supervisor = new Supervisor({
+    const { esp, supervisor } = createIpsecHost({
       config,
       provider: nodeProvider,
       random: secureRandom,
       clock: systemClock,
-      backend: esp.backend,
-      ikeIn$: esp.pipeline.ike$,
-      send: (data, from, to, natT) => {
+      transport,
+      logger: { info: at('info'), warn: at('warn'), debug: at('debug') },
+      // Before the supervisor: a request is traced (and held requests of ours are released)
+      // before our answer to it.
+      tapIkeIn: (d) => {
+        const seen = trace(ike, 'in', d.data, d.remote, d.local);
+        if (seen && hold.releaseWhen?.(seen)) hold.release();
+      },
+      wrapSend: (send) => (data, from, to, natT) => {
         const out = () => {
           trace(ike, 'out', data, from, to);
-          transport.send(natT ? addNonEspMarker(data) : data, from, to);
+          send(data, from, to, natT);
         };
         const h = decodeHeader(data);
         if (hold.on && h.ok && !isResponse(h.value)) hold.held.push(out);
         else out();
       },
-      logger: { info: at('info'), warn: at('warn'), debug: at('debug') },
     });
     const host = new OurHost(transport, esp, supervisor, log, ike, hold);
     supervisor.on((e) => host.events.push(e));
