@@ -1,63 +1,44 @@
 /**
- * The supervisor: owns the IKE side of one host. It demultiplexes IKE datagrams to IKE SA
- * actors, spawns responders, applies DoS protection, relays Child SA installs to the IPsec
- * backend and answers acquires by starting initiators.
+ * The supervisor: owns the IKE side of one host. It spawns the IKE SA actors (initiators on
+ * request, responders for what the router admits), wires their effects, relays Child SA
+ * installs to the IPsec backend, answers acquires and expiries, and forgets SAs that end.
+ * Routing inbound IKE datagrams, the SPI tables and DoS protection are ike-router.ts.
  *
- * Inbound IKE datagram, in order:
- *   1. decode (header + outer chain); malformed -> counted drop (never answered: no SA to protect it)
- *   2. route: IKE_SA_INIT request (SPIr = 0) -> half-open table by (SPIi, peer) -> retransmission to
- *      the same responder, or a new one after the DoS check (drop | COOKIE | accept, RFC 7296 §2.6);
- *      anything else -> our SPI (SPIi if we initiated, SPIr if we responded) -> that actor
- *   3. the IKE SA actor does the rest (machines/ike-sa.machine.ts)
- * Actors that reach a final state are stopped and forgotten; their Child SAs are removed.
+ * Lifecycle of an IKE SA here: spawn (actor + handle, registered with the router) ->
+ * initDone (NAT-T float) -> reportEstablished (keepalives) -> ikeRekeyed (a new actor takes the
+ * children) | done/error -> destroy (Child SAs removed, keys wiped, handle forgotten).
  */
 import type { Subscription } from 'rxjs';
 import { createActor } from 'xstate';
 import type { ConnectionConfig } from '../ipsec/config/model.js';
-import { CookieJar } from '../ipsec/ike/cookie.js';
+import { findSecret } from '../ipsec/config/secrets.js';
 import { newInitiatorSession } from '../ipsec/ike/exchange/ike-sa-init.js';
-import { encodeFor, findNotify, findPayload, notify } from '../ipsec/ike/exchange/messages.js';
 import type { ChildSaRecord, IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
-import { type Identity, identityMatches, parseIdentity } from '../ipsec/ike/identity.js';
+import type { Identity } from '../ipsec/ike/identity.js';
 import { wipeChildSaKeys } from '../ipsec/ike/keys/child-keys.js';
 import { wipeIkeSaKeys } from '../ipsec/ike/keys/ike-keys.js';
 import { ProtocolId } from '../ipsec/ike/model.js';
 import { parseProposals } from '../ipsec/ike/proposal/keywords.js';
 import { parseIp, tsToString } from '../ipsec/ike/ts/text.js';
-import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
-import { isInitiator, isResponse } from '../ipsec/ike/wire/header.js';
-import { type DecodedMessage, decodeMessage } from '../ipsec/ike/wire/message.js';
-import { NotifyStatus } from '../ipsec/ike/wire/notify-types.js';
+import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
 import { toHex } from '../ipsec/util/bytes.js';
 import { childSaMachine } from '../machines/child-sa.machine.js';
 import { ikeSaMachine } from '../machines/ike-sa.machine.js';
 import type { IkeTask, IkeTiming } from '../machines/ike-sa.types.js';
 import type { Endpoint } from '../transport/types.js';
-import { addressMatches } from './address-match.js';
 import { installChildSas } from './child-sas.js';
-import { DosGuard } from './dos-guard.js';
+import type { DosGuard } from './dos-guard.js';
+import { IKE_PORT, IkeRouter } from './ike-router.js';
 import type { IpsecEvent } from './ipsec-backend.js';
+import { floatToNatT, startKeepalives, stopKeepalives } from './nat-t.js';
 import { StartActions } from './start-actions.js';
 import type {
-  IkeDatagramIn,
   IkeSaHandle,
   InstalledChild,
   SupervisorCounters,
   SupervisorEvent,
   SupervisorOptions,
 } from './supervisor-types.js';
-
-const ZERO8 = '0000000000000000';
-/** RFC 7296 §2: IKE's well-known port; RFC 3948 §2.1: the NAT-T port. */
-const IKE_PORT = 500;
-const NAT_T_PORT = 4500;
-
-/** RFC 3948 §2.3: the NAT-keepalive packet; implementation choice: strongSwan's 20 s interval. */
-const NAT_KEEPALIVE = Uint8Array.of(0xff);
-const NAT_KEEPALIVE_INTERVAL_MS = 20_000;
-
-const hasNonEspMarker = (b: Uint8Array) =>
-  b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 0 && b[3] === 0;
 
 export class Supervisor {
   readonly counters: SupervisorCounters = {
@@ -68,11 +49,7 @@ export class Supervisor {
     dosDropped: 0,
     actorErrors: 0,
   };
-  readonly dos: DosGuard;
-  private readonly bySpi = new Map<string, IkeSaHandle>();
-  /** Responders before IKE_AUTH, by SPIi and peer: retransmitted IKE_SA_INITs find them (§2.1). */
-  private readonly byInit = new Map<string, IkeSaHandle>();
-  private readonly cookies: CookieJar;
+  private readonly router: IkeRouter;
   private readonly subscription: Subscription;
   private readonly reqids = new Map<string, number>();
   /** A rekeyed IKE SA's successor (or, until it is spawned, the tasks waiting for it). */
@@ -80,18 +57,28 @@ export class Supervisor {
   private readonly startActions: StartActions;
   private nextUniqueId = 1;
   private nextChildId = 1;
-  private rotationTimer: unknown;
   private listeners: ((e: SupervisorEvent) => void)[] = [];
 
   constructor(private readonly o: SupervisorOptions) {
-    const d = o.config.daemon;
-    this.dos = new DosGuard({
-      cookie_threshold: d.cookie_threshold,
-      cookie_threshold_ip: d.cookie_threshold_ip,
-      block_threshold: d.block_threshold,
-      half_open_limit: d.init_limit_half_open,
+    this.router = new IkeRouter({
+      config: o.config,
+      provider: o.provider,
+      random: o.random,
+      clock: o.clock,
+      send: o.send,
+      ...(o.logger ? { logger: o.logger } : {}),
+      counters: this.counters,
+      cookieRotation: o.cookieRotation ?? 120,
+      deps: () => this.deps(),
+      spawnResponder: (r) =>
+        this.spawn(
+          r.config.name,
+          r.session,
+          r.datagram,
+          { candidates: r.candidates, initMessage: r.initMessage },
+          r.initKey,
+        ),
     });
-    this.cookies = new CookieJar(o.provider, o.random);
     this.startActions = new StartActions(this, {
       config: o.config,
       backend: o.backend,
@@ -102,19 +89,8 @@ export class Supervisor {
         return reqid;
       },
     });
-    this.scheduleRotation();
-    this.subscription = o.ikeIn$.subscribe((d) => this.receive(d));
+    this.subscription = o.ikeIn$.subscribe((d) => this.router.receive(d));
     this.subscription.add(o.backend.events$.subscribe((e) => this.onIpsecEvent(e)));
-  }
-
-  private scheduleRotation(): void {
-    this.rotationTimer = this.o.clock.setTimeout(
-      () => {
-        this.cookies.rotate();
-        this.scheduleRotation();
-      },
-      1000 * (this.o.cookieRotation ?? 120),
-    );
   }
 
   on(listener: (e: SupervisorEvent) => void): () => void {
@@ -128,8 +104,13 @@ export class Supervisor {
     for (const l of this.listeners) l(e);
   }
 
+  /** DoS accounting of half-open IKE SAs (ike-router.ts). */
+  get dos(): DosGuard {
+    return this.router.dos;
+  }
+
   get ikeSas(): readonly IkeSaHandle[] {
-    return [...new Set(this.bySpi.values())];
+    return this.router.handles;
   }
 
   private timing(): IkeTiming {
@@ -152,27 +133,9 @@ export class Supervisor {
         if (!spi.ok) throw new Error(`allocSpi: ${spi.error.message}`);
         return spi.value;
       },
-      allocIkeSpi: () => this.newSpi(),
-      findSecret: (a: Identity, b: Identity) => {
-        const matches = (ids: readonly string[], id: Identity) =>
-          ids.some((s) => {
-            const p = parseIdentity(s);
-            return p.ok && p.value !== undefined && identityMatches(p.value, id);
-          });
-        const hit = config.secrets.find(
-          (s) => s.id.length === 0 || (matches(s.id, a) && (matches(s.id, b) || s.id.length === 1)),
-        );
-        return hit?.secret;
-      },
+      allocIkeSpi: () => this.router.newSpi(),
+      findSecret: (a: Identity, b: Identity) => findSecret(config.secrets, a, b),
     };
-  }
-
-  private newSpi(): Uint8Array {
-    for (;;) {
-      const spi = this.o.random(8);
-      const hex = toHex(spi);
-      if (hex !== ZERO8 && !this.bySpi.has(hex)) return spi;
-    }
   }
 
   /** One reqid per child config and negotiated selectors (a rekey keeps them, road warriors differ). */
@@ -186,113 +149,6 @@ export class Supervisor {
       this.reqids.set(key, r);
     }
     return r;
-  }
-
-  // ---- inbound ----
-
-  private receive(datagram: IkeDatagramIn): void {
-    let d = datagram;
-    this.counters.datagrams++;
-    // Neither port is 500: the non-ESP marker precedes every IKE message, IKE_SA_INIT included,
-    // as strongSwan sends it (RFC 3948 §2.2 applies to any port pair carrying ESP-in-UDP too).
-    if (!d.natT && d.local.port !== IKE_PORT && d.remote.port !== IKE_PORT && hasNonEspMarker(d.data)) {
-      d = { ...d, data: d.data.subarray(4), natT: true };
-    }
-    const decoded = decodeMessage(d.data);
-    if (!decoded.ok) {
-      this.counters.malformed++;
-      this.o.logger?.debug({ remote: d.remote, error: decoded.error }, 'malformed IKE message dropped');
-      return;
-    }
-    const h = decoded.value.header;
-    const spiR = toHex(h.spiR);
-    if (h.exchangeType === ExchangeType.IKE_SA_INIT && !isResponse(h) && spiR === ZERO8) {
-      this.receiveInitRequest(d, decoded.value);
-      return;
-    }
-    // The I flag tells who created the IKE SA: our SPI is SPIr if the peer did, else SPIi.
-    const ours = isInitiator(h) ? spiR : toHex(h.spiI);
-    const handle = this.bySpi.get(ours);
-    if (!handle) {
-      this.counters.unknownSpi++; // §2.21.4: INVALID_IKE_SPI notifies are optional; we stay silent
-      return;
-    }
-    if (
-      d.natT &&
-      (!handle.natT || d.remote.port !== handle.remote.port || d.remote.address !== handle.remote.address)
-    ) {
-      // §2.23: the initiator moved to the NAT-T port (or its NAT mapping changed): answer there.
-      // Deviation: we follow before the message's integrity is checked by the IKE SA actor.
-      handle.local = d.local;
-      handle.remote = d.remote;
-      handle.natT = true;
-    }
-    handle.actor.send({ type: 'MESSAGE', decoded: decoded.value, raw: d.data });
-  }
-
-  private receiveInitRequest(d: IkeDatagramIn, decoded: DecodedMessage): void {
-    const key = `${toHex(decoded.header.spiI)}|${d.remote.address}|${d.remote.port}`;
-    const existing = this.byInit.get(key);
-    if (existing) {
-      existing.actor.send({ type: 'MESSAGE', decoded, raw: d.data }); // answered from the response cache
-      return;
-    }
-    const ip = d.remote.address;
-    const ni = findPayload(decoded.payloads, PayloadType.NONCE);
-    const cookie = findNotify(decoded.payloads, NotifyStatus.COOKIE);
-    const ipBytes = parseIp(ip) ?? new Uint8Array(0);
-    const inputs = { ni: ni?.data ?? new Uint8Array(0), ipi: ipBytes, spii: decoded.header.spiI };
-    const decision = this.dos.admit(ip, cookie !== undefined && this.cookies.verify(cookie.data, inputs));
-    if (decision === 'drop') {
-      this.counters.dosDropped++;
-      return;
-    }
-    if (decision === 'require-cookie') {
-      // §2.6: HDR(A,0), N(COOKIE): stateless, no SA is created.
-      this.counters.cookiesSent++;
-      const session = { role: 'responder', spiI: decoded.header.spiI, spiR: new Uint8Array(8) } as IkeSession;
-      const bytes = encodeFor(session, this.deps(), {
-        exchangeType: ExchangeType.IKE_SA_INIT,
-        messageId: 0,
-        response: true,
-        payloads: [notify(NotifyStatus.COOKIE, this.cookies.issue(inputs))],
-      });
-      this.o.send(bytes, d.local, d.remote, d.natT ?? false);
-      return;
-    }
-    const candidates = this.o.config.connections.filter(
-      (c) =>
-        addressMatches(c.local_addrs, d.local.address) && addressMatches(c.remote_addrs, d.remote.address),
-    );
-    const config = candidates[0];
-    if (!config) {
-      this.o.logger?.info({ remote: d.remote }, 'no connection for IKE_SA_INIT from this peer');
-      return;
-    }
-    const proposals = parseProposals(config.proposals, ProtocolId.IKE);
-    if (!proposals.ok) return;
-    const spiR = this.newSpi();
-    const session: IkeSession = {
-      role: 'responder',
-      config,
-      proposals: proposals.value,
-      local: d.local,
-      remote: d.remote,
-      spiI: decoded.header.spiI,
-      spiR,
-      initAttempts: 0,
-    };
-    const handle = this.spawn(
-      config.name,
-      session,
-      d,
-      { candidates, initMessage: { decoded, raw: d.data } },
-      key,
-    );
-    if (handle.state === 'CONNECTING') {
-      this.byInit.set(key, handle);
-      this.dos.opened(ip);
-    }
   }
 
   // ---- outbound ----
@@ -312,7 +168,7 @@ export class Supervisor {
     if (!proposals.ok) throw new Error(`proposals: ${proposals.error.message}`);
     const others = this.ikeSas.some((h) => h.name === config.name && h.remote.address === remote.address);
     const session = {
-      ...newInitiatorSession(config, proposals.value, local, remote, this.newSpi()),
+      ...newInitiatorSession(config, proposals.value, local, remote, this.router.newSpi()),
       initialContact: !others,
     };
     return this.spawn(
@@ -361,12 +217,12 @@ export class Supervisor {
     // for as long as the SA lives; only then is the (SPIi, peer) key forgotten.
     const forget = () => {
       settled();
-      if (initKey && this.byInit.get(initKey) === handle) this.byInit.delete(initKey);
+      if (initKey && handle) this.router.forgetInit(initKey, handle);
     };
     const machine = ikeSaMachine.provide({
       actions: {
         transmit: (_, p) => handle && this.o.send(p.bytes, handle.local, handle.remote, handle.natT),
-        initDone: (_, p) => handle && this.afterInit(handle, p.nat),
+        initDone: (_, p) => handle && floatToNatT(handle, this.o.config.daemon, session.config.encap, p.nat),
         installChild: (_, p) => handle && this.installChild(handle, p.child),
         reportChildFailure: (_, p) =>
           this.o.logger?.info({ ike: uniqueid, failure: p.failure }, 'child SA not created'),
@@ -375,7 +231,8 @@ export class Supervisor {
           handle.state = 'ESTABLISHED';
           handle.establishedAt = this.o.clock.now();
           settled();
-          this.startKeepalives(handle);
+          const { session: s } = handle.actor.getSnapshot().context;
+          startKeepalives(handle, !!(s.nat?.local || s.config.encap), this.o.clock, this.o.send);
           this.emit({ type: 'ike-established', handle });
         },
         reportFailed: (_, p) => {
@@ -425,7 +282,7 @@ export class Supervisor {
       state: 'CONNECTING',
       children: [],
     };
-    this.bySpi.set(ourSpi, handle);
+    this.router.add(handle);
     const h = handle;
     actor.subscribe({
       next: (snapshot) => {
@@ -446,41 +303,16 @@ export class Supervisor {
     return handle;
   }
 
-  /** Initiator: move IKE to the NAT-T ports when a NAT was detected or encap is forced (§2.23). */
-  private afterInit(h: IkeSaHandle, nat: { local: boolean; remote: boolean } | undefined): void {
-    const config = h.actor.getSnapshot().context.session.config;
-    if (!h.initiator || h.natT || !(config.encap || nat?.local || nat?.remote)) return;
-    const d = this.o.config.daemon;
-    h.local = { address: h.local.address, port: d.port_nat_t };
-    h.remote = { address: h.remote.address, port: h.remote.port === d.port ? d.port_nat_t : NAT_T_PORT };
-    h.natT = true;
-  }
-
-  /**
-   * RFC 3948 §4: behind a NAT (or with forced encapsulation) a NAT-keepalive (one 0xFF octet)
-   * goes to the peer's NAT-T port every 20 s, so that the NAT mapping stays open.
-   */
-  private startKeepalives(h: IkeSaHandle): void {
-    const { session } = h.actor.getSnapshot().context;
-    if (!h.natT || !(session.nat?.local || session.config.encap)) return;
-    const tick = () => {
-      if (h.state === 'DESTROYED') return;
-      this.o.send(NAT_KEEPALIVE, h.local, h.remote, false);
-      h.keepaliveTimer = this.o.clock.setTimeout(tick, NAT_KEEPALIVE_INTERVAL_MS);
-    };
-    h.keepaliveTimer = this.o.clock.setTimeout(tick, NAT_KEEPALIVE_INTERVAL_MS);
-  }
-
   private destroy(h: IkeSaHandle): void {
     if (h.state === 'DESTROYED') return;
-    if (h.keepaliveTimer !== undefined) this.o.clock.clearTimeout(h.keepaliveTimer);
+    stopKeepalives(h, this.o.clock);
     const wasUp = h.state === 'ESTABLISHED';
     h.state = 'DESTROYED';
     for (const c of h.children.splice(0)) {
       c.lifecycle.send({ type: 'REMOVED' });
       this.removeChild(c);
     }
-    this.bySpi.delete(h.ourSpi);
+    this.router.remove(h);
     // Keys are zeroed when the SA dies (a rekeyed SA's successor has keys of its own).
     const { session } = h.actor.getSnapshot().context;
     if (session.keys) wipeIkeSaKeys(session.keys);
@@ -688,7 +520,7 @@ export class Supervisor {
 
   close(): void {
     this.subscription.unsubscribe();
-    this.o.clock.clearTimeout(this.rotationTimer);
+    this.router.close();
     for (const h of this.ikeSas) {
       h.actor.stop();
       this.destroy(h);
