@@ -45,28 +45,48 @@ export class StartActions {
   start(): void {
     for (const conn of this.o.config.connections) {
       for (const child of conn.children) {
-        if (child.start_action === 'start') {
-          const h = this.sup.ikeSas.find((x) => x.name === conn.name);
-          if (!h) {
-            try {
-              this.sup.initiate(conn.name, child.name);
-            } catch (e) {
-              this.o.logger?.warn(
-                { connection: conn.name, error: String(e) },
-                'start_action: cannot initiate',
-              );
-            }
-          } else if (h.state === 'ESTABLISHED') this.sup.createChild(conn.name, child.name);
-          else {
-            // The rest follow in CREATE_CHILD_SA once the IKE SA is up.
-            const off = this.sup.on((e) => {
-              if (e.handle !== h || (e.type !== 'ike-established' && e.type !== 'ike-failed')) return;
-              off();
-              if (e.type === 'ike-established') this.sup.createChild(conn.name, child.name);
-            });
-          }
-        } else if (child.start_action === 'trap') this.trap(conn, child);
+        if (child.start_action === 'start') this.startChild(conn, child);
+        else if (child.start_action === 'trap') this.trap(conn, child);
       }
+    }
+  }
+
+  /**
+   * dpd_action / close_action (supervisor.ts afterLoss): traps or negotiates `child` of
+   * `connection` again, from the configuration as it is now (it may have been reloaded).
+   */
+  restore(connection: string, child: string, how: 'trap' | 'start'): void {
+    const conn = this.o.config.connections.find((c) => c.name === connection);
+    const config = conn?.children.find((c) => c.name === child);
+    if (!conn || !config) {
+      this.o.logger?.info({ connection, child }, 'cannot restore: no longer configured');
+      return;
+    }
+    if (how === 'trap') this.trap(conn, config);
+    else this.startChild(conn, config);
+  }
+
+  /** Negotiates `child`: on the connection's IKE SA if there is one, else with a new IKE SA. */
+  private startChild(conn: ConnectionConfig, child: ChildConfig): void {
+    const h = this.sup.ikeSas.find((x) => x.name === conn.name && x.state !== 'DESTROYED');
+    if (!h) {
+      try {
+        this.sup.initiate(conn.name, child.name);
+      } catch (e) {
+        this.o.logger?.warn({ connection: conn.name, error: String(e) }, 'start_action: cannot initiate');
+      }
+    } else if (h.state === 'ESTABLISHED') this.sup.createChild(h.uniqueid, child.name);
+    else {
+      // It follows in CREATE_CHILD_SA once the IKE SA is up.
+      const off = this.sup.on((e) => {
+        if (
+          e.handle !== h ||
+          (e.type !== 'ike-established' && e.type !== 'ike-failed' && e.type !== 'ike-closed')
+        )
+          return;
+        off();
+        if (e.type === 'ike-established') this.sup.createChild(h.uniqueid, child.name);
+      });
     }
   }
 

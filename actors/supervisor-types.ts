@@ -68,6 +68,8 @@ export interface IkeSaHandle {
   keepaliveTimer?: unknown;
   readonly children: InstalledChild[];
   failure?: ExchangeFailure;
+  /** The peer deleted this IKE SA (close_action applies to its Child SAs). */
+  closedByPeer?: boolean;
 }
 
 export interface SupervisorCounters {

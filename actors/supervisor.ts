@@ -240,8 +240,10 @@ export class Supervisor {
           handle.failure = p.failure;
           this.o.logger?.info({ ike: uniqueid, failure: p.failure }, 'IKE SA failed');
         },
-        reportClosed: () => {},
-        removeChild: (_, p) => handle && this.removeChildRecord(handle, p.child),
+        reportClosed: (_, p) => {
+          if (handle) handle.closedByPeer = p.byPeer;
+        },
+        removeChild: (_, p) => handle && this.removeChildRecord(handle, p.child, p.byPeer ?? false),
         initialContact: (_, p) => handle && this.initialContact(handle, p.remoteId),
         ikeRekeyed: (_, p) =>
           handle && this.ikeRekeyed(handle, p.session, p.children, p.queue, p.redundant ?? false),
@@ -308,11 +310,14 @@ export class Supervisor {
     stopKeepalives(h, this.o.clock);
     const wasUp = h.state === 'ESTABLISHED';
     h.state = 'DESTROYED';
-    for (const c of h.children.splice(0)) {
+    const lost = h.children.splice(0);
+    for (const c of lost) {
       c.lifecycle.send({ type: 'REMOVED' });
       this.removeChild(c);
     }
     this.router.remove(h);
+    if (wasUp && h.failure?.timeout) this.afterLoss(h.name, lost, 'dpd_action');
+    else if (h.closedByPeer) this.afterLoss(h.name, lost, 'close_action');
     // Keys are zeroed when the SA dies (a rekeyed SA's successor has keys of its own).
     const { session } = h.actor.getSnapshot().context;
     if (session.keys) wipeIkeSaKeys(session.keys);
@@ -364,7 +369,7 @@ export class Supervisor {
     if (!inUse && !trapped) this.o.backend.deletePolicy({ reqid: c.reqid });
   }
 
-  private removeChildRecord(h: IkeSaHandle, record: ChildSaRecord): void {
+  private removeChildRecord(h: IkeSaHandle, record: ChildSaRecord, byPeer: boolean): void {
     const i = h.children.findIndex((c) => c.record === record);
     if (i < 0) return;
     const [c] = h.children.splice(i, 1);
@@ -372,6 +377,34 @@ export class Supervisor {
       c.lifecycle.send({ type: 'REMOVED' });
       this.removeChild(c);
       this.emit({ type: 'child-removed', handle: h, child: c });
+      if (byPeer) this.afterLoss(h.name, [c], 'close_action');
+    }
+  }
+
+  /**
+   * dpd_action (the peer was found dead) or close_action (the peer deleted the Child SA or its
+   * IKE SA), per child config of the lost Child SAs: `trap` installs its trap policies, `start`
+   * / `restart` negotiates it again (on an IKE SA that is up, else a new one). Nothing happens
+   * for a Child SA whose reqid lives on elsewhere: a rekey's or a collision's loser was replaced.
+   */
+  private afterLoss(
+    connection: string,
+    lost: readonly InstalledChild[],
+    which: 'dpd_action' | 'close_action',
+  ): void {
+    const done = new Set<string>();
+    for (const c of lost) {
+      const child = c.record.config;
+      const action = child[which];
+      if (action === 'clear' || action === 'none' || done.has(child.name)) continue;
+      if (this.ikeSas.some((h) => h.children.some((x) => x.reqid === c.reqid))) continue;
+      done.add(child.name);
+      this.o.logger?.info({ connection, child: child.name, [which]: action }, `${which}: ${action}`);
+      // After the current transition: not from inside the dying actor's action.
+      this.o.clock.setTimeout(
+        () => this.startActions.restore(connection, child.name, action === 'trap' ? 'trap' : 'start'),
+        0,
+      );
     }
   }
 

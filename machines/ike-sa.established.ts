@@ -324,7 +324,7 @@ const answerInformational = base.enqueueActions(({ context, event, enqueue }) =>
     children: context.children.filter((c) => !out.deletedChildren.includes(c)),
   });
   enqueue({ type: 'transmit', params: { bytes } });
-  for (const child of out.deletedChildren) enqueue({ type: 'removeChild', params: { child } });
+  for (const child of out.deletedChildren) enqueue({ type: 'removeChild', params: { child, byPeer: true } });
 });
 
 /**
@@ -377,7 +377,11 @@ export const establishedState = base.createStateConfig({
       /* --> CREATE_CHILD_SA { [N(REKEY_SA),] SA, Ni, [KEi,] [TSi, TSr] }  <-- { SA, Nr, [KEr,] [TSi, TSr] } */
       { guard: 'isCreateChild', actions: answerCreateChild },
       /* --> INFORMATIONAL { D(IKE) }  <-- { }   (§1.4.1) */
-      { guard: 'isDeleteIke', target: '#ikeSa.closed', actions: [adoptPeerRekey, answer([])] },
+      {
+        guard: 'isDeleteIke',
+        target: '#ikeSa.closed',
+        actions: [adoptPeerRekey, answer([]), base.assign({ deletedByPeer: true })],
+      },
       /* --> INFORMATIONAL { [D(ESP)...] [N...] }  <-- { [D(ESP)...] }   (§1.4.1, liveness §2.4) */
       { guard: 'isInformational', actions: answerInformational },
       { actions: answer([notify(NotifyError.INVALID_SYNTAX)]) },

@@ -380,6 +380,9 @@ export const ikeSaMachine = base.createMachine({
         params: ({ context }) => ({ failure: context.failure ?? { reason: 'failed' } }),
       },
     },
-    closed: { type: 'final', entry: 'reportClosed' },
+    closed: {
+      type: 'final',
+      entry: { type: 'reportClosed', params: ({ context }) => ({ byPeer: context.deletedByPeer === true }) },
+    },
   },
 });

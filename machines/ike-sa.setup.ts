@@ -34,8 +34,8 @@ export const base = setup({
     reportChildFailure: (_, _params: { failure: ExchangeFailure }) => {},
     /** IKE_SA_INIT is done: the NAT verdict may move IKE to the NAT-T port (§2.23). */
     initDone: (_, _params: { nat: { local: boolean; remote: boolean } | undefined }) => {},
-    /** Removes a Child SA (both ESP SAs) from the IPsec backend. */
-    removeChild: (_, _params: { child: ChildSaRecord }) => {},
+    /** Removes a Child SA (both ESP SAs) from the IPsec backend; `byPeer`: the peer deleted it. */
+    removeChild: (_, _params: { child: ChildSaRecord; byPeer?: boolean }) => {},
     /** The IKE SA was rekeyed (§2.18): a new actor carries `session` and the moved children. */
     ikeRekeyed: (
       _,
@@ -59,7 +59,8 @@ export const base = setup({
     /** The outstanding request was answered (§2.3: the window moves on). */
     clearOutstanding: assign({ outstanding: undefined }),
     reportFailed: (_, _params: { failure: ExchangeFailure }) => {},
-    reportClosed: () => {},
+    /** The IKE SA is gone after a Delete; `byPeer`: the peer sent it (§1.4.1). */
+    reportClosed: (_, _params: { byPeer: boolean }) => {},
   },
   guards: {
     isRetransmittedRequest: ({ context, event }) =>
@@ -126,6 +127,7 @@ export const retransmit = base.enqueueActions(({ context, enqueue }) => {
 export const timedOut = base.assign({
   failure: ({ context }) => ({
     reason: `no response after ${context.outstanding?.transmissions ?? 0} transmissions`,
+    timeout: true,
   }),
 });
 

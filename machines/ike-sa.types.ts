@@ -104,6 +104,8 @@ export interface IkeSaContext {
   /** When the IKE SA rekeys itself (rekey_time with jitter), ms; 0 = never. */
   readonly ikeRekeyMs: number;
   readonly failure?: ExchangeFailure;
+  /** The peer deleted this IKE SA (its Delete(IKE) answered). */
+  readonly deletedByPeer?: boolean;
   /** Result of the last processed step, read by the transient decision states. */
   readonly step?: StepResult;
   readonly stats: IkeSaStats;

@@ -98,4 +98,6 @@ export const ZERO_SPI: Uint8Array = new Uint8Array(8);
 export interface ExchangeFailure {
   readonly notify?: number;
   readonly reason: string;
+  /** No answer after every retransmission (§2.4): the peer is dead or unreachable. */
+  readonly timeout?: boolean;
 }
