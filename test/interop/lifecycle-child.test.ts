@@ -9,6 +9,7 @@
  * and deleted without disturbing `net`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CloseAction } from '../../ipsec/config/model.js';
 import { diagnosed, establish, expectTraffic, waitForAgreement } from './checks.js';
 import {
   CHARON_NET2,
@@ -53,21 +54,25 @@ describe('Child SA delete and a second Child SA', () => {
     await charon?.stop();
   });
 
-  /** A fresh host per case with children `net` and `net2`. */
-  async function start(): Promise<OurHost> {
+  /** A fresh host per case with children `net` and `net2` (`net` with the given close_action). */
+  async function start(closeAction: CloseAction = 'none'): Promise<OurHost> {
     await charon.terminateAll();
     await ours?.close();
+    const conn = ourConnection({
+      name: 'lc',
+      ids: 'ipaddr',
+      proposals: IKE,
+      espProposals: ESP,
+      role: 'initiator',
+      moreChildren: [OUR_NET2],
+    });
     ours = await OurHost.start({
       addresses: [LAB.ours],
       connections: [
-        ourConnection({
-          name: 'lc',
-          ids: 'ipaddr',
-          proposals: IKE,
-          espProposals: ESP,
-          role: 'initiator',
-          moreChildren: [OUR_NET2],
-        }),
+        {
+          ...conn,
+          children: conn.children.map((c) => (c.name === 'net' ? { ...c, close_action: closeAction } : c)),
+        },
       ],
       secrets: OUR_SECRETS,
     });
@@ -90,6 +95,23 @@ describe('Child SA delete and a second Child SA', () => {
       expect([again.spiI, again.spiR]).toEqual([up.spiI, up.spiR]);
       await expectTraffic(charon, host, again.children.net!);
     });
+  });
+
+  it('close_action = start: charon deletes the child and we negotiate it anew by ourselves', async () => {
+    const host = await start('start');
+    await diagnosed(charon, host, async () => {
+      const up = await establish(charon, host, 'us', 'lc');
+      const t = await charon.terminateChild('net');
+      expect(t.code, t.stdout + t.stderr).toBe(0);
+      // No createChild from the test: close_action answers charon's Delete with CREATE_CHILD_SA.
+      const again = await waitForAgreement(charon, host, ['net'], [up.children.net!.spiIn]);
+      expect([again.spiI, again.spiR]).toEqual([up.spiI, up.spiR]);
+      expect(host.events.filter((e) => e.type === 'child-removed')).toHaveLength(1);
+      await expectTraffic(charon, host, again.children.net!);
+    });
+    // Gone before charon's next terminateAll: its Delete would make close_action start a new IKE SA.
+    await host.close();
+    ours = undefined;
   });
 
   it('we delete the child: the IKE SA stays up without it; charon creates it anew over that IKE SA', async () => {
