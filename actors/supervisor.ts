@@ -54,6 +54,8 @@ export class Supervisor {
   private readonly reqids = new Map<string, number>();
   /** A rekeyed IKE SA's successor (or, until it is spawned, the tasks waiting for it). */
   private readonly successors = new WeakMap<IkeSaHandle, IkeSaHandle | IkeTask[]>();
+  /** The IKE SAs we initiated: with which first child, and which attempt (keyingtries). */
+  private readonly initiations = new WeakMap<IkeSaHandle, { child: string | undefined; attempt: number }>();
   private readonly startActions: StartActions;
   private nextUniqueId = 1;
   private nextChildId = 1;
@@ -155,6 +157,10 @@ export class Supervisor {
 
   /** Starts an IKE SA for `connection` (swanctl --initiate), with the first child `child`. */
   initiate(connection: string, child?: string): IkeSaHandle {
+    return this.initiateAttempt(connection, child, 1);
+  }
+
+  private initiateAttempt(connection: string, child: string | undefined, attempt: number): IkeSaHandle {
     const config = this.o.config.connections.find((c) => c.name === connection);
     if (!config) throw new Error(`no connection '${connection}'`);
     const childConfig =
@@ -171,12 +177,36 @@ export class Supervisor {
       ...newInitiatorSession(config, proposals.value, local, remote, this.router.newSpi()),
       initialContact: !others,
     };
-    return this.spawn(
+    const h = this.spawn(
       config.name,
       session,
       { local, remote, natT: false },
       childConfig ? { firstChild: childConfig } : {},
     );
+    this.initiations.set(h, { child, attempt });
+    return h;
+  }
+
+  /**
+   * keyingtries (swanctl.conf): an IKE SA we initiated whose peer never answered is initiated
+   * again, with new SPIs, until it has been tried keyingtries times (0 = for ever).
+   */
+  private retryInitiation(h: IkeSaHandle): void {
+    const first = this.initiations.get(h);
+    const tries = this.o.config.connections.find((c) => c.name === h.name)?.keyingtries;
+    if (!first || tries === undefined || (tries !== 0 && first.attempt >= tries)) return;
+    const attempt = first.attempt + 1;
+    this.o.logger?.info(
+      { connection: h.name, attempt, keyingtries: tries },
+      'peer not responding, trying again',
+    );
+    this.o.clock.setTimeout(() => {
+      try {
+        this.initiateAttempt(h.name, first.child, attempt);
+      } catch (e) {
+        this.o.logger?.warn({ connection: h.name, error: String(e) }, 'keyingtries: cannot initiate');
+      }
+    }, 0);
   }
 
   /** Deletes an IKE SA (and its Child SAs) by uniqueid or name. */
@@ -316,7 +346,8 @@ export class Supervisor {
       this.removeChild(c);
     }
     this.router.remove(h);
-    if (wasUp && h.failure?.timeout) this.afterLoss(h.name, lost, 'dpd_action');
+    if (!wasUp && h.failure?.timeout) this.retryInitiation(h);
+    else if (wasUp && h.failure?.timeout) this.afterLoss(h.name, lost, 'dpd_action');
     else if (h.closedByPeer) this.afterLoss(h.name, lost, 'close_action');
     // Keys are zeroed when the SA dies (a rekeyed SA's successor has keys of its own).
     const { session } = h.actor.getSnapshot().context;

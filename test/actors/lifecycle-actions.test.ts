@@ -6,8 +6,11 @@
  *   close_action = start    the peer deleted the Child SA (or its IKE SA) -> negotiate it again
  *                = trap     -> trap policies, as above
  *   clear / none (the defaults): nothing. A child replaced by a rekey is never "lost".
+ *   keyingtries = n  an IKE SA we initiate whose peer never answers is initiated again (new
+ *                    SPIs) until tried n times; 0 = for ever.
  */
 import { describe, expect, it } from 'vitest';
+import { ExchangeType } from '../../ipsec/ike/wire/constants.js';
 import { GATEWAY_ADDR } from '../support/ike-peers.js';
 import { CONN, childSpis, expectSteadyState, onlyIke, startPeers } from './lifecycle-harness.js';
 
@@ -149,5 +152,70 @@ describe('close_action', () => {
     p.clock.advance(10_000);
     expect(childSpis(p, 'client')).toEqual({});
     expect(childSpis(p, 'gateway')).toEqual({});
+  });
+});
+
+describe('keyingtries', () => {
+  /** Our IKE_SA_INIT requests after `mark`, by SPIi: one entry per attempt, its transmissions. */
+  const attempts = (p: ReturnType<typeof startPeers>, mark: number) => {
+    const by = new Map<string, number>();
+    for (const m of p.ike.slice(mark))
+      if (m.from === 'client' && m.exchangeType === ExchangeType.IKE_SA_INIT && !m.response) {
+        const spiI = m.ikeSpis.split(':')[0]!;
+        by.set(spiI, (by.get(spiI) ?? 0) + 1);
+      }
+    return [...by.values()];
+  };
+  /** One attempt: 6 transmissions over about 165 s (§2.1, the default retransmission settings). */
+  const ATTEMPT_MS = 170_000;
+
+  it('3: an unanswered initiation is tried three times in all, each with all its retransmissions', () => {
+    const p = startPeers({ clientConn: { keyingtries: 3 }, seed: 'keyingtries-3' });
+    p.client.supervisor.terminate(CONN.client);
+    p.clock.advance(2_000);
+    reachesGateway(p, false);
+    const mark = p.ike.length;
+    p.client.supervisor.initiate(CONN.client, 'net');
+    p.clock.advance(5 * ATTEMPT_MS);
+    expect(attempts(p, mark)).toEqual([6, 6, 6]);
+    expect(p.client.supervisor.ikeSas).toEqual([]);
+  });
+
+  it('1 (the default): one attempt', () => {
+    const p = startPeers({ seed: 'keyingtries-1' });
+    p.client.supervisor.terminate(CONN.client);
+    p.clock.advance(2_000);
+    reachesGateway(p, false);
+    const mark = p.ike.length;
+    p.client.supervisor.initiate(CONN.client, 'net');
+    p.clock.advance(3 * ATTEMPT_MS);
+    expect(attempts(p, mark)).toEqual([6]);
+  });
+
+  it('0: tried until the peer answers, then established with the child', () => {
+    const p = startPeers({ clientConn: { keyingtries: 0 }, seed: 'keyingtries-0' });
+    p.client.supervisor.terminate(CONN.client);
+    p.clock.advance(2_000);
+    reachesGateway(p, false);
+    const mark = p.ike.length;
+    p.client.supervisor.initiate(CONN.client, 'net');
+    p.clock.advance(4 * ATTEMPT_MS);
+    expect(attempts(p, mark).length).toBeGreaterThanOrEqual(4);
+    reachesGateway(p, true);
+    p.clock.advance(ATTEMPT_MS);
+    expectSteadyState(p, ['net']);
+  });
+
+  it('dpd_action = restart follows keyingtries', () => {
+    const p = startPeers({
+      clientConn: { dpd_delay: 30, keyingtries: 2 },
+      clientChild: { dpd_action: 'restart' },
+      seed: 'dpd-restart-keyingtries',
+    });
+    reachesGateway(p, false);
+    const mark = p.ike.length;
+    p.clock.advance(UNTIL_DEAD_MS + 4 * ATTEMPT_MS);
+    expect(attempts(p, mark)).toEqual([6, 6]);
+    expect(p.client.supervisor.ikeSas).toEqual([]);
   });
 });
