@@ -3,7 +3,9 @@
  * starts a half-working daemon:
  * - CHILD SA soft limits below hard limits (rekey_time < life_time, same for bytes and packets,
  *   when both are set: 0 means none);
- * - a child that is started or trapped at load time needs a concrete remote address;
+ * - a child that is started or trapped at load time, or on dpd_action / close_action, needs a
+ *   concrete remote address;
+ * - reauth_time = 0: IKE reauthentication is not implemented;
  * - distinct IKE and NAT-T ports;
  * - every connection has a PSK: an ike secret whose ids include its local or remote identity
  *   (strongSwan's mem_cred shared-key lookup: either side matching suffices, a secret without
@@ -53,17 +55,35 @@ export function checkConnection(
         );
       }
     }
-    if (child.start_action !== 'none' && conn.remote_addrs.every((a) => a === '%any')) {
-      const loc = entry(csec, 'start_action')?.loc ?? csec?.loc ?? sec.loc;
+    const actions = [
+      ['start_action', child.start_action, 'none'],
+      ['dpd_action', child.dpd_action, 'clear'],
+      ['close_action', child.close_action, 'none'],
+    ] as const;
+    for (const [key, value, off] of actions) {
+      if (value === off || !conn.remote_addrs.every((a) => a === '%any')) continue;
+      const loc = entry(csec, key)?.loc ?? csec?.loc ?? sec.loc;
       errors.push(
         configError(
           'INCONSISTENT',
           loc,
-          joinPath(cpath, 'start_action'),
-          `start_action = ${child.start_action} needs remote_addrs with the peer's address, not %any`,
+          joinPath(cpath, key),
+          `${key} = ${value} needs remote_addrs with the peer's address, not %any`,
         ),
       );
     }
+  }
+  // IKE reauthentication (a new IKE SA from scratch, RFC 7296 §2.8.3) is not implemented: a
+  // configured interval would silently never happen.
+  if (conn.reauth_time > 0) {
+    errors.push(
+      configError(
+        'UNSUPPORTED_VALUE',
+        entry(sec, 'reauth_time')?.loc ?? sec.loc,
+        joinPath(path, 'reauth_time'),
+        'IKE reauthentication is not supported: use rekey_time (reauth_time = 0)',
+      ),
+    );
   }
 }
 

@@ -156,6 +156,13 @@ describe('errors name file:line and the full key path', () => {
     expect(errors(edit([3, ''], [14, 'start_action = start']))).toEqual([
       "swanctl.conf:13: connections.gw.children.net.start_action: start_action = start needs remote_addrs with the peer's address, not %any",
     ]);
+    expect(errors(edit([3, ''], [14, 'dpd_action = restart\nclose_action = trap']))).toEqual([
+      "swanctl.conf:13: connections.gw.children.net.dpd_action: dpd_action = restart needs remote_addrs with the peer's address, not %any",
+      "swanctl.conf:14: connections.gw.children.net.close_action: close_action = trap needs remote_addrs with the peer's address, not %any",
+    ]);
+    expect(errors(edit([3, 'remote_addrs = 192.0.2.1\nreauth_time = 1h']))).toEqual([
+      'swanctl.conf:4: connections.gw.reauth_time: IKE reauthentication is not supported: use rekey_time (reauth_time = 0)',
+    ]);
     expect(errors(`daemon {\nport = 4500\n}\n${BASE}`)).toEqual([
       'swanctl.conf:2: daemon.port: port and port_nat_t are both 4500',
     ]);
