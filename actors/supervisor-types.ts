@@ -66,6 +66,8 @@ export interface IkeSaHandle {
   establishedAt?: number;
   /** RFC 3948 NAT-keepalive timer, while behind a NAT. */
   keepaliveTimer?: unknown;
+  /** over_time: deletes the IKE SA if it is still there at rekey_time + over_time. */
+  lifetimeTimer?: unknown;
   readonly children: InstalledChild[];
   failure?: ExchangeFailure;
   /** The peer deleted this IKE SA (close_action applies to its Child SAs). */

@@ -188,6 +188,25 @@ export class Supervisor {
   }
 
   /**
+   * The IKE SA outlived rekey_time + over_time: its rekey never completed. It is deleted: with
+   * a Delete exchange if the window is free, else (a rekey still retransmitted) at once.
+   */
+  private hardExpire(h: IkeSaHandle): void {
+    if (h.state === 'DESTROYED') return;
+    this.o.logger?.info(
+      { ike: h.uniqueid },
+      'IKE SA hard lifetime reached (rekey_time + over_time), deleting',
+    );
+    h.failure = { reason: 'hard lifetime reached (rekey_time + over_time)' };
+    if (h.actor.getSnapshot().context.outstanding === undefined) {
+      h.actor.send({ type: 'TERMINATE' });
+      return;
+    }
+    h.actor.stop();
+    this.destroy(h);
+  }
+
+  /**
    * keyingtries (swanctl.conf): an IKE SA we initiated whose peer never answered is initiated
    * again, with new SPIs, until it has been tried keyingtries times (0 = for ever).
    */
@@ -261,8 +280,16 @@ export class Supervisor {
           handle.state = 'ESTABLISHED';
           handle.establishedAt = this.o.clock.now();
           settled();
-          const { session: s } = handle.actor.getSnapshot().context;
+          const { session: s, ikeRekeyMs, retired } = handle.actor.getSnapshot().context;
           startKeepalives(handle, !!(s.nat?.local || s.config.encap), this.o.clock, this.o.send);
+          // over_time (swanctl.conf): the hard IKE SA lifetime, after the rekey time.
+          if (ikeRekeyMs > 0 && !retired) {
+            const h = handle;
+            h.lifetimeTimer = this.o.clock.setTimeout(
+              () => this.hardExpire(h),
+              ikeRekeyMs + 1000 * s.config.over_time,
+            );
+          }
           this.emit({ type: 'ike-established', handle });
         },
         reportFailed: (_, p) => {
@@ -338,6 +365,7 @@ export class Supervisor {
   private destroy(h: IkeSaHandle): void {
     if (h.state === 'DESTROYED') return;
     stopKeepalives(h, this.o.clock);
+    if (h.lifetimeTimer !== undefined) this.o.clock.clearTimeout(h.lifetimeTimer);
     const wasUp = h.state === 'ESTABLISHED';
     h.state = 'DESTROYED';
     const lost = h.children.splice(0);

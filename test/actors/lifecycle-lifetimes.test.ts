@@ -188,6 +188,37 @@ describe('IKE SA rekey_time with jitter', () => {
   });
 });
 
+describe('IKE SA hard lifetime (over_time)', () => {
+  /*
+   *  client rekey_time 600 s, over_time 30 s; its IKE rekey is lost (and retransmitted):
+   *  client  CREATE_CHILD_SA { SA(IKE), Ni, KEi }  --> (lost) ... at 630 s the IKE SA is deleted
+   */
+  it('an IKE SA whose rekey never completes is gone at rekey_time + over_time', () => {
+    const p = startPeers({
+      clientConn: { rekey_time: 600, rand_time: 0, over_time: 30 },
+      seed: 'over-time',
+    });
+    const h = onlyIke(p, 'client');
+    p.net.filter = (d) => {
+      const m = ikeMessageOf(d);
+      return !(
+        m &&
+        m.header.exchangeType === ExchangeType.CREATE_CHILD_SA &&
+        d.remote.address === '10.99.0.2'
+      );
+    };
+    p.clock.advance(p.t0 + 629_000 - p.clock.now());
+    expect(p.ike.filter(isIkeRekey).length).toBeGreaterThanOrEqual(2); // sent and retransmitted
+    expect(h.state).toBe('ESTABLISHED');
+    p.clock.advance(2_000);
+    expect(h.state).toBe('DESTROYED');
+    expect(h.failure?.reason).toMatch(/hard lifetime/);
+    expect(p.client.supervisor.ikeSas).toEqual([]);
+    expect(p.client.esp.backend.listSas()).toEqual([]);
+    expect(p.client.esp.backend.listPolicies()).toEqual([]);
+  });
+});
+
 describe('liveness checks (dpd_delay, §2.4)', () => {
   /*
    *  client dpd_delay 30 s:  client  INFORMATIONAL { }  -->   <--  { }  gateway, every 30 s of silence
