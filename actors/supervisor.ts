@@ -29,6 +29,7 @@ import type { Endpoint } from '../transport/types.js';
 import { installChildSas } from './child-sas.js';
 import type { DosGuard } from './dos-guard.js';
 import { IKE_PORT, IkeRouter } from './ike-router.js';
+import { IkeSaEndings } from './ike-sa-endings.js';
 import type { IpsecEvent } from './ipsec-backend.js';
 import { floatToNatT, startKeepalives, stopKeepalives } from './nat-t.js';
 import { StartActions } from './start-actions.js';
@@ -54,8 +55,7 @@ export class Supervisor {
   private readonly reqids = new Map<string, number>();
   /** A rekeyed IKE SA's successor (or, until it is spawned, the tasks waiting for it). */
   private readonly successors = new WeakMap<IkeSaHandle, IkeSaHandle | IkeTask[]>();
-  /** The IKE SAs we initiated: with which first child, and which attempt (keyingtries). */
-  private readonly initiations = new WeakMap<IkeSaHandle, { child: string | undefined; attempt: number }>();
+  private readonly endings: IkeSaEndings;
   private readonly startActions: StartActions;
   private nextUniqueId = 1;
   private nextChildId = 1;
@@ -90,6 +90,21 @@ export class Supervisor {
         this.reqids.set(key, reqid);
         return reqid;
       },
+    });
+    this.endings = new IkeSaEndings({
+      config: o.config,
+      clock: o.clock,
+      ...(o.logger ? { logger: o.logger } : {}),
+      ikeSas: () => this.ikeSas,
+      initiate: (connection, child, attempt) => {
+        try {
+          this.initiateAttempt(connection, child, attempt);
+        } catch (e) {
+          this.o.logger?.warn({ connection, error: String(e) }, 'keyingtries: cannot initiate');
+        }
+      },
+      restore: (connection, child, how) => this.startActions.restore(connection, child, how),
+      destroy: (h) => this.destroy(h),
     });
     this.subscription = o.ikeIn$.subscribe((d) => this.router.receive(d));
     this.subscription.add(o.backend.events$.subscribe((e) => this.onIpsecEvent(e)));
@@ -183,49 +198,8 @@ export class Supervisor {
       { local, remote, natT: false },
       childConfig ? { firstChild: childConfig } : {},
     );
-    this.initiations.set(h, { child, attempt });
+    this.endings.initiated(h, child, attempt);
     return h;
-  }
-
-  /**
-   * The IKE SA outlived rekey_time + over_time: its rekey never completed. It is deleted: with
-   * a Delete exchange if the window is free, else (a rekey still retransmitted) at once.
-   */
-  private hardExpire(h: IkeSaHandle): void {
-    if (h.state === 'DESTROYED') return;
-    this.o.logger?.info(
-      { ike: h.uniqueid },
-      'IKE SA hard lifetime reached (rekey_time + over_time), deleting',
-    );
-    h.failure = { reason: 'hard lifetime reached (rekey_time + over_time)' };
-    if (h.actor.getSnapshot().context.outstanding === undefined) {
-      h.actor.send({ type: 'TERMINATE' });
-      return;
-    }
-    h.actor.stop();
-    this.destroy(h);
-  }
-
-  /**
-   * keyingtries (swanctl.conf): an IKE SA we initiated whose peer never answered is initiated
-   * again, with new SPIs, until it has been tried keyingtries times (0 = for ever).
-   */
-  private retryInitiation(h: IkeSaHandle): void {
-    const first = this.initiations.get(h);
-    const tries = this.o.config.connections.find((c) => c.name === h.name)?.keyingtries;
-    if (!first || tries === undefined || (tries !== 0 && first.attempt >= tries)) return;
-    const attempt = first.attempt + 1;
-    this.o.logger?.info(
-      { connection: h.name, attempt, keyingtries: tries },
-      'peer not responding, trying again',
-    );
-    this.o.clock.setTimeout(() => {
-      try {
-        this.initiateAttempt(h.name, first.child, attempt);
-      } catch (e) {
-        this.o.logger?.warn({ connection: h.name, error: String(e) }, 'keyingtries: cannot initiate');
-      }
-    }, 0);
   }
 
   /** Deletes an IKE SA (and its Child SAs) by uniqueid or name. */
@@ -280,16 +254,9 @@ export class Supervisor {
           handle.state = 'ESTABLISHED';
           handle.establishedAt = this.o.clock.now();
           settled();
-          const { session: s, ikeRekeyMs, retired } = handle.actor.getSnapshot().context;
+          const { session: s } = handle.actor.getSnapshot().context;
           startKeepalives(handle, !!(s.nat?.local || s.config.encap), this.o.clock, this.o.send);
-          // over_time (swanctl.conf): the hard IKE SA lifetime, after the rekey time.
-          if (ikeRekeyMs > 0 && !retired) {
-            const h = handle;
-            h.lifetimeTimer = this.o.clock.setTimeout(
-              () => this.hardExpire(h),
-              ikeRekeyMs + 1000 * s.config.over_time,
-            );
-          }
+          this.endings.armHardLifetime(handle);
           this.emit({ type: 'ike-established', handle });
         },
         reportFailed: (_, p) => {
@@ -374,9 +341,7 @@ export class Supervisor {
       this.removeChild(c);
     }
     this.router.remove(h);
-    if (!wasUp && h.failure?.timeout) this.retryInitiation(h);
-    else if (wasUp && h.failure?.timeout) this.afterLoss(h.name, lost, 'dpd_action');
-    else if (h.closedByPeer) this.afterLoss(h.name, lost, 'close_action');
+    this.endings.ended(h, wasUp, lost);
     // Keys are zeroed when the SA dies (a rekeyed SA's successor has keys of its own).
     const { session } = h.actor.getSnapshot().context;
     if (session.keys) wipeIkeSaKeys(session.keys);
@@ -436,34 +401,7 @@ export class Supervisor {
       c.lifecycle.send({ type: 'REMOVED' });
       this.removeChild(c);
       this.emit({ type: 'child-removed', handle: h, child: c });
-      if (byPeer) this.afterLoss(h.name, [c], 'close_action');
-    }
-  }
-
-  /**
-   * dpd_action (the peer was found dead) or close_action (the peer deleted the Child SA or its
-   * IKE SA), per child config of the lost Child SAs: `trap` installs its trap policies, `start`
-   * / `restart` negotiates it again (on an IKE SA that is up, else a new one). Nothing happens
-   * for a Child SA whose reqid lives on elsewhere: a rekey's or a collision's loser was replaced.
-   */
-  private afterLoss(
-    connection: string,
-    lost: readonly InstalledChild[],
-    which: 'dpd_action' | 'close_action',
-  ): void {
-    const done = new Set<string>();
-    for (const c of lost) {
-      const child = c.record.config;
-      const action = child[which];
-      if (action === 'clear' || action === 'none' || done.has(child.name)) continue;
-      if (this.ikeSas.some((h) => h.children.some((x) => x.reqid === c.reqid))) continue;
-      done.add(child.name);
-      this.o.logger?.info({ connection, child: child.name, [which]: action }, `${which}: ${action}`);
-      // After the current transition: not from inside the dying actor's action.
-      this.o.clock.setTimeout(
-        () => this.startActions.restore(connection, child.name, action === 'trap' ? 'trap' : 'start'),
-        0,
-      );
+      if (byPeer) this.endings.childDeletedByPeer(h, c);
     }
   }
 
