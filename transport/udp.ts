@@ -4,9 +4,9 @@
  *
  * Receive: socket 'message' -> Datagram { data (a plain Uint8Array view, not a Buffer),
  *   local = the socket's bound endpoint, remote = rinfo } -> datagrams$.
- * Send: endpoint key of `from` -> the socket bound there -> socket.send; a missing socket, a
- *   family mismatch, a synchronous throw or an asynchronous send error is counted and logged,
- *   never thrown.
+ * Send: canonical address of `from` (cached per spelling), then its port -> the socket bound
+ *   there -> socket.send; a missing socket, a family mismatch, a synchronous throw or an
+ *   asynchronous send error is counted and logged, never thrown.
  *
  * Whole UDP payloads only: RFC 3948 / RFC 7296 §2.23 framing on the NAT-T port (non-ESP
  * marker, keepalives, ESP) is classified by the receiver (ipsec/esp/udp-encap.ts).
@@ -23,10 +23,12 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { Subject } from 'rxjs';
 import { formatIp, parseIp } from '../ipsec/packet/address.js';
-import { type Datagram, type Endpoint, endpointKey, type Transport } from './types.js';
+import type { Datagram, Endpoint, Transport } from './types.js';
 
 /** Implementation default: 4 MiB, so bursts of ESP are not dropped by the kernel (best effort). */
 export const DEFAULT_RECV_BUFFER_SIZE = 4 * 1024 * 1024;
+/** Implementation limit: address spellings remembered per transport before the cache starts over. */
+const CANONICAL_CACHE_LIMIT = 64;
 
 /** The subset of a pino logger used here (a pino Logger is assignable). */
 export interface TransportLogger {
@@ -68,10 +70,27 @@ interface Bound {
   readonly ipv6: boolean;
 }
 
-/** A canonical text form, so "::0001" and "::1" find the same socket. */
-function canonical(e: Endpoint): string {
-  const bytes = parseIp(e.address);
-  return endpointKey(bytes ? { address: formatIp(bytes), port: e.port } : e);
+/** A canonical text form, so "::0001" and "::1" find the same socket; text that is no IP literal stays as is. */
+function canonicalAddress(address: string): string {
+  const bytes = parseIp(address);
+  return bytes ? formatIp(bytes) : address;
+}
+
+/**
+ * canonicalAddress remembered per spelling: send() sees the same few `from` addresses on
+ * every packet, so parsing and formatting them each time is wasted (bounded: cleared when full).
+ */
+function canonicalCache(): (address: string) => string {
+  const cache = new Map<string, string>();
+  return (address) => {
+    let c = cache.get(address);
+    if (c === undefined) {
+      c = canonicalAddress(address);
+      if (cache.size >= CANONICAL_CACHE_LIMIT) cache.clear();
+      cache.set(address, c);
+    }
+    return c;
+  };
 }
 
 function bindOne(endpoint: Endpoint): Promise<Socket> {
@@ -113,7 +132,9 @@ export async function createUdpTransport(options: UdpTransportOptions): Promise<
 
   const counters: UdpCounters = { received: 0, sent: 0, sendErrors: 0, sendNoSocket: 0, socketErrors: 0 };
   const subject = new Subject<Datagram>();
-  const sockets = new Map<string, Bound>();
+  /** Canonical address -> port -> socket: looked up without building a key string per packet. */
+  const sockets = new Map<string, Map<number, Bound>>();
+  const canonical = canonicalCache();
   const bound: Bound[] = [];
 
   for (const s of settled) {
@@ -128,7 +149,10 @@ export async function createUdpTransport(options: UdpTransportOptions): Promise<
     }
     const b: Bound = { socket, endpoint, ipv6: info.family === 'IPv6' };
     bound.push(b);
-    sockets.set(canonical(endpoint), b);
+    const address = canonicalAddress(endpoint.address);
+    const byPort = sockets.get(address) ?? new Map<number, Bound>();
+    byPort.set(endpoint.port, b);
+    sockets.set(address, byPort);
     socket.on('message', (msg, rinfo) => {
       counters.received++;
       subject.next({
@@ -163,7 +187,7 @@ export async function createUdpTransport(options: UdpTransportOptions): Promise<
      * call (the hot path avoids a copy; ESP and IKE encoders produce fresh buffers).
      */
     send(data: Uint8Array, from: Endpoint, to: Endpoint): void {
-      const b = open ? sockets.get(canonical(from)) : undefined;
+      const b = open ? sockets.get(canonical(from.address))?.get(from.port) : undefined;
       if (!b) {
         counters.sendNoSocket++;
         logger?.warn({ from, to }, 'udp: no socket bound to the source endpoint');

@@ -3,10 +3,17 @@
  * protocol and its "ports" - TCP/UDP/SCTP ports, ICMP/ICMPv6 type and code, the Mobility
  * Header type. Non-initial fragments carry no ports (OPAQUE, RFC 4301 §4.4.1.1, §7).
  * This is what the SPD stage matches against traffic selectors.
+ *
+ * Hot path (every ESP packet, both directions): IPv4, and IPv6 without extension headers,
+ * are read straight from the bytes with exactly the checks, results and errors of
+ * decodeIpv4 (checksum not verified) / decodeIpv6; an IPv6 packet with extension headers
+ * goes through decodeIpv6's walk. test/ipsec/packet/flow.test.ts holds the decodeIp-based
+ * definition as the oracle.
  */
 import { err, ok, type Result } from '../result.js';
 import { type PacketError, packetError } from './errors.js';
-import { decodeIp } from './ip.js';
+import { IPV4_MIN_HEADER_LENGTH } from './ipv4.js';
+import { decodeIpv6, IPV6_HEADER_LENGTH } from './ipv6.js';
 import { IpProto } from './proto.js';
 import { readU16 } from './wire.js';
 
@@ -26,29 +33,119 @@ export interface Flow {
   readonly nonInitialFragment: boolean;
 }
 
+const IPV4_FRAGMENT_OFFSET_MASK = 0x1fff; // RFC 791 §3.1: the low 13 bits of octets 6-7
+
 /** Decodes enough of `packet` to match selectors. Total: Result, never throws. */
 export function extractFlow(packet: Uint8Array): Result<Flow, PacketError> {
-  const decoded = decodeIp(packet, { verifyChecksum: false });
-  if (!decoded.ok) return decoded;
-  const ip = decoded.value;
-  const nonInitialFragment = ip.version === 4 ? ip.fragmentOffset !== 0 : (ip.fragment?.offset ?? 0) !== 0;
-  const base = { version: ip.version, src: ip.src, dst: ip.dst, protocol: ip.protocol, nonInitialFragment };
-  if (nonInitialFragment) return ok(base);
-  const l4 = ip.payload;
-  switch (ip.protocol) {
+  const version = packet.length > 0 ? packet[0]! >>> 4 : 0;
+  if (version === 4) return extractFlowV4(packet);
+  if (version === 6) return extractFlowV6(packet);
+  return err(packetError('version', packet.length === 0 ? 'empty packet' : `IP version ${version}`));
+}
+
+/** decodeIpv4's checks in its order (RFC 791 §3.1), without building the packet object. */
+function extractFlowV4(b: Uint8Array): Result<Flow, PacketError> {
+  if (b.length < IPV4_MIN_HEADER_LENGTH)
+    return err(
+      packetError('truncated', `IPv4 header needs ${IPV4_MIN_HEADER_LENGTH} bytes, got ${b.length}`),
+    );
+  const headerLength = (b[0]! & 0x0f) * 4; // IHL, 32-bit words
+  if (headerLength < IPV4_MIN_HEADER_LENGTH)
+    return err(packetError('header-length', `IHL ${headerLength / 4} < 5`));
+  const totalLength = readU16(b, 2);
+  if (totalLength < headerLength)
+    return err(packetError('length', `total length ${totalLength} < header length ${headerLength}`));
+  if (totalLength > b.length)
+    return err(packetError('truncated', `total length ${totalLength} > ${b.length} bytes received`));
+  const nonInitialFragment = (readU16(b, 6) & IPV4_FRAGMENT_OFFSET_MASK) !== 0;
+  return upperLayer(
+    4,
+    b.subarray(12, 16),
+    b.subarray(16, 20),
+    b[9]!,
+    nonInitialFragment,
+    b,
+    headerLength,
+    totalLength,
+  );
+}
+
+/**
+ * The fixed header (RFC 8200 §3) with decodeIpv6's checks in its order; a packet whose Next
+ * Header is an extension header (or AH) is left to decodeIpv6's walk.
+ */
+function extractFlowV6(b: Uint8Array): Result<Flow, PacketError> {
+  const nextHeader = b.length >= IPV6_HEADER_LENGTH ? b[6]! : -1;
+  if (
+    nextHeader === -1 ||
+    nextHeader === IpProto.HOPOPT ||
+    nextHeader === IpProto.IPV6_ROUTE ||
+    nextHeader === IpProto.IPV6_FRAG ||
+    nextHeader === IpProto.IPV6_OPTS ||
+    nextHeader === IpProto.AH
+  ) {
+    const decoded = decodeIpv6(b);
+    if (!decoded.ok) return decoded;
+    const ip = decoded.value;
+    const nonInitialFragment = (ip.fragment?.offset ?? 0) !== 0;
+    return upperLayer(6, ip.src, ip.dst, ip.protocol, nonInitialFragment, ip.payload, 0, ip.payload.length);
+  }
+  // Payload Length 0 with Next Header HOPOPT (a jumbogram) was taken by decodeIpv6 above.
+  const end = IPV6_HEADER_LENGTH + readU16(b, 4);
+  if (end > b.length)
+    return err(
+      packetError(
+        'truncated',
+        `payload length ${end - IPV6_HEADER_LENGTH} exceeds the ${b.length} bytes received`,
+      ),
+    );
+  return upperLayer(6, b.subarray(8, 24), b.subarray(24, 40), nextHeader, false, b, IPV6_HEADER_LENGTH, end);
+}
+
+/** The selector fields of the upper-layer header in b[start, end). */
+function upperLayer(
+  version: 4 | 6,
+  src: Uint8Array,
+  dst: Uint8Array,
+  protocol: number,
+  nonInitialFragment: boolean,
+  b: Uint8Array,
+  start: number,
+  end: number,
+): Result<Flow, PacketError> {
+  if (nonInitialFragment) return ok({ version, src, dst, protocol, nonInitialFragment });
+  const length = end - start;
+  switch (protocol) {
     case IpProto.TCP:
     case IpProto.UDP:
     case IpProto.SCTP:
-      if (l4.length < 4) return err(packetError('truncated', `protocol ${ip.protocol} header truncated`));
-      return ok({ ...base, srcPort: readU16(l4, 0), dstPort: readU16(l4, 2) });
+      if (length < 4) return err(packetError('truncated', `protocol ${protocol} header truncated`));
+      return ok({
+        version,
+        src,
+        dst,
+        protocol,
+        nonInitialFragment,
+        srcPort: readU16(b, start),
+        dstPort: readU16(b, start + 2),
+      });
     case IpProto.ICMP:
     case IpProto.ICMPV6:
-      if (l4.length < 2) return err(packetError('truncated', 'ICMP header truncated'));
-      return ok({ ...base, icmpType: l4[0]!, icmpCode: l4[1]! });
+      if (length < 2) return err(packetError('truncated', 'ICMP header truncated'));
+      return ok({
+        version,
+        src,
+        dst,
+        protocol,
+        nonInitialFragment,
+        icmpType: b[start]!,
+        icmpCode: b[start + 1]!,
+      });
     case IpProto.MOBILITY:
-      if (l4.length < 3) return err(packetError('truncated', 'Mobility Header truncated'));
-      return ok({ ...base, icmpType: l4[2]! }); // RFC 6275 §6.1.1: MH Type is the third octet
+      if (length < 3) return err(packetError('truncated', 'Mobility Header truncated'));
+      // RFC 6275 §6.1.1: MH Type is the third octet
+      return ok({ version, src, dst, protocol, nonInitialFragment, icmpType: b[start + 2]! });
     default:
-      return ok(base);
+      return ok({ version, src, dst, protocol, nonInitialFragment });
   }
 }

@@ -129,6 +129,54 @@ describe('createUdpTransport', () => {
     expect(await inbound).toHaveLength(3);
   });
 
+  it('finds the socket from any RFC 4291 spelling of its address, every time (cached), and only from those', async () => {
+    expect(hasLoopbackV6(), 'no ::1 on this machine: IPv6 transport untested').toBe(true);
+    const a = await udp({ address: V4, port: 0 }, { address: V6, port: 0 });
+    const peer4 = await udp({ address: V4, port: 0 });
+    const peer6 = await udp({ address: V6, port: 0 });
+    const [a4, a6] = a.endpoints;
+    const [p4] = peer4.endpoints;
+    const [p6] = peer6.endpoints;
+    const received6: Endpoint[] = [];
+    const received4: Endpoint[] = [];
+    peer6.datagrams$.subscribe((d) => received6.push(d.remote));
+    peer4.datagrams$.subscribe((d) => received4.push(d.remote));
+
+    // Each spelling twice: the first send fills the cache, the second is served from it.
+    const spellings6 = ['::1', '0:0:0:0:0:0:0:1', '::0001', '0::1', '0000:0000::0:1', '::0:0:1'];
+    for (const address of [...spellings6, ...spellings6])
+      a.send(new Uint8Array([6]), { address, port: a6!.port }, p6!);
+    a.send(new Uint8Array([4]), { address: V4, port: a4!.port }, p4!);
+    a.send(new Uint8Array([4]), { address: V4, port: a4!.port }, p4!);
+    await until(() => received6.length === 2 * spellings6.length && received4.length === 2);
+    expect(new Set(received6.map((e) => `${e.address}|${e.port}`))).toEqual(new Set([`${V6}|${a6!.port}`]));
+    expect(received4).toEqual([a4, a4]);
+    expect(a.counters.sendNoSocket).toBe(0);
+
+    // Not the same socket, as before the cache: another port, an IPv4-mapped or leading-zero
+    // spelling of 127.0.0.1 (the families stay apart), text that is no address - twice each.
+    const strangers: Endpoint[] = [
+      { address: '::1', port: a4!.port },
+      { address: V4, port: a6!.port },
+      { address: '::ffff:127.0.0.1', port: a4!.port },
+      { address: '127.0.0.01', port: a4!.port },
+      { address: 'localhost', port: a4!.port },
+    ];
+    for (const from of [...strangers, ...strangers]) a.send(new Uint8Array([0]), from, p4!);
+    expect(a.counters.sendNoSocket).toBe(2 * strangers.length);
+
+    // More spellings than the cache holds: it starts over and still answers right.
+    for (let i = 0; i < 200; i++)
+      a.send(new Uint8Array([0]), { address: `192.0.2.${i}`, port: a4!.port }, p4!);
+    expect(a.counters.sendNoSocket).toBe(2 * strangers.length + 200);
+    a.send(new Uint8Array([6]), { address: '0:0:0:0:0:0:0:1', port: a6!.port }, p6!);
+    await until(() => received6.length === 2 * spellings6.length + 1);
+
+    a.close();
+    a.send(new Uint8Array([6]), { address: '0:0:0:0:0:0:0:1', port: a6!.port }, p6!);
+    expect(a.counters.sendNoSocket).toBe(2 * strangers.length + 201);
+  });
+
   it('counts and logs a send from an unbound endpoint instead of throwing', async () => {
     const a = await udp({ address: V4, port: 0 });
     const b = await udp({ address: V4, port: 0 });
