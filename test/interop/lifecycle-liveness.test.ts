@@ -23,24 +23,35 @@ const INFO = ExchangeType.INFORMATIONAL;
 const charonSide = (dpdDelay: number) =>
   charonConf([{ name: 'lc', ids: 'email', proposals: IKE, espProposals: ESP, remote: LAB.ours, dpdDelay }]);
 
-/** Our host; `dpdDelay` for our liveness checks, short retransmissions for the dead peer. */
-const ourHost = (dpdDelay: number) =>
-  OurHost.start({
+/**
+ * Our host; `dpdDelay` for our liveness checks, short retransmissions for the dead peer;
+ * `restart`: dpd_action = restart with keyingtries = 0 (try until the peer is back).
+ */
+const ourHost = (dpdDelay: number, restart = false) => {
+  const conn = ourConnection({
+    name: 'lc',
+    ids: 'email',
+    proposals: IKE,
+    espProposals: ESP,
+    role: 'initiator',
+    dpdDelay,
+  });
+  return OurHost.start({
     addresses: [LAB.ours],
     connections: [
-      ourConnection({
-        name: 'lc',
-        ids: 'email',
-        proposals: IKE,
-        espProposals: ESP,
-        role: 'initiator',
-        dpdDelay,
-      }),
+      restart
+        ? {
+            ...conn,
+            keyingtries: 0,
+            children: conn.children.map((c) => ({ ...c, dpd_action: 'restart' as const })),
+          }
+        : conn,
     ],
     secrets: OUR_SECRETS,
     // 3 transmissions in 0.5 + 0.9 + 1.6 s (§2.1: exponential back-off) before we give up
     daemon: { retransmit_timeout: 0.5, retransmit_tries: 2, retransmit_base: 1.8 },
   });
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -132,6 +143,33 @@ describe('liveness checks', () => {
       expect(host.supervisor.ikeSas).toEqual([]);
       expect(host.esp.backend.listSas()).toEqual([]);
       expect(host.esp.backend.listPolicies()).toEqual([]);
+    });
+  });
+
+  /*
+   *  charon dies -> our liveness check goes unanswered -> IKE SA removed; dpd_action = restart:
+   *  IKE_SA_INIT --> (nobody) ... keyingtries = 0: tried again and again; charon is started
+   *  again -> IKE_SA_INIT --> <-- ; IKE_AUTH --> <-- : the tunnel is back without anyone asking.
+   */
+  it('dpd_action = restart, keyingtries = 0: charon dies and comes back; we negotiate again on our own', async () => {
+    if (charon.pid() === undefined)
+      charon = await Charon.start({ name: 'lc-dpd', swanctlConf: charonSide(0) });
+    ours = await ourHost(1, true);
+    const host = ours;
+    await diagnosed(charon, host, async () => {
+      const up = await establish(charon, host, 'us', 'lc');
+      const first = host.supervisor.ikeSas[0]!;
+      await charon.kill();
+      expect(await host.waitFor(() => first.state === 'DESTROYED', 10_000)).toBe(true);
+      // Restarted at once; each attempt gives up after about 3 s of retransmissions and the
+      // next one follows (keyingtries = 0): after 4 s one has failed and another is running.
+      await sleep(4000);
+      expect(host.events.filter((e) => e.type === 'ike-failed').length).toBeGreaterThanOrEqual(1);
+      expect(host.supervisor.ikeSas.map((h) => h.state)).toEqual(['CONNECTING']);
+      charon = await Charon.start({ name: 'lc-dpd', swanctlConf: charonSide(0) });
+      const again = await waitForAgreement(charon, host, ['net'], [up.children.net!.spiIn], 20_000);
+      expect(again.spiI).not.toBe(up.spiI);
+      await expectTraffic(charon, host, again.children.net!);
     });
   });
 });
