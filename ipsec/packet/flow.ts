@@ -5,15 +5,15 @@
  * This is what the SPD stage matches against traffic selectors.
  *
  * Hot path (every ESP packet, both directions): IPv4, and IPv6 without extension headers,
- * are read straight from the bytes with exactly the checks, results and errors of
- * decodeIpv4 (checksum not verified) / decodeIpv6; an IPv6 packet with extension headers
- * goes through decodeIpv6's walk. test/ipsec/packet/flow.test.ts holds the decodeIp-based
+ * are read straight from the bytes after the same bounds checks decodeIpv4 / decodeIpv6 make
+ * (ipv4Extent / ipv6End; no checksum); an IPv6 packet with extension headers goes through
+ * decodeIpv6's walk. test/ipsec/packet/flow.test.ts holds the decodeIp-based
  * definition as the oracle.
  */
 import { err, ok, type Result } from '../result.js';
 import { type PacketError, packetError } from './errors.js';
-import { IPV4_MIN_HEADER_LENGTH } from './ipv4.js';
-import { decodeIpv6, IPV6_HEADER_LENGTH } from './ipv6.js';
+import { IPV4_FRAGMENT_OFFSET_MASK, ipv4Extent } from './ipv4.js';
+import { decodeIpv6, IPV6_HEADER_LENGTH, ipv6End, isIpv6ExtensionHeader } from './ipv6.js';
 import { IpProto } from './proto.js';
 import { readU16 } from './wire.js';
 
@@ -33,8 +33,6 @@ export interface Flow {
   readonly nonInitialFragment: boolean;
 }
 
-const IPV4_FRAGMENT_OFFSET_MASK = 0x1fff; // RFC 791 §3.1: the low 13 bits of octets 6-7
-
 /** Decodes enough of `packet` to match selectors. Total: Result, never throws. */
 export function extractFlow(packet: Uint8Array): Result<Flow, PacketError> {
   const version = packet.length > 0 ? packet[0]! >>> 4 : 0;
@@ -43,21 +41,12 @@ export function extractFlow(packet: Uint8Array): Result<Flow, PacketError> {
   return err(packetError('version', packet.length === 0 ? 'empty packet' : `IP version ${version}`));
 }
 
-/** decodeIpv4's checks in its order (RFC 791 §3.1), without building the packet object. */
+/** decodeIpv4's bounds (RFC 791 §3.1), then the fields straight from the bytes. */
 function extractFlowV4(b: Uint8Array): Result<Flow, PacketError> {
-  if (b.length < IPV4_MIN_HEADER_LENGTH)
-    return err(
-      packetError('truncated', `IPv4 header needs ${IPV4_MIN_HEADER_LENGTH} bytes, got ${b.length}`),
-    );
-  const headerLength = (b[0]! & 0x0f) * 4; // IHL, 32-bit words
-  if (headerLength < IPV4_MIN_HEADER_LENGTH)
-    return err(packetError('header-length', `IHL ${headerLength / 4} < 5`));
-  const totalLength = readU16(b, 2);
-  if (totalLength < headerLength)
-    return err(packetError('length', `total length ${totalLength} < header length ${headerLength}`));
-  if (totalLength > b.length)
-    return err(packetError('truncated', `total length ${totalLength} > ${b.length} bytes received`));
+  const extent = ipv4Extent(b);
+  if (!extent.ok) return extent;
   const nonInitialFragment = (readU16(b, 6) & IPV4_FRAGMENT_OFFSET_MASK) !== 0;
+  const { headerLength, totalLength } = extent.value;
   return upperLayer(
     4,
     b.subarray(12, 16),
@@ -71,35 +60,20 @@ function extractFlowV4(b: Uint8Array): Result<Flow, PacketError> {
 }
 
 /**
- * The fixed header (RFC 8200 §3) with decodeIpv6's checks in its order; a packet whose Next
- * Header is an extension header (or AH) is left to decodeIpv6's walk.
+ * The fixed header alone (RFC 8200 §3) when no extension header follows; otherwise (and for a
+ * packet too short to tell) decodeIpv6's walk.
  */
 function extractFlowV6(b: Uint8Array): Result<Flow, PacketError> {
-  const nextHeader = b.length >= IPV6_HEADER_LENGTH ? b[6]! : -1;
-  if (
-    nextHeader === -1 ||
-    nextHeader === IpProto.HOPOPT ||
-    nextHeader === IpProto.IPV6_ROUTE ||
-    nextHeader === IpProto.IPV6_FRAG ||
-    nextHeader === IpProto.IPV6_OPTS ||
-    nextHeader === IpProto.AH
-  ) {
+  if (b.length < IPV6_HEADER_LENGTH || isIpv6ExtensionHeader(b[6]!)) {
     const decoded = decodeIpv6(b);
     if (!decoded.ok) return decoded;
     const ip = decoded.value;
     const nonInitialFragment = (ip.fragment?.offset ?? 0) !== 0;
     return upperLayer(6, ip.src, ip.dst, ip.protocol, nonInitialFragment, ip.payload, 0, ip.payload.length);
   }
-  // Payload Length 0 with Next Header HOPOPT (a jumbogram) was taken by decodeIpv6 above.
-  const end = IPV6_HEADER_LENGTH + readU16(b, 4);
-  if (end > b.length)
-    return err(
-      packetError(
-        'truncated',
-        `payload length ${end - IPV6_HEADER_LENGTH} exceeds the ${b.length} bytes received`,
-      ),
-    );
-  return upperLayer(6, b.subarray(8, 24), b.subarray(24, 40), nextHeader, false, b, IPV6_HEADER_LENGTH, end);
+  const end = ipv6End(b);
+  if (!end.ok) return end;
+  return upperLayer(6, b.subarray(8, 24), b.subarray(24, 40), b[6]!, false, b, IPV6_HEADER_LENGTH, end.value);
 }
 
 /** The selector fields of the upper-layer header in b[start, end). */

@@ -12,7 +12,8 @@ export const IPV4_MIN_HEADER_LENGTH = 20; // RFC 791 §3.1: IHL >= 5 words
 export const IPV4_DEFAULT_TTL = 64; // RFC 1700 / IANA recommended default
 const FLAG_DF = 0x4000; // RFC 791 §3.1 flags bit 1: Don't Fragment
 const FLAG_MF = 0x2000; // flags bit 2: More Fragments
-const OFFSET_MASK = 0x1fff;
+/** RFC 791 §3.1: Fragment Offset, the low 13 bits of octets 6-7. */
+export const IPV4_FRAGMENT_OFFSET_MASK = 0x1fff;
 
 export interface Ipv4Packet {
   readonly version: 4;
@@ -39,10 +40,13 @@ export interface Ipv4DecodeOptions {
   readonly verifyChecksum?: boolean;
 }
 
-export function decodeIpv4(
+/**
+ * RFC 791 §3.1: where the header and the packet end, checked against the bytes received (no
+ * checksum). decodeIpv4 starts with it; the selector fast path (flow.ts) needs nothing more.
+ */
+export function ipv4Extent(
   bytes: Uint8Array,
-  options: Ipv4DecodeOptions = {},
-): Result<Ipv4Packet, PacketError> {
+): Result<{ readonly headerLength: number; readonly totalLength: number }, PacketError> {
   if (bytes.length < IPV4_MIN_HEADER_LENGTH)
     return err(
       packetError('truncated', `IPv4 header needs ${IPV4_MIN_HEADER_LENGTH} bytes, got ${bytes.length}`),
@@ -57,6 +61,16 @@ export function decodeIpv4(
     return err(packetError('length', `total length ${totalLength} < header length ${headerLength}`));
   if (totalLength > bytes.length)
     return err(packetError('truncated', `total length ${totalLength} > ${bytes.length} bytes received`));
+  return ok({ headerLength, totalLength });
+}
+
+export function decodeIpv4(
+  bytes: Uint8Array,
+  options: Ipv4DecodeOptions = {},
+): Result<Ipv4Packet, PacketError> {
+  const extent = ipv4Extent(bytes);
+  if (!extent.ok) return extent;
+  const { headerLength, totalLength } = extent.value;
   // RFC 1071: a header with a valid checksum sums (checksum field included) to zero.
   if ((options.verifyChecksum ?? true) && internetChecksum(bytes, 0, headerLength) !== 0)
     return err(packetError('checksum', 'IPv4 header checksum does not verify'));
@@ -69,7 +83,7 @@ export function decodeIpv4(
     identification: readU16(bytes, 4),
     dontFragment: (flagsOffset & FLAG_DF) !== 0,
     moreFragments: (flagsOffset & FLAG_MF) !== 0,
-    fragmentOffset: flagsOffset & OFFSET_MASK,
+    fragmentOffset: flagsOffset & IPV4_FRAGMENT_OFFSET_MASK,
     ttl: bytes[8]!,
     protocol: bytes[9]!,
     checksum: readU16(bytes, 10),

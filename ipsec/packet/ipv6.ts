@@ -46,14 +46,23 @@ function isGenericExtension(nh: number): boolean {
   return nh === IpProto.HOPOPT || nh === IpProto.IPV6_ROUTE || nh === IpProto.IPV6_OPTS;
 }
 
-export function decodeIpv6(bytes: Uint8Array): Result<Ipv6Packet, PacketError> {
+/** A Next Header that decodeIpv6 walks over to reach the upper-layer header (and AH). */
+export function isIpv6ExtensionHeader(nh: number): boolean {
+  return isGenericExtension(nh) || nh === IpProto.IPV6_FRAG || nh === IpProto.AH;
+}
+
+/**
+ * RFC 8200 §3: where the packet ends (40 + Payload Length), checked against the bytes received.
+ * decodeIpv6 starts with it; the selector fast path (flow.ts) needs nothing more when no
+ * extension header follows.
+ */
+export function ipv6End(bytes: Uint8Array): Result<number, PacketError> {
   if (bytes.length < IPV6_HEADER_LENGTH)
     return err(
       packetError('truncated', `IPv6 header needs ${IPV6_HEADER_LENGTH} bytes, got ${bytes.length}`),
     );
   const version = bytes[0]! >>> 4;
   if (version !== IPV6_VERSION) return err(packetError('version', `IP version ${version}, expected 6`));
-  const word0 = readU32(bytes, 0);
   const payloadLength = readU16(bytes, 4);
   // RFC 2675: payload length 0 with a Jumbo Payload option; out of scope for this codec.
   if (payloadLength === 0 && bytes[6] === IpProto.HOPOPT)
@@ -63,6 +72,15 @@ export function decodeIpv6(bytes: Uint8Array): Result<Ipv6Packet, PacketError> {
     return err(
       packetError('truncated', `payload length ${payloadLength} exceeds the ${bytes.length} bytes received`),
     );
+  return ok(end);
+}
+
+export function decodeIpv6(bytes: Uint8Array): Result<Ipv6Packet, PacketError> {
+  const extent = ipv6End(bytes);
+  if (!extent.ok) return extent;
+  const end = extent.value;
+  const word0 = readU32(bytes, 0);
+  const payloadLength = end - IPV6_HEADER_LENGTH;
   const nextHeader = bytes[6]!;
   let protocol = nextHeader;
   let offset = IPV6_HEADER_LENGTH;
