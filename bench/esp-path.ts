@@ -31,17 +31,18 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEq
 import { createSocket, type Socket } from 'node:dgram';
 import { createEspHost, type EspHost } from '../actors/esp-host.js';
 import type { AddSaParams, SaEndpoint } from '../actors/ipsec-backend.js';
-import { EncrId, IntegId } from '../ipsec/crypto/ids.js';
-import { pooledRandom, secureRandom } from '../ipsec/crypto/random.js';
-import { mustEncr, mustInteg } from '../ipsec/crypto/transforms.js';
-import type { EncrTransform, IntegTransform, RandomBytes } from '../ipsec/crypto/types.js';
-import { buildIpv4 } from '../ipsec/packet/ipv4.js';
-import { IpProto } from '../ipsec/packet/proto.js';
-import { buildUdp } from '../ipsec/packet/udp.js';
 import { mustSelector } from '../ipsec/policy/selector.js';
 import { systemClock } from '../ipsec/util/clock.js';
 import { nodeProvider } from '../targets/native/crypto/node-provider.js';
 import { createUdpTransport, DEFAULT_RECV_BUFFER_SIZE, type UdpTransport } from '../transport/udp.js';
+import {
+  BENCH_SIZES,
+  type BenchSuite,
+  benchRandom,
+  CBC_SHA256_SUITE,
+  GCM_SUITE,
+  innerPacket,
+} from './suites.js';
 import { type Cell, printTable } from './table.js';
 
 const CELL_MS = Number(process.env.BENCH_CELL_MS ?? 1000);
@@ -51,32 +52,18 @@ const ONLY = process.env.BENCH_ONLY ?? '';
 const TRIAL_MS = 50;
 /** A trial ends once nothing has arrived for this long after its last burst. */
 const QUIET_MS = 10;
-const SIZES = [64, 1400] as const;
 const LOOPBACK = '127.0.0.1';
 const REQID = 1;
 
-const random: RandomBytes = pooledRandom(secureRandom);
+/** GCM and CBC + HMAC: the two families; bench/esp.ts has all four suites. */
+const SUITES: readonly BenchSuite[] = [GCM_SUITE, CBC_SHA256_SUITE];
 
 type Keys = Pick<AddSaParams, 'encr' | 'integ'>;
-interface Suite {
-  readonly label: string;
-  readonly encr: EncrTransform;
-  readonly integ?: IntegTransform;
-}
-
-const SUITES: readonly Suite[] = [
-  { label: 'AES-GCM-16-128', encr: mustEncr(EncrId.AES_GCM_16, 128) },
-  {
-    label: 'AES-CBC-128+HMAC-SHA2-256-128',
-    encr: mustEncr(EncrId.AES_CBC, 128),
-    integ: mustInteg(IntegId.HMAC_SHA2_256_128),
-  },
-];
 
 /** Fresh keys for one SA of `s` (KEYMAT slices, salt included). */
-function keys(s: Suite): Keys {
-  const encr = { transform: s.encr, key: random(s.encr.keyLength) };
-  return s.integ ? { encr, integ: { transform: s.integ, key: random(s.integ.keyLength) } } : { encr };
+function keys(s: BenchSuite): Keys {
+  const encr = { transform: s.encr, key: benchRandom(s.encr.keyLength) };
+  return s.integ ? { encr, integ: { transform: s.integ, key: benchRandom(s.integ.keyLength) } } : { encr };
 }
 
 /**
@@ -84,7 +71,7 @@ function keys(s: Suite): Keys {
  * seal() builds a datagram of that size (8-byte header, IV, ciphertext, 16-byte ICV), open()
  * authenticates and decrypts one. A fixed IV/nonce: this measures cost, it protects nothing.
  */
-function rawCrypto(s: Suite, wire: number): { seal(): Buffer; open(m: Buffer): boolean } {
+function rawCrypto(s: BenchSuite, wire: number): { seal(): Buffer; open(m: Buffer): boolean } {
   const key = randomBytes(16);
   const ivLength = s.integ ? 16 : 8;
   const head = 8 + ivLength;
@@ -136,14 +123,6 @@ function rawCrypto(s: Suite, wire: number): { seal(): Buffer; open(m: Buffer): b
   };
 }
 
-/** An inner IPv4/UDP packet 10.1.0.1 -> 10.2.0.1 of exactly `size` bytes. */
-function innerPacket(size: number): Uint8Array {
-  const src = Uint8Array.of(10, 1, 0, 1);
-  const dst = Uint8Array.of(10, 2, 0, 1);
-  const payload = buildUdp({ src, dst, srcPort: 40000, dstPort: 9, payload: random(size - 28) });
-  return buildIpv4({ src, dst, protocol: IpProto.UDP, payload });
-}
-
 interface Node {
   readonly host: EspHost;
   readonly transport: UdpTransport;
@@ -157,7 +136,7 @@ async function node(): Promise<Node> {
   const host = createEspHost({
     clock: systemClock,
     provider: nodeProvider,
-    random,
+    random: benchRandom,
     transport,
     natTPort: outer.port,
   });
@@ -279,7 +258,7 @@ const PATHS = ['ESP', 'raw UDP', 'raw UDP+cipher', 'ESP send only'] as const;
 const round = (x: number): number => (x >= 100 ? Math.round(x) : Math.round(x * 100) / 100);
 
 /** One suite: hosts A -> B plus the send-only host C, raw sockets, all sizes. */
-async function runSuite(suite: Suite, rows: Cell[][], notes: string[]): Promise<void> {
+async function runSuite(suite: BenchSuite, rows: Cell[][], notes: string[]): Promise<void> {
   const [a, b, c] = [await node(), await node(), await node()];
   const ab = b.host.backend.allocSpi();
   if (!ab.ok) throw new Error('allocSpi failed');
@@ -301,7 +280,7 @@ async function runSuite(suite: Suite, rows: Cell[][], notes: string[]): Promise<
     if (open(m)) opened++;
   });
 
-  for (const size of SIZES) {
+  for (const size of BENCH_SIZES) {
     const inner = innerPacket(size);
     // One packet through A -> B tells the ESP-in-UDP size the raw side has to send.
     let wireSize = 0;

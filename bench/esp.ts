@@ -15,18 +15,15 @@
  * CBC-MAC at the heart of XCBC, RFC 3566 §4); node:crypto has no XCBC of its own, and ours
  * keeps one native CBC cipher per key instead of one per packet, hence ratios above 100%. */
 import { spawnSync } from 'node:child_process';
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { EncrId, IntegId } from '../ipsec/crypto/ids.js';
-import { pooledRandom } from '../ipsec/crypto/random.js';
-import { mustEncr, mustInteg } from '../ipsec/crypto/transforms.js';
-import type { EncrTransform, IntegTransform, RandomBytes } from '../ipsec/crypto/types.js';
+import { EncrId } from '../ipsec/crypto/ids.js';
 import { espDecapsulate, espEncapsulate } from '../ipsec/esp/esp.js';
 import { createEspSa, createEspSaFromKeys, type EspSa } from '../ipsec/esp/sa.js';
-import { buildIpv4 } from '../ipsec/packet/ipv4.js';
 import { IpProto } from '../ipsec/packet/proto.js';
 import { nodeProvider } from '../targets/native/crypto/node-provider.js';
 import { type Comparison, compareOps } from './measure.js';
+import { BENCH_SIZES, BENCH_SUITES, type BenchSuite, benchRandom, innerPacket } from './suites.js';
 import { type Cell, printTable } from './table.js';
 
 const CELL_MS = Number(process.env.BENCH_CELL_MS ?? 1000);
@@ -37,54 +34,19 @@ const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 3);
 const ONLY = process.env.BENCH_ONLY ?? '';
 /** ESP and raw alternate in trials this long (bench/measure.ts compareOps). */
 const TRIAL_MS = 50;
-const SIZES = [64, 1400] as const;
 /** Distinct packets prepared for the decrypt loops (each may be accepted only once). */
 const RING = 2048;
 
-/** As the daemon draws: one CSPRNG call per 4 KiB, slices for the CBC IVs. */
-const random: RandomBytes = pooledRandom((n) => new Uint8Array(randomBytes(n)));
-
-interface Suite {
-  readonly label: string;
-  readonly encr: EncrTransform;
-  readonly integ?: IntegTransform;
-}
-
-const SUITES: readonly Suite[] = [
-  { label: 'AES-GCM-16-128', encr: mustEncr(EncrId.AES_GCM_16, 128) },
-  {
-    label: 'AES-CBC-128 + HMAC-SHA2-256-128',
-    encr: mustEncr(EncrId.AES_CBC, 128),
-    integ: mustInteg(IntegId.HMAC_SHA2_256_128),
-  },
-  {
-    label: 'AES-CTR-128 + AES-XCBC-96',
-    encr: mustEncr(EncrId.AES_CTR, 128),
-    integ: mustInteg(IntegId.AES_XCBC_96),
-  },
-  { label: 'ChaCha20-Poly1305', encr: mustEncr(EncrId.CHACHA20_POLY1305) },
-];
-
-/** An inner IPv4/UDP packet of exactly `size` bytes (what tunnel mode carries). */
-function innerPacket(size: number): Uint8Array {
-  return buildIpv4({
-    src: Uint8Array.of(10, 0, 0, 1),
-    dst: Uint8Array.of(10, 0, 0, 2),
-    protocol: IpProto.UDP,
-    payload: random(size - 20),
-  });
-}
-
 /** ESP encrypt and decrypt loops for one suite and size. */
-function espJobs(s: Suite, size: number): { encrypt: () => void; decrypt: () => void } {
-  const encrKey = random(s.encr.keyLength);
-  const integKey = s.integ ? random(s.integ.keyLength) : undefined;
+function espJobs(s: BenchSuite, size: number): { encrypt: () => void; decrypt: () => void } {
+  const encrKey = benchRandom(s.encr.keyLength);
+  const integKey = s.integ ? benchRandom(s.integ.keyLength) : undefined;
   const keys = {
     provider: nodeProvider,
     encr: s.encr,
     encrKey,
     ...(s.integ && integKey ? { integ: s.integ, integKey } : {}),
-    random,
+    random: benchRandom,
   };
   const must = (r: ReturnType<typeof createEspSa>): EspSa => {
     if (!r.ok) throw new Error(r.error.message);
@@ -129,17 +91,17 @@ function espJobs(s: Suite, size: number): { encrypt: () => void; decrypt: () => 
  * Encrypt repeats one plaintext (as the ESP side does); decrypt walks RING distinct packets (as
  * the ESP side must: each sequence number is accepted once).
  */
-function rawJobs(s: Suite, size: number): { encrypt: () => void; decrypt: () => void } {
+function rawJobs(s: BenchSuite, size: number): { encrypt: () => void; decrypt: () => void } {
   const align = Math.max(s.encr.blockSize, 4);
   const length = Math.ceil((size + 2) / align) * align; // the padded ESP plaintext (RFC 4303 §2.4)
-  const plaintext = random(length);
-  const aad = random(8);
-  const key = random(s.encr.keyLength - s.encr.saltLength);
+  const plaintext = benchRandom(length);
+  const aad = benchRandom(8);
+  const key = benchRandom(s.encr.keyLength - s.encr.saltLength);
   switch (s.encr.id) {
     case EncrId.AES_GCM_16:
     case EncrId.CHACHA20_POLY1305: {
       const algorithm = s.encr.id === EncrId.AES_GCM_16 ? 'aes-128-gcm' : 'chacha20-poly1305';
-      const nonce = random(12);
+      const nonce = benchRandom(12);
       const seal = (): [Uint8Array, Buffer] => {
         const c = createCipheriv(algorithm as 'aes-128-gcm', key, nonce, { authTagLength: 16 });
         c.setAAD(aad);
@@ -150,10 +112,10 @@ function rawJobs(s: Suite, size: number): { encrypt: () => void; decrypt: () => 
       // Decrypt walks RING distinct packets, as the ESP side must (each sequence number once):
       // the same memory traffic on both sides of the ratio.
       const sealed = Array.from({ length: RING }, () => {
-        const n = random(12);
+        const n = benchRandom(12);
         const c = createCipheriv(algorithm as 'aes-128-gcm', key, n, { authTagLength: 16 });
         c.setAAD(aad);
-        const ct = c.update(random(length));
+        const ct = c.update(benchRandom(length));
         c.final();
         return { n, ct, tag: c.getAuthTag() };
       });
@@ -171,9 +133,9 @@ function rawJobs(s: Suite, size: number): { encrypt: () => void; decrypt: () => 
       };
     }
     case EncrId.AES_CBC: {
-      const iv = random(16);
-      const macKey = random(s.integ!.keyLength);
-      const header = random(8 + 16);
+      const iv = benchRandom(16);
+      const macKey = benchRandom(s.integ!.keyLength);
+      const header = benchRandom(8 + 16);
       const encrypt = (): void => {
         const c = createCipheriv('aes-128-cbc', key, iv).setAutoPadding(false);
         const ct = c.update(plaintext);
@@ -181,7 +143,7 @@ function rawJobs(s: Suite, size: number): { encrypt: () => void; decrypt: () => 
         createHmac('sha256', macKey).update(header).update(ct).digest();
       };
       const cts = Array.from({ length: RING }, () =>
-        createCipheriv('aes-128-cbc', key, iv).setAutoPadding(false).update(random(length)),
+        createCipheriv('aes-128-cbc', key, iv).setAutoPadding(false).update(benchRandom(length)),
       );
       let i = 0;
       return {
@@ -196,10 +158,10 @@ function rawJobs(s: Suite, size: number): { encrypt: () => void; decrypt: () => 
       };
     }
     case EncrId.AES_CTR: {
-      const counter = random(16);
-      const macKey = random(16);
+      const counter = benchRandom(16);
+      const macKey = benchRandom(16);
       const zeroIv = new Uint8Array(16);
-      const authenticated = random(Math.ceil((8 + 8 + length) / 16) * 16);
+      const authenticated = benchRandom(Math.ceil((8 + 8 + length) / 16) * 16);
       const cbcMac = (): void => {
         const c = createCipheriv('aes-128-cbc', macKey, zeroIv).setAutoPadding(false);
         c.update(authenticated);
@@ -210,7 +172,7 @@ function rawJobs(s: Suite, size: number): { encrypt: () => void; decrypt: () => 
         c.update(input);
         c.final();
       };
-      const received = Array.from({ length: RING }, () => random(length));
+      const received = Array.from({ length: RING }, () => benchRandom(length));
       let i = 0;
       return {
         encrypt: () => {
@@ -235,7 +197,7 @@ const OPS: readonly Op[] = ['encrypt', 'decrypt'];
 
 /** One cell in this process: both ops of one suite and size, printed as one JSON line. */
 function runCell(suiteIndex: number, size: number): void {
-  const s = SUITES[suiteIndex]!;
+  const s = BENCH_SUITES[suiteIndex]!;
   const esp = espJobs(s, size);
   const raw = rawJobs(s, size);
   const result: Partial<Record<Op, Comparison>> = {};
@@ -269,9 +231,9 @@ function main(): void {
     'bytes = inner packet size; Mbit/s = 10^6 bits of inner packet per second; ratio = ESP / raw of the median process\n',
   );
   const rows: Cell[][] = [];
-  SUITES.forEach((s, index) => {
+  BENCH_SUITES.forEach((s, index) => {
     if (!s.label.includes(ONLY)) return;
-    for (const size of SIZES) {
+    for (const size of BENCH_SIZES) {
       const runs: Record<Op, Comparison>[] = [];
       for (let p = 0; p < PROCESSES; p++) {
         const r = cellInChild(index, size);
