@@ -41,7 +41,7 @@ export class IkeSaEndings {
   ended(h: IkeSaHandle, wasUp: boolean, lost: readonly InstalledChild[]): void {
     if (!wasUp && h.failure?.timeout) this.retryInitiation(h);
     else if (wasUp && h.failure?.timeout) this.childrenLost(h.name, lost, 'dpd_action');
-    else if (h.closedByPeer) this.childrenLost(h.name, lost, 'close_action');
+    else if (h.actor.getSnapshot().context.deletedByPeer) this.childrenLost(h.name, lost, 'close_action');
   }
 
   /** The peer deleted a Child SA of a live IKE SA. */

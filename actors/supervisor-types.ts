@@ -70,8 +70,6 @@ export interface IkeSaHandle {
   lifetimeTimer?: unknown;
   readonly children: InstalledChild[];
   failure?: ExchangeFailure;
-  /** The peer deleted this IKE SA (close_action applies to its Child SAs). */
-  closedByPeer?: boolean;
 }
 
 export interface SupervisorCounters {

@@ -264,9 +264,7 @@ export class Supervisor {
           handle.failure = p.failure;
           this.o.logger?.info({ ike: uniqueid, failure: p.failure }, 'IKE SA failed');
         },
-        reportClosed: (_, p) => {
-          if (handle) handle.closedByPeer = p.byPeer;
-        },
+        reportClosed: () => {},
         removeChild: (_, p) => handle && this.removeChildRecord(handle, p.child, p.byPeer ?? false),
         initialContact: (_, p) => handle && this.initialContact(handle, p.remoteId),
         ikeRekeyed: (_, p) =>

@@ -380,9 +380,6 @@ export const ikeSaMachine = base.createMachine({
         params: ({ context }) => ({ failure: context.failure ?? { reason: 'failed' } }),
       },
     },
-    closed: {
-      type: 'final',
-      entry: { type: 'reportClosed', params: ({ context }) => ({ byPeer: context.deletedByPeer === true }) },
-    },
+    closed: { type: 'final', entry: 'reportClosed' },
   },
 });

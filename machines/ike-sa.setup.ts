@@ -59,8 +59,8 @@ export const base = setup({
     /** The outstanding request was answered (§2.3: the window moves on). */
     clearOutstanding: assign({ outstanding: undefined }),
     reportFailed: (_, _params: { failure: ExchangeFailure }) => {},
-    /** The IKE SA is gone after a Delete; `byPeer`: the peer sent it (§1.4.1). */
-    reportClosed: (_, _params: { byPeer: boolean }) => {},
+    /** The IKE SA is gone after a Delete (context.deletedByPeer: the peer sent it, §1.4.1). */
+    reportClosed: () => {},
   },
   guards: {
     isRetransmittedRequest: ({ context, event }) =>
