@@ -27,6 +27,7 @@
  *
  * Drops are values with a typed reason, never exceptions.
  */
+import { decryptAt, encryptInto } from '../crypto/cipher-in-place.js';
 import { ipPacketLength, tunnelNextHeader } from '../packet/ip.js';
 import { IpProto } from '../packet/proto.js';
 import { readU32, writeU32 } from '../packet/wire.js';
@@ -168,22 +169,10 @@ export function espEncapsulate(
   const plaintext = out.subarray(headerLength, headerLength + plaintextLength);
 
   if (sa.aead) {
-    const aad = packetAad(sa, seqHi, seqLo);
-    if (sa.cipher.encryptInto) sa.cipher.encryptInto(iv, plaintext, aad, out, headerLength);
-    else {
-      const sealed = sa.cipher.encrypt(iv, plaintext, aad); // ciphertext | ICV
-      if (sealed.length !== ciphertextLength)
-        throw new Error(`${sa.cipher.transform.name}: unexpected output length`);
-      out.set(sealed, headerLength);
-    }
+    // ciphertext | ICV, in place of the plaintext
+    encryptInto(sa.cipher, iv, plaintext, packetAad(sa, seqHi, seqLo), out, headerLength);
   } else {
-    if (sa.cipher.encryptInto) sa.cipher.encryptInto(iv, plaintext, undefined, out, headerLength);
-    else {
-      const ciphertext = sa.cipher.encrypt(iv, plaintext);
-      if (ciphertext.length !== ciphertextLength)
-        throw new Error(`${sa.cipher.transform.name}: unexpected output length`);
-      out.set(ciphertext, headerLength);
-    }
+    encryptInto(sa.cipher, iv, plaintext, undefined, out, headerLength);
     if (sa.mac) {
       const covered = headerLength + ciphertextLength;
       let icv: Uint8Array;
@@ -240,13 +229,10 @@ export function espDecapsulate(sa: EspSa, packet: Uint8Array): Result<EspInbound
   const seq = seqHi * TWO_32 + seqLo;
   if (seq > sa.maxSeq || !replay.check(seq)) return drop('replay', seq); // §3.4.3, before the ICV
 
-  const cipher = sa.cipher;
   let plaintext: Uint8Array | undefined;
   if (sa.aead) {
     const aad = packetAad(sa, seqHi, seqLo);
-    plaintext = cipher.decryptAt
-      ? cipher.decryptAt(packet, ESP_HEADER_LENGTH, headerLength, packet.length, aad)
-      : cipher.decrypt(packet.subarray(ESP_HEADER_LENGTH, headerLength), packet.subarray(headerLength), aad);
+    plaintext = decryptAt(sa.cipher, packet, ESP_HEADER_LENGTH, headerLength, packet.length, aad);
     if (!plaintext) return drop('icv', seq); // §3.4.4: the tag did not verify
   } else {
     const covered = packet.length - macLength;
@@ -261,12 +247,7 @@ export function espDecapsulate(sa: EspSa, packet: Uint8Array): Result<EspInbound
       }
       if (!sa.mac.verify(data, packet.subarray(covered))) return drop('icv', seq); // §3.4.4
     }
-    plaintext = cipher.decryptAt
-      ? cipher.decryptAt(packet, ESP_HEADER_LENGTH, headerLength, covered)
-      : cipher.decrypt(
-          packet.subarray(ESP_HEADER_LENGTH, headerLength),
-          packet.subarray(headerLength, covered),
-        );
+    plaintext = decryptAt(sa.cipher, packet, ESP_HEADER_LENGTH, headerLength, covered);
     if (!plaintext) return drop('malformed', seq);
   }
 
