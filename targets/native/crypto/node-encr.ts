@@ -118,14 +118,24 @@ function nullCipher(transform: EncrTransform, checkIv: (iv: Uint8Array) => void)
 /** RFC 3602: AES-CBC, explicit IV; the caller pads to the block size (RFC 4303 §2.4, RFC 7296 §3.14). */
 function cbc(transform: EncrTransform, key: Uint8Array, checkIv: (iv: Uint8Array) => void): Cipher {
   const algorithm = `aes-${key.length * 8}-cbc`;
-  // The IV goes to OpenSSL through this one buffer: a fresh small Uint8Array lives on V8's
-  // heap, and handing it to node:crypto moves it off-heap first (an allocation per packet
-  // that cost ESP about a tenth of its rate, bench/esp.ts).
+  // The IV goes to OpenSSL through this one buffer: a fresh small Uint8Array per packet handed
+  // to node:crypto cost ESP about a tenth of its rate (bench/esp.ts; V8 keeps small arrays on
+  // its heap and, it seems, moves them off it when native code asks for their memory).
   const ivBuffer = new Uint8Array(16);
   const ivFor = (iv: Uint8Array): Uint8Array => {
     checkIv(iv);
     ivBuffer.set(iv);
     return ivBuffer;
+  };
+  let destroyed = false;
+  /** encrypt() into `out` at `offset`: the one CBC pass. */
+  const sealInto: NonNullable<Cipher['encryptInto']> = (iv, plaintext, _aad, out, offset) => {
+    if (destroyed) throw destroyedError(transform);
+    if (plaintext.length % 16 !== 0)
+      throw new CryptoError('INVALID_INPUT', 'AES-CBC plaintext must be padded to the block size');
+    const c = createCipheriv(algorithm, key, ivFor(iv)).setAutoPadding(false);
+    out.set(c.update(plaintext), offset);
+    c.final();
   };
   /** Decrypts under the IV already in ivBuffer. */
   const open = (ciphertext: Uint8Array): Uint8Array | undefined => {
@@ -135,26 +145,14 @@ function cbc(transform: EncrTransform, key: Uint8Array, checkIv: (iv: Uint8Array
     d.final();
     return out;
   };
-  let destroyed = false;
   return {
     transform,
     encrypt(iv, plaintext) {
-      if (destroyed) throw destroyedError(transform);
-      if (plaintext.length % 16 !== 0)
-        throw new CryptoError('INVALID_INPUT', 'AES-CBC plaintext must be padded to the block size');
-      const c = createCipheriv(algorithm, key, ivFor(iv)).setAutoPadding(false);
-      const out = view(c.update(plaintext));
-      c.final();
+      const out = new Uint8Array(plaintext.length);
+      sealInto(iv, plaintext, undefined, out, 0);
       return out;
     },
-    encryptInto(iv, plaintext, _aad, out, offset) {
-      if (destroyed) throw destroyedError(transform);
-      if (plaintext.length % 16 !== 0)
-        throw new CryptoError('INVALID_INPUT', 'AES-CBC plaintext must be padded to the block size');
-      const c = createCipheriv(algorithm, key, ivFor(iv)).setAutoPadding(false);
-      out.set(c.update(plaintext), offset);
-      c.final();
-    },
+    encryptInto: sealInto,
     decrypt(iv, ciphertext) {
       if (destroyed) return undefined;
       ivFor(iv);
@@ -212,18 +210,12 @@ function ctr(
       return run(iv, plaintext);
     },
     encryptInto(iv, plaintext, _aad, out, offset) {
-      if (destroyed) throw destroyedError(transform);
-      const c = createCipheriv(algorithm, key, counterBlock(iv));
-      out.set(c.update(plaintext), offset);
-      c.final();
+      out.set(this.encrypt(iv, plaintext), offset);
     },
     decrypt: (iv, ciphertext) => (destroyed ? undefined : run(iv, ciphertext)),
     decryptAt(packet, ivOffset, offset, end) {
       if (destroyed || !ivFromPacket(block, 4, packet, ivOffset, 8, offset, end)) return undefined;
-      block.set(salt, 0);
-      block[12] = 0;
-      block[13] = 0;
-      block[14] = 0;
+      block.set(salt, 0); // bytes 12-14 stay 0, as counterBlock leaves them
       block[15] = 1; // RFC 3686 §4
       return xor(packet.subarray(offset, end));
     },
@@ -260,6 +252,21 @@ function aead(
     n.set(iv, salt.length);
     return n;
   };
+  let destroyed = false;
+  /** encrypt() into `out` at `offset`: ciphertext | ICV. */
+  const sealInto: NonNullable<Cipher['encryptInto']> = (iv, plaintext, aad, out, offset) => {
+    if (destroyed) throw destroyedError(transform);
+    // The option overloads of createCipheriv are keyed by literal mode names; the cast
+    // only selects the options type (authTagLength is valid for all three modes).
+    const c = createCipheriv(algorithm as 'aes-128-gcm', key, nonce(iv), { authTagLength });
+    // CCM needs the message length before the AAD (RFC 3610 §2.2 B_0 block).
+    if (mode === 'ccm') c.setAAD(aad ?? EMPTY, { plaintextLength: plaintext.length });
+    else if (aad && aad.length > 0) c.setAAD(aad);
+    const length = plaintext.length;
+    out.set(c.update(plaintext), offset); // the update output is a copy: `plaintext` may alias `out`
+    c.final();
+    out.set(c.getAuthTag(), offset + length);
+  };
   // The received ICV goes to OpenSSL through this one buffer (copied by a loop): a fresh view
   // per packet handed to node:crypto measurably costs more than the copy (bench/esp.ts).
   const tag = new Uint8Array(authTagLength);
@@ -289,33 +296,14 @@ function aead(
       return undefined;
     }
   };
-  let destroyed = false;
   return {
     transform,
     encrypt(iv, plaintext, aad) {
-      if (destroyed) throw destroyedError(transform);
-      // The option overloads of createCipheriv are keyed by literal mode names; the cast
-      // only selects the options type (authTagLength is valid for all three modes).
-      const c = createCipheriv(algorithm as 'aes-128-gcm', key, nonce(iv), { authTagLength });
-      // CCM needs the message length before the AAD (RFC 3610 §2.2 B_0 block).
-      if (mode === 'ccm') c.setAAD(aad ?? EMPTY, { plaintextLength: plaintext.length });
-      else if (aad && aad.length > 0) c.setAAD(aad);
       const out = new Uint8Array(plaintext.length + authTagLength);
-      out.set(c.update(plaintext), 0);
-      c.final();
-      out.set(c.getAuthTag(), plaintext.length);
+      sealInto(iv, plaintext, aad, out, 0);
       return out;
     },
-    encryptInto(iv, plaintext, aad, out, offset) {
-      if (destroyed) throw destroyedError(transform);
-      const c = createCipheriv(algorithm as 'aes-128-gcm', key, nonce(iv), { authTagLength });
-      if (mode === 'ccm') c.setAAD(aad ?? EMPTY, { plaintextLength: plaintext.length });
-      else if (aad && aad.length > 0) c.setAAD(aad);
-      const length = plaintext.length;
-      out.set(c.update(plaintext), offset); // the update output is a copy: `plaintext` may alias `out`
-      c.final();
-      out.set(c.getAuthTag(), offset + length);
-    },
+    encryptInto: sealInto,
     decrypt(iv, data, aad) {
       if (destroyed) return undefined;
       nonce(iv);
