@@ -168,14 +168,19 @@ describe('keyingtries', () => {
   };
   /** One attempt: 6 transmissions over about 165 s (§2.1, the default retransmission settings). */
   const ATTEMPT_MS = 170_000;
-
-  it('3: an unanswered initiation is tried three times in all, each with all its retransmissions', () => {
-    const p = startPeers({ clientConn: { keyingtries: 3 }, seed: 'keyingtries-3' });
+  /** The first IKE SA gone, the gateway out of reach, a new initiation: the trace mark before it. */
+  const initiateUnanswered = (p: ReturnType<typeof startPeers>) => {
     p.client.supervisor.terminate(CONN.client);
     p.clock.advance(2_000);
     reachesGateway(p, false);
     const mark = p.ike.length;
     p.client.supervisor.initiate(CONN.client, 'net');
+    return mark;
+  };
+
+  it('3: an unanswered initiation is tried three times in all, each with all its retransmissions', () => {
+    const p = startPeers({ clientConn: { keyingtries: 3 }, seed: 'keyingtries-3' });
+    const mark = initiateUnanswered(p);
     p.clock.advance(5 * ATTEMPT_MS);
     expect(attempts(p, mark)).toEqual([6, 6, 6]);
     expect(p.client.supervisor.ikeSas).toEqual([]);
@@ -183,22 +188,14 @@ describe('keyingtries', () => {
 
   it('1 (the default): one attempt', () => {
     const p = startPeers({ seed: 'keyingtries-1' });
-    p.client.supervisor.terminate(CONN.client);
-    p.clock.advance(2_000);
-    reachesGateway(p, false);
-    const mark = p.ike.length;
-    p.client.supervisor.initiate(CONN.client, 'net');
+    const mark = initiateUnanswered(p);
     p.clock.advance(3 * ATTEMPT_MS);
     expect(attempts(p, mark)).toEqual([6]);
   });
 
   it('0: tried until the peer answers, then established with the child', () => {
     const p = startPeers({ clientConn: { keyingtries: 0 }, seed: 'keyingtries-0' });
-    p.client.supervisor.terminate(CONN.client);
-    p.clock.advance(2_000);
-    reachesGateway(p, false);
-    const mark = p.ike.length;
-    p.client.supervisor.initiate(CONN.client, 'net');
+    const mark = initiateUnanswered(p);
     p.clock.advance(4 * ATTEMPT_MS);
     expect(attempts(p, mark).length).toBeGreaterThanOrEqual(4);
     reachesGateway(p, true);
