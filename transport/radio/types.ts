@@ -19,8 +19,12 @@ export type ShortAddress = number;
 
 export const BROADCAST_ADDRESS: ShortAddress = 0xffff;
 
-/** How one transmission request ended (IEEE 802.15.4-2006 §7.1.1.2 MCPS-DATA.confirm status). */
-export type TxStatus = 'SUCCESS' | 'NO_ACK' | 'CHANNEL_ACCESS_FAILURE';
+/**
+ * How one transmission request ended (IEEE 802.15.4-2006 §7.1.1.2 MCPS-DATA.confirm status).
+ * TRX_OFF (the PD-DATA.confirm status of §6.2.1.2) reports a request dropped because the radio
+ * was switched off (setEnabled(false)) before it completed, or made while the radio was off.
+ */
+export type TxStatus = 'SUCCESS' | 'NO_ACK' | 'CHANNEL_ACCESS_FAILURE' | 'TRX_OFF';
 
 /** A frame received by a node, after FCS check and duplicate filtering. */
 export interface ReceivedFrame {
@@ -47,11 +51,11 @@ export interface RadioNodeStats {
   noAck: number;
   /** Requests that ended CHANNEL_ACCESS_FAILURE (CSMA-CA gave up). */
   channelAccessFailures: number;
-  /** Frames lost to a collision at this node as receiver. */
+  /** Frames (data or ACK) addressed to this node and lost to a collision at it. */
   collisions: number;
   /** Frames dropped as duplicates (same source and sequence number) by this node. */
   duplicatesDropped: number;
-  /** Frames not delivered to this node because of the link's loss draw. */
+  /** Frames (data or ACK) addressed to this node and dropped by the link's loss draw. */
   lost: number;
   /**
    * Milliseconds the radio had to be on: own transmissions, CCAs, ACK waits and receptions of
@@ -87,6 +91,10 @@ export interface RadioInterface {
   send(dst: ShortAddress, payload: Uint8Array, done?: (status: TxStatus) => void, tag?: string): void;
   /** Receives frames addressed to this node (or broadcast). One handler; a later call replaces it. */
   onReceive(handler: (frame: ReceivedFrame) => void): void;
-  /** Switches the radio off (queued frames are dropped, nothing is received) or on (a reboot). */
+  /**
+   * Switches the radio off (queued frames are dropped, each `done` called with TRX_OFF at once;
+   * nothing is received; a frame already on the air still finishes) or on (a reboot: a fresh
+   * random sequence number, an empty duplicate filter).
+   */
   setEnabled(on: boolean): void;
 }
