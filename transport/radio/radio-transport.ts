@@ -28,9 +28,9 @@ import {
   radioIpv6,
   shortAddressOf,
 } from './addressing.js';
+import { decodeFrame, encodeDatagram } from './sixlowpan/adaptation.js';
 import type { SixlowpanErrorCode } from './sixlowpan/errors.js';
-import { decodeFragmentHeader, fragment, isFragment } from './sixlowpan/frag.js';
-import { compressHeaders, expandHeaders } from './sixlowpan/headers.js';
+import { compressHeaders } from './sixlowpan/headers.js';
 import type { ContextTable } from './sixlowpan/iphc.js';
 import { DEFAULT_MAX_DATAGRAM_SIZE, Reassembler, type ReassemblyStats } from './sixlowpan/reassembly.js';
 import { BROADCAST_ADDRESS, type RadioInterface, type ReceivedFrame, type ShortAddress } from './types.js';
@@ -262,31 +262,26 @@ export class RadioTransport implements Transport {
       this.drops.unroutable++;
       return false;
     }
-    const link = { src: this.radio.address, dst: next };
-    const compressed = compressHeaders(datagram, link, this.contexts);
-    if (!compressed.ok) {
-      this.countDecodeError(compressed.error.code);
+    const encoded = encodeDatagram(
+      datagram,
+      { src: this.radio.address, dst: next },
+      this.contexts,
+      this.tag,
+      this.radio.maxPayload,
+    );
+    if (!encoded.ok) {
+      if (encoded.error.code === 'too-big') this.drops.tooBig++;
+      else this.countDecodeError(encoded.error.code);
       return false;
     }
-    const { header, uncompressedLength } = compressed.value;
-    const frames = fragment({
-      header,
-      uncompressedHeaderLength: uncompressedLength,
-      payload: datagram.subarray(uncompressedLength),
-      datagramTag: this.tag,
-      maxPayload: this.radio.maxPayload,
-    });
-    if (!frames.ok) {
-      this.drops.tooBig++;
-      return false;
-    }
-    if (frames.value.length > 1) {
+    const { frames, headerLength, fragmentHeaderLength } = encoded.value;
+    if (frames.length > 1) {
       this.tag = (this.tag + 1) & 0xffff; // RFC 4944 §5.3: incremented for successive fragmented datagrams
       this.counts.datagramsFragmented++;
-      this.counts.fragmentHeaderBytes += 4 + 5 * (frames.value.length - 1);
     }
-    this.counts.headerBytes += header.length;
-    this.sendFrames(next, frames.value, 0, tag);
+    this.counts.headerBytes += headerLength;
+    this.counts.fragmentHeaderBytes += fragmentHeaderLength;
+    this.sendFrames(next, frames, 0, tag);
     return true;
   }
 
@@ -313,38 +308,12 @@ export class RadioTransport implements Transport {
   private receive(frame: ReceivedFrame): void {
     if (this.closed) return;
     this.counts.framesReceived++;
-    const link = { src: frame.src, dst: frame.dst };
-    const payload = frame.payload;
-    if (payload.length > 0 && isFragment(payload[0]!)) {
-      const h = decodeFragmentHeader(payload);
-      if (!h.ok) {
-        this.countDecodeError(h.error.code);
-        return;
-      }
-      const { datagramSize, datagramTag, offset, end } = h.value;
-      let data = payload.subarray(end);
-      if (h.value.kind === 'FRAG1') {
-        if (!this.reassembler.accepts(datagramSize)) {
-          this.reassembler.add({ ...link, datagramSize, datagramTag }, 0, data); // counted as tooBig there
-          return;
-        }
-        const expanded = expandHeaders(payload, end, link, this.contexts, datagramSize);
-        if (!expanded.ok) {
-          this.countDecodeError(expanded.error.code);
-          return;
-        }
-        data = expanded.value;
-      }
-      const whole = this.reassembler.add({ ...link, datagramSize, datagramTag }, offset, data);
-      if (whole) this.deliver(whole);
+    const r = decodeFrame(frame.payload, { src: frame.src, dst: frame.dst }, this.contexts, this.reassembler);
+    if (!r.ok) {
+      this.countDecodeError(r.error.code);
       return;
     }
-    const expanded = expandHeaders(payload, 0, link, this.contexts);
-    if (!expanded.ok) {
-      this.countDecodeError(expanded.error.code);
-      return;
-    }
-    this.deliver(expanded.value);
+    if (r.value) this.deliver(r.value);
   }
 
   /** A whole IPv6 datagram: up to us, or forwarded. */
