@@ -187,13 +187,13 @@ export class Topology implements LinkTable {
 export interface GeneratorOptions extends Omit<TopologyOptions, 'mode'> {}
 
 /**
- * A star: the gateway at (0, 0) and `motes` motes evenly on a circle of 0.6 * range around it,
- * all in range of the gateway (motes near each other on the circle hear each other too). Every
- * mote's parent is the gateway.
+ * A star: the gateway at (0, 0) and `motes` motes evenly on a circle of 0.45 * range around it:
+ * all in range of the gateway and of each other (one collision domain, no hidden terminals).
+ * Every mote's parent is the gateway.
  */
 export function starTopology(motes: number, options: GeneratorOptions = {}): Topology {
   const t = new Topology({ ...options, mode: 'range' });
-  const r = 0.6 * t.rangeM;
+  const r = 0.45 * t.rangeM;
   t.addNode(GATEWAY_ADDRESS, { x: 0, y: 0 });
   for (let i = 0; i < motes; i++) {
     const angle = (2 * Math.PI * i) / motes;
