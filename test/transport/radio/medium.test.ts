@@ -9,8 +9,8 @@ import { VirtualClock } from '../../../ipsec/util/clock.js';
 import * as C from '../../../transport/radio/constants.js';
 import { DEFAULT_MEDIUM_OPTIONS, Medium, type MediumOptions } from '../../../transport/radio/medium.js';
 import {
-  lineTopology,
   type LinkTable,
+  lineTopology,
   moteAddress,
   starTopology,
   Topology,
