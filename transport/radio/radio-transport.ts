@@ -36,6 +36,8 @@ import { DEFAULT_MAX_DATAGRAM_SIZE, Reassembler, type ReassemblyStats } from './
 import { BROADCAST_ADDRESS, type RadioInterface, type ReceivedFrame, type ShortAddress } from './types.js';
 
 export const DEFAULT_HOP_LIMIT = 64; // RFC 8200 §3 suggests the IANA default; IPHC elides 64 (RFC 6282 §3.1.1)
+/** Implementation limit: datagrams waiting for the radio. */
+export const DEFAULT_MAX_QUEUED_DATAGRAMS = 32;
 const ALL_NODES = parseIpv6('ff02::1')!; // RFC 4291 §2.7.1, link-local all-nodes
 
 export interface RadioTransportOptions {
@@ -58,6 +60,8 @@ export interface RadioTransportOptions {
   readonly maxDatagramSize?: number;
   readonly maxReassemblies?: number;
   readonly reassemblyTimeoutMs?: number;
+  /** Datagrams waiting for the radio, beyond which sends are dropped (default 32). */
+  readonly maxQueuedDatagrams?: number;
 }
 
 export type RadioDropReason =
@@ -70,7 +74,8 @@ export type RadioDropReason =
   | 'notUdp' // for us, but not UDP
   | 'noListener' // for us, to a port not bound
   | 'hopLimit' // would be forwarded with hop limit 0 (RFC 8200 §3)
-  | 'txFailure'; // the radio reported NO_ACK or CHANNEL_ACCESS_FAILURE
+  | 'txFailure' // the radio reported NO_ACK or CHANNEL_ACCESS_FAILURE (the datagram's remaining frames are not sent)
+  | 'queueFull'; // maxQueuedDatagrams already waiting for the radio
 
 export interface RadioTransportStats {
   /** Datagrams we originated and handed to the radio. */
@@ -102,6 +107,7 @@ const newDrops = (): Record<RadioDropReason, number> => ({
   noListener: 0,
   hopLimit: 0,
   txFailure: 0,
+  queueFull: 0,
 });
 
 export class RadioTransport implements Transport {
@@ -119,6 +125,8 @@ export class RadioTransport implements Transport {
   private readonly hopLimit: number;
   private tag: number;
   private closed = false;
+  private readonly queue: { dst: ShortAddress; frames: Uint8Array[]; tag: string | undefined }[] = [];
+  private readonly maxQueue: number;
   private readonly counts = {
     datagramsSent: 0,
     datagramsReceived: 0,
@@ -140,6 +148,7 @@ export class RadioTransport implements Transport {
     this.address = radioIpv6(this.radio.address, this.prefix);
     this.hopLimit = options.hopLimit ?? DEFAULT_HOP_LIMIT;
     this.maxDatagramSize = options.maxDatagramSize ?? DEFAULT_MAX_DATAGRAM_SIZE;
+    this.maxQueue = options.maxQueuedDatagrams ?? DEFAULT_MAX_QUEUED_DATAGRAMS;
     this.reassembler = new Reassembler({
       clock: this.clock,
       maxDatagramSize: this.maxDatagramSize,
@@ -245,6 +254,7 @@ export class RadioTransport implements Transport {
     this.closed = true;
     this.radio.onReceive(() => {});
     this.reassembler.clear();
+    this.queue.length = 0;
     this.subject.complete();
   }
 
@@ -275,28 +285,51 @@ export class RadioTransport implements Transport {
       return false;
     }
     const { frames, headerLength, fragmentHeaderLength } = encoded.value;
+    if (!this.enqueue(next, frames, tag)) return false;
     if (frames.length > 1) {
       this.tag = (this.tag + 1) & 0xffff; // RFC 4944 §5.3: incremented for successive fragmented datagrams
       this.counts.datagramsFragmented++;
     }
     this.counts.headerBytes += headerLength;
     this.counts.fragmentHeaderBytes += fragmentHeaderLength;
-    this.sendFrames(next, frames, 0, tag);
     return true;
   }
 
-  /** Frames of one datagram go one after the other; a failed one abandons the rest (as Contiki does). */
-  private sendFrames(dst: ShortAddress, frames: Uint8Array[], i: number, tag: string | undefined): void {
-    if (this.closed || i >= frames.length) return;
+  /**
+   * One datagram at a time goes to the radio, its frames one after the other, so a receiver
+   * needs one reassembly per sender; a frame that fails abandons the rest of its datagram
+   * (as Contiki's sicslowpan does) and the next datagram starts.
+   */
+  private enqueue(dst: ShortAddress, frames: Uint8Array[], tag: string | undefined): boolean {
+    if (this.queue.length >= this.maxQueue) {
+      this.drops.queueFull++;
+      return false;
+    }
+    this.queue.push({ dst, frames, tag });
+    if (this.queue.length === 1) this.sendFrame(0);
+    return true;
+  }
+
+  private sendFrame(i: number): void {
+    const head = this.queue[0];
+    if (this.closed || !head) return;
+    if (i >= head.frames.length) {
+      this.queue.shift();
+      this.sendFrame(0);
+      return;
+    }
     this.counts.framesSent++;
     this.radio.send(
-      dst,
-      frames[i]!,
+      head.dst,
+      head.frames[i]!,
       (status) => {
-        if (status === 'SUCCESS') this.sendFrames(dst, frames, i + 1, tag);
-        else this.drops.txFailure++;
+        if (status !== 'SUCCESS') {
+          this.drops.txFailure++;
+          i = head.frames.length - 1;
+        }
+        this.sendFrame(i + 1);
       },
-      tag,
+      head.tag,
     );
   }
 

@@ -16,8 +16,8 @@ import {
 import type { ContextTable, LinkAddresses } from '../../../../transport/radio/sixlowpan/iphc.js';
 import {
   DEFAULT_REASSEMBLY_TIMEOUT_MS,
-  Reassembler,
   REASSEMBLY_TIMEOUT_MAX_MS,
+  Reassembler,
 } from '../../../../transport/radio/sixlowpan/reassembly.js';
 import {
   address,
