@@ -9,6 +9,7 @@ import { addNonEspMarker } from '../ipsec/esp/udp-encap.js';
 import type { Clock } from '../ipsec/util/clock.js';
 import type { Transport } from '../transport/types.js';
 import { createEspHost, type EspHost } from './esp-host.js';
+import type { IkeDatagramOverhead } from './ike-fragments.js';
 import { Supervisor } from './supervisor.js';
 import type { IkeDatagramIn, SupervisorLogger, SupervisorOptions } from './supervisor-types.js';
 
@@ -27,6 +28,12 @@ export interface IpsecHostOptions {
   readonly wrapSend?: (send: IkeSend) => IkeSend;
   /** Sees every inbound IKE datagram just before the supervisor does (traces in tests). */
   readonly tapIkeIn?: (datagram: IkeDatagramIn) => void;
+  /**
+   * Octets of each IKE datagram on this transport that are not the IKE message: the IKE
+   * fragment size (RFC 7383) is config.daemon.fragment_size minus this. Default: IPv4/IPv6 +
+   * UDP headers + the non-ESP marker when `natT` (a 6LoWPAN radio compresses them: its own).
+   */
+  readonly ikeDatagramOverhead?: IkeDatagramOverhead;
 }
 
 export interface IpsecHost {
@@ -55,6 +62,7 @@ export function createIpsecHost(o: IpsecHostOptions): IpsecHost {
     ikeIn$: esp.pipeline.ike$,
     send: o.wrapSend ? o.wrapSend(send) : send,
     ...(o.logger ? { logger: o.logger } : {}),
+    ...(o.ikeDatagramOverhead ? { ikeDatagramOverhead: o.ikeDatagramOverhead } : {}),
   });
   return { esp, supervisor };
 }

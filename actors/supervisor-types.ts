@@ -4,10 +4,12 @@ import type { Actor } from 'xstate';
 import type { Config } from '../ipsec/config/model.js';
 import type { CryptoProvider, RandomBytes } from '../ipsec/crypto/types.js';
 import type { ChildSaRecord, ExchangeFailure } from '../ipsec/ike/exchange/session.js';
+import type { FragmentLimits } from '../ipsec/ike/fragment/limits.js';
 import type { Clock } from '../ipsec/util/clock.js';
 import type { childSaMachine } from '../machines/child-sa.machine.js';
 import type { ikeSaMachine } from '../machines/ike-sa.machine.js';
 import type { Endpoint } from '../transport/types.js';
+import type { IkeDatagramOverhead } from './ike-fragments.js';
 import type { IpsecBackend } from './ipsec-backend.js';
 
 /** An IKE message as the data path hands it over: `natT` = arrived with the non-ESP marker. */
@@ -36,6 +38,13 @@ export interface SupervisorOptions {
   readonly logger?: SupervisorLogger;
   /** Seconds between cookie secret rotations (RFC 7296 §2.6); default 120. */
   readonly cookieRotation?: number;
+  /**
+   * Octets of each IKE datagram that are not the IKE message, for the fragment size (RFC 7383):
+   * daemon.fragment_size minus this. Default: IP + UDP headers + non-ESP marker (udpOverhead).
+   */
+  readonly ikeDatagramOverhead?: IkeDatagramOverhead;
+  /** IKE fragment reassembly limits; default DEFAULT_FRAGMENT_LIMITS. */
+  readonly fragmentLimits?: FragmentLimits;
 }
 
 export type IkeSaState = 'CONNECTING' | 'ESTABLISHED' | 'DELETING' | 'DESTROYED';

@@ -24,10 +24,12 @@ import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
 import { toHex } from '../ipsec/util/bytes.js';
 import { childSaMachine } from '../machines/child-sa.machine.js';
 import { ikeSaMachine } from '../machines/ike-sa.machine.js';
-import type { IkeTask, IkeTiming } from '../machines/ike-sa.types.js';
+import { emptyFragmentState } from '../machines/ike-sa.outbound.js';
+import type { FragmentCounters, IkeTask, IkeTiming } from '../machines/ike-sa.types.js';
 import type { Endpoint } from '../transport/types.js';
 import { installChildSas } from './child-sas.js';
 import type { DosGuard } from './dos-guard.js';
+import { addFragmentCounters, fragmentCounters, fragmentSettings, udpOverhead } from './ike-fragments.js';
 import { IKE_PORT, IkeRouter } from './ike-router.js';
 import { IkeSaEndings } from './ike-sa-endings.js';
 import type { IpsecEvent } from './ipsec-backend.js';
@@ -57,6 +59,8 @@ export class Supervisor {
   private readonly successors = new WeakMap<IkeSaHandle, IkeSaHandle | IkeTask[]>();
   private readonly endings: IkeSaEndings;
   private readonly startActions: StartActions;
+  /** Fragment counters of the IKE SAs already destroyed. */
+  private pastFragments: FragmentCounters = emptyFragmentState().counters;
   private nextUniqueId = 1;
   private nextChildId = 1;
   private listeners: ((e: SupervisorEvent) => void)[] = [];
@@ -128,6 +132,11 @@ export class Supervisor {
 
   get ikeSas(): readonly IkeSaHandle[] {
     return this.router.handles;
+  }
+
+  /** IKE fragmentation counters (RFC 7383) of every IKE SA so far, live and gone. */
+  fragmentCounters(): FragmentCounters {
+    return this.ikeSas.reduce((sum, h) => addFragmentCounters(sum, fragmentCounters(h)), this.pastFragments);
   }
 
   private timing(): IkeTiming {
@@ -292,6 +301,12 @@ export class Supervisor {
         ...(extra.initMessage ? { initMessage: extra.initMessage } : {}),
         ...(extra.firstChild ? { firstChild: extra.firstChild } : {}),
         ...(extra.established ? { established: extra.established } : {}),
+        fragmentation: fragmentSettings(
+          this.o.config.daemon,
+          this.o.ikeDatagramOverhead ?? udpOverhead,
+          () => handle,
+          this.o.fragmentLimits,
+        ),
       },
     });
     handle = {
@@ -339,6 +354,7 @@ export class Supervisor {
       this.removeChild(c);
     }
     this.router.remove(h);
+    this.pastFragments = addFragmentCounters(this.pastFragments, fragmentCounters(h));
     this.endings.ended(h, wasUp, lost);
     // Keys are zeroed when the SA dies (a rekeyed SA's successor has keys of its own).
     const { session } = h.actor.getSnapshot().context;

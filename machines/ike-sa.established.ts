@@ -30,7 +30,7 @@ import { ProtocolId } from '../ipsec/ike/model.js';
 import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
 import { NotifyError, NotifyStatus } from '../ipsec/ike/wire/notify-types.js';
 import type { Payload } from '../ipsec/ike/wire/payload-types.js';
-import { answer, base, retransmitOrFail } from './ike-sa.setup.js';
+import { answer, base, request, respond, retransmitOrFail } from './ike-sa.setup.js';
 import type { IkeSaContext, IkeTask } from './ike-sa.types.js';
 
 /** Implementation choice: TEMPORARY_FAILURE retries after 2 to 10 s (strongSwan uses similar). */
@@ -99,9 +99,8 @@ const startTask = base.enqueueActions(({ context, enqueue }) => {
     queue,
     active: { task, ...(built.request ? { request: built.request } : {}) },
     nextMessageId: messageId + 1,
-    outstanding: { messageId, exchangeType: built.exchangeType, bytes, transmissions: 1 },
   });
-  enqueue({ type: 'transmit', params: { bytes } });
+  request(enqueue, context, messageId, built.exchangeType, bytes);
 });
 
 /** Processes the response to the active task. */
@@ -318,12 +317,8 @@ const answerInformational = base.enqueueActions(({ context, event, enqueue }) =>
     response: true,
     payloads: out.payloads,
   });
-  enqueue.assign({
-    cachedResponse: { messageId: event.messageId, bytes },
-    peerMessageId: event.messageId + 1,
-    children: context.children.filter((c) => !out.deletedChildren.includes(c)),
-  });
-  enqueue({ type: 'transmit', params: { bytes } });
+  enqueue.assign({ children: context.children.filter((c) => !out.deletedChildren.includes(c)) });
+  respond(enqueue, context, event.messageId, event.exchangeType, bytes);
   for (const child of out.deletedChildren) enqueue({ type: 'removeChild', params: { child, byPeer: true } });
 });
 

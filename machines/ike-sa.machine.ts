@@ -26,7 +26,9 @@ import { encodeFor, notify, openFor } from '../ipsec/ike/exchange/messages.js';
 import { ExchangeType } from '../ipsec/ike/wire/constants.js';
 import { NotifyError } from '../ipsec/ike/wire/notify-types.js';
 import { establishedState } from './ike-sa.established.js';
-import { answer, base, failed, failFromStep, retransmitOrFail } from './ike-sa.setup.js';
+import { fragmentTimeout, isFragment, receiveFragment } from './ike-sa.fragments.js';
+import { countSent, emptyFragmentState, NO_FRAGMENTATION } from './ike-sa.outbound.js';
+import { answer, base, failed, failFromStep, request, respond, retransmitOrFail } from './ike-sa.setup.js';
 import { DEFAULT_TIMING } from './ike-sa.types.js';
 
 /** rekey_time minus a random share of rand_time (swanctl.conf), in ms; 0 = never. */
@@ -59,22 +61,26 @@ export const ikeSaMachine = base.createMachine({
     startEstablished: input.established !== undefined,
     ikeRekeyMs: ikeRekeyMs(input, input.deps.random),
     stats: { retransmits: 0, retransmittedResponses: 0, dropped: 0 },
+    fragmentation: input.fragmentation ?? NO_FRAGMENTATION,
+    fragments: emptyFragmentState(),
   }),
   initial: 'start',
   on: {
     // ---- the request/response layer (§2.1-§2.3) ----
+    // RFC 7383 §2.6: fragments are reassembled first (ike-sa.fragments.ts), then classified alike.
+    FRAGMENT_TIMEOUT: { actions: fragmentTimeout },
     MESSAGE: [
+      { guard: isFragment, actions: receiveFragment },
       {
         guard: 'isRetransmittedRequest',
-        actions: [
-          assign({
-            stats: ({ context }) => ({
-              ...context.stats,
-              retransmittedResponses: context.stats.retransmittedResponses + 1,
-            }),
-          }),
-          { type: 'transmit', params: ({ context }) => ({ bytes: context.cachedResponse!.bytes }) },
-        ],
+        actions: enqueueActions(({ context, enqueue }) => {
+          const datagrams = context.cachedResponse!.datagrams;
+          enqueue.assign({
+            stats: { ...context.stats, retransmittedResponses: context.stats.retransmittedResponses + 1 },
+            fragments: countSent(context.fragments, datagrams),
+          });
+          for (const bytes of datagrams) enqueue({ type: 'transmit', params: { bytes } }); // §2.1
+        }),
       },
       {
         guard: 'isNewRequest',
@@ -99,11 +105,7 @@ export const ikeSaMachine = base.createMachine({
               response: true,
               payloads: [notify(opened.error.notify)],
             });
-            enqueue.assign({
-              cachedResponse: { messageId: h.messageId, bytes },
-              peerMessageId: h.messageId + 1,
-            });
-            enqueue({ type: 'transmit', params: { bytes } });
+            respond(enqueue, context, h.messageId, h.exchangeType, bytes);
             return;
           }
           enqueue.assign({ stats: { ...context.stats, dropped: context.stats.dropped + 1 } }); // §2.21.2: integrity failures are dropped
@@ -159,7 +161,7 @@ export const ikeSaMachine = base.createMachine({
               outstanding: {
                 messageId: 0,
                 exchangeType: ExchangeType.IKE_SA_INIT,
-                bytes: built.bytes,
+                datagrams: [built.bytes], // RFC 7383 §2.5.1: IKE_SA_INIT is never fragmented
                 transmissions: 1,
               },
             });
@@ -221,18 +223,15 @@ export const ikeSaMachine = base.createMachine({
               return;
             }
             const messageId = context.nextMessageId;
-            enqueue.assign({
-              session: built.session,
-              step: undefined,
-              nextMessageId: messageId + 1,
-              outstanding: {
-                messageId,
-                exchangeType: ExchangeType.IKE_AUTH,
-                bytes: built.bytes,
-                transmissions: 1,
-              },
-            });
-            enqueue({ type: 'transmit', params: { bytes: built.bytes } });
+            enqueue.assign({ session: built.session, step: undefined, nextMessageId: messageId + 1 });
+            // The session with the negotiated keys and the peer's fragmentation support.
+            request(
+              enqueue,
+              { ...context, session: built.session },
+              messageId,
+              ExchangeType.IKE_AUTH,
+              built.bytes,
+            );
           }),
           initial: 'waiting',
           states: {
@@ -312,7 +311,7 @@ export const ikeSaMachine = base.createMachine({
               session: out.session,
               step: { kind: 'next' },
               peerMessageId: 1,
-              cachedResponse: { messageId: 0, bytes: out.response },
+              cachedResponse: { messageId: 0, datagrams: [out.response] },
             });
           }),
           always: [
@@ -341,11 +340,8 @@ export const ikeSaMachine = base.createMachine({
                     event.payloads,
                     context.candidates,
                   );
-                  enqueue.assign({
-                    cachedResponse: { messageId: event.messageId, bytes: out.response },
-                    peerMessageId: event.messageId + 1,
-                  });
-                  enqueue({ type: 'transmit', params: { bytes: out.response } });
+                  // The IKE SA's own session (keys, peer support): out.session may not exist.
+                  respond(enqueue, context, event.messageId, event.exchangeType, out.response);
                   if (out.kind === 'failed') {
                     enqueue.assign({ step: failed(out.failure) });
                     return;

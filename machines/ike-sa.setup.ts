@@ -10,6 +10,7 @@ import { ProtocolId } from '../ipsec/ike/model.js';
 import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
 import { isResponse } from '../ipsec/ike/wire/header.js';
 import type { Payload } from '../ipsec/ike/wire/payload-types.js';
+import { countSent, outbound } from './ike-sa.outbound.js';
 import type { IkeSaContext, IkeSaEvent, IkeSaInput, IkeTask } from './ike-sa.types.js';
 
 export const failed = (failure: ExchangeFailure) => ({ kind: 'failed' as const, failure });
@@ -120,8 +121,10 @@ export const retransmit = base.enqueueActions(({ context, enqueue }) => {
   enqueue.assign({
     outstanding: { ...o, transmissions: o.transmissions + 1 },
     stats: { ...context.stats, retransmits: context.stats.retransmits + 1 },
+    fragments: countSent(context.fragments, o.datagrams),
   });
-  enqueue({ type: 'transmit', params: { bytes: o.bytes } }); // §2.1: the identical octets
+  // §2.1: the identical octets; RFC 7383 §2.6.1: every fragment of a fragmented request.
+  for (const bytes of o.datagrams) enqueue({ type: 'transmit', params: { bytes } });
 });
 
 export const timedOut = base.assign({
@@ -145,12 +148,50 @@ export const answer = (payloads: readonly Payload[]) =>
       response: true,
       payloads,
     });
-    enqueue.assign({
-      cachedResponse: { messageId: event.messageId, bytes },
-      peerMessageId: event.messageId + 1,
-    });
-    enqueue({ type: 'transmit', params: { bytes } });
+    respond(enqueue, context, event.messageId, event.exchangeType, bytes);
   });
+
+/** What an enqueueActions callback may do that `respond` and `request` need. */
+interface Enqueue {
+  assign(values: Partial<IkeSaContext>): void;
+  (action: { type: 'transmit'; params: { bytes: Uint8Array } }): void;
+}
+
+/**
+ * Sends our response `bytes` to the peer's request `messageId` (whole or in fragments, RFC 7383)
+ * and caches it for the request's retransmissions (§2.1); the peer's next request is expected.
+ */
+export function respond(
+  enqueue: Enqueue,
+  context: IkeSaContext,
+  messageId: number,
+  exchangeType: number,
+  bytes: Uint8Array,
+): void {
+  const out = outbound(context, bytes, exchangeType);
+  enqueue.assign({
+    cachedResponse: { messageId, datagrams: out.datagrams },
+    peerMessageId: messageId + 1,
+    fragments: out.fragments,
+  });
+  for (const d of out.datagrams) enqueue({ type: 'transmit', params: { bytes: d } });
+}
+
+/** Sends our request `bytes` (whole or in fragments, RFC 7383) as the outstanding one (§2.3). */
+export function request(
+  enqueue: Enqueue,
+  context: IkeSaContext,
+  messageId: number,
+  exchangeType: number,
+  bytes: Uint8Array,
+): void {
+  const out = outbound(context, bytes, exchangeType);
+  enqueue.assign({
+    outstanding: { messageId, exchangeType, datagrams: out.datagrams, transmissions: 1 },
+    fragments: out.fragments,
+  });
+  for (const d of out.datagrams) enqueue({ type: 'transmit', params: { bytes: d } });
+}
 
 /**
  * The `after` of every state that waits for a response (§2.1): resend the identical request

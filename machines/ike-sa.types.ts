@@ -6,6 +6,8 @@
 import type { ChildConfig, ConnectionConfig } from '../ipsec/config/model.js';
 import type { CreateChildRequest } from '../ipsec/ike/exchange/create-child.js';
 import type { ChildSaRecord, ExchangeFailure, IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
+import type { FragmentLimits } from '../ipsec/ike/fragment/limits.js';
+import type { FragmentDropReason, PartialMessage } from '../ipsec/ike/fragment/reassembly.js';
 import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
 import type { Payload } from '../ipsec/ike/wire/payload-types.js';
 
@@ -28,11 +30,14 @@ export const DEFAULT_TIMING: IkeTiming = {
   half_open_timeout: 30,
 };
 
-/** Our request in flight (window size 1, §2.3). Retransmissions send these exact octets (§2.1). */
+/**
+ * Our request in flight (window size 1, §2.3). Retransmissions send these exact octets (§2.1):
+ * one datagram, or every fragment of the message (RFC 7383 §2.6.1).
+ */
 export interface Outstanding {
   readonly messageId: number;
   readonly exchangeType: number;
-  readonly bytes: Uint8Array;
+  readonly datagrams: readonly Uint8Array[];
   /** How many times it has been sent (1 = only the original). */
   readonly transmissions: number;
 }
@@ -40,7 +45,38 @@ export interface Outstanding {
 /** The response to the peer's last request, resent verbatim for a retransmitted request (§2.1). */
 export interface CachedResponse {
   readonly messageId: number;
-  readonly bytes: Uint8Array;
+  /** The whole message, or all its fragments (RFC 7383 §2.6.1). */
+  readonly datagrams: readonly Uint8Array[];
+}
+
+/** IKE fragmentation counters of one IKE SA (RFC 7383). */
+export interface FragmentCounters {
+  /** Fragment datagrams sent, retransmissions included. */
+  readonly sent: number;
+  /** Messages we sent as fragments (each counted once). */
+  readonly fragmentedMessages: number;
+  /** Oversized messages sent whole: the fragment size was too small or more than maxFragments needed. */
+  readonly unfragmentable: number;
+  /** SKF messages received. */
+  readonly received: number;
+  /** Messages reassembled from fragments. */
+  readonly reassembled: number;
+  /** Fragments dropped, by reason (a fragment discarded after being collected counts once here). */
+  readonly dropped: Readonly<Record<FragmentDropReason, number>>;
+}
+
+/** Reassembly in progress: at most the peer's request and the response to ours (§2.3 window 1). */
+export interface FragmentState {
+  readonly request?: PartialMessage;
+  readonly response?: PartialMessage;
+  readonly counters: FragmentCounters;
+}
+
+/** How this IKE SA fragments (RFC 7383): per path size and limits, from the supervisor. */
+export interface FragmentSettings {
+  /** The largest IKE message one datagram carries on the current path (it moves with NAT-T). */
+  readonly messageBudget: () => number;
+  readonly limits: FragmentLimits;
 }
 
 export interface IkeSaStats {
@@ -109,6 +145,8 @@ export interface IkeSaContext {
   /** Result of the last processed step, read by the transient decision states. */
   readonly step?: StepResult;
   readonly stats: IkeSaStats;
+  readonly fragmentation: FragmentSettings;
+  readonly fragments: FragmentState;
 }
 
 export type StepResult =
@@ -125,6 +163,8 @@ export interface IkeSaInput {
   readonly initMessage?: { readonly decoded: DecodedMessage; readonly raw: Uint8Array };
   /** An IKE SA created by rekeying (§2.18): starts established, with the moved Child SAs. */
   readonly established?: { readonly children: readonly ChildSaRecord[]; readonly retired?: boolean };
+  /** IKE fragmentation (RFC 7383); without it messages are never fragmented (reassembly still works). */
+  readonly fragmentation?: FragmentSettings;
 }
 
 export type IkeSaEvent =
@@ -147,5 +187,7 @@ export type IkeSaEvent =
     }
   /** Close the IKE SA (swanctl --terminate): Delete, then closed. */
   | { readonly type: 'TERMINATE' }
+  /** Raised by the fragment layer: a message still incomplete this long after its first fragment. */
+  | { readonly type: 'FRAGMENT_TIMEOUT'; readonly key: 'request' | 'response'; readonly messageId: number }
   /** Queue work: create, rekey or delete a Child SA, rekey the IKE SA, a liveness check. */
   | { readonly type: 'TASK'; readonly task: IkeTask };

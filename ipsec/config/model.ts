@@ -8,6 +8,8 @@
 export type StartAction = 'none' | 'trap' | 'start';
 export type CloseAction = 'none' | 'trap' | 'start';
 export type DpdAction = 'clear' | 'trap' | 'restart';
+/** swanctl `fragmentation` (IKE fragmentation, RFC 7383); meanings in ipsec/ike/fragment/mode.ts. */
+export type FragmentationMode = 'yes' | 'accept' | 'force' | 'no';
 
 export interface AuthRound {
   /** Only pre-shared keys for now ('psk'). */
@@ -51,6 +53,8 @@ export interface ConnectionConfig {
   readonly proposals: readonly string[];
   readonly encap: boolean;
   readonly mobike: boolean;
+  /** IKE fragmentation (RFC 7383): yes (default), accept, force or no. */
+  readonly fragmentation: FragmentationMode;
   readonly dpd_delay: number;
   readonly dpd_timeout: number;
   readonly rekey_time: number;
@@ -86,6 +90,11 @@ export interface DaemonConfig {
   readonly retransmit_tries: number;
   readonly retransmit_base: number;
   readonly replay_window: number;
+  /**
+   * charon.fragment_size: the largest IP datagram carrying an IKE fragment, IP and UDP headers
+   * and the non-ESP marker included (0 = 576 for IPv4, 1280 for IPv6, RFC 7383 §2.5.1).
+   */
+  readonly fragment_size: number;
 }
 
 export interface Config {
@@ -108,6 +117,7 @@ export const DAEMON_DEFAULTS: DaemonConfig = {
   retransmit_tries: 5,
   retransmit_base: 1.8,
   replay_window: 32,
+  fragment_size: 1280,
 };
 
 const HOUR = 3600;
@@ -122,6 +132,7 @@ export const CONNECTION_DEFAULTS = {
   proposals: ['default'],
   encap: false,
   mobike: true,
+  fragmentation: 'yes',
   dpd_delay: 0,
   dpd_timeout: 0,
   rekey_time: 4 * HOUR,

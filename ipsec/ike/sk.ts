@@ -106,15 +106,21 @@ export function sealSk(
 /**
  * Verifies and decrypts the SK payload of `message`, whose generic payload header starts at
  * `skOffset` (SK is the last payload, RFC 7296 §3.14). Integrity is checked before anything is
- * decrypted or parsed. Returns the inner payload chain without padding.
+ * decrypted or parsed. `headerLength` is the payload header before the IV: 4 for SK, 8 for SKF
+ * (RFC 7383 §2.5: Fragment Number and Total Fragments, covered by the ICV / AEAD AAD). Returns the inner payload chain without padding.
  * Error offsets are octet offsets in `message`: TRUNCATED points at the field that does not
  * fit (the SK header, its Payload Length, or the IV/ciphertext); PADDING at the last
  * ciphertext octet, which decrypts to the Pad Length.
  */
-export function openSk(keys: SkKeys, message: Uint8Array, skOffset: number): Result<Uint8Array, SkError> {
+export function openSk(
+  keys: SkKeys,
+  message: Uint8Array,
+  skOffset: number,
+  headerLength: number = GENERIC_HEADER_LENGTH,
+): Result<Uint8Array, SkError> {
   const encr = keys.cipher.transform;
   const icvLength = icvLengthOf(keys);
-  const bodyStart = skOffset + GENERIC_HEADER_LENGTH;
+  const bodyStart = skOffset + headerLength;
   if (!Number.isInteger(skOffset) || skOffset < 0 || bodyStart > message.length) {
     const at = Number.isInteger(skOffset) ? Math.min(Math.max(skOffset, 0), message.length) : 0;
     return err({ code: 'TRUNCATED', offset: at });

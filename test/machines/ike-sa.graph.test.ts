@@ -44,7 +44,7 @@ vi.mock('xstate', async (importOriginal) => {
   return { ...xstate, createActor };
 });
 
-import { ExchangeType } from '../../ipsec/ike/wire/constants.js';
+import { ExchangeType, PayloadType } from '../../ipsec/ike/wire/constants.js';
 import { isResponse } from '../../ipsec/ike/wire/header.js';
 import { utf8 } from '../../ipsec/util/bytes.js';
 import { ikeSaMachine } from '../../machines/ike-sa.machine.js';
@@ -256,6 +256,23 @@ const SCENARIOS: Record<string, () => void> = {
     );
     expect(answers).toHaveLength(1);
   },
+  'IKE fragmentation (RFC 7383): the last fragment of every IKE_AUTH response is lost; reassembly times out':
+    () => {
+      const w = world({ daemon: { fragment_size: 140 } });
+      w.net.filter = (d) => {
+        const m = ikeMessageOf(d);
+        const skf = m?.payloads.at(-1);
+        return !(
+          fromGateway(d) &&
+          skf?.type === PayloadType.SKF &&
+          skf.fragmentNumber === skf.totalFragments
+        );
+      };
+      const ike = w.client.supervisor.initiate('gw', 'net');
+      w.clock.advance(35_000); // past reassemblyTimeoutMs (30 s) after the first fragment
+      expect(ikeContext(ike).fragments.counters.dropped.timeout).toBeGreaterThan(0);
+      expect(ikePhase(ike)).toBe('initiator.auth.waiting');
+    },
 };
 
 describe('IKE SA statechart: every transition is taken', () => {

@@ -15,6 +15,7 @@ import type { ConnectionConfig } from '../../config/model.js';
 import { KeId } from '../../crypto/ids.js';
 import { keTransform } from '../../crypto/transforms.js';
 import { equalBytes } from '../../util/bytes.js';
+import { announcesFragmentation } from '../fragment/mode.js';
 import { deriveIkeSaKeys } from '../keys/ike-keys.js';
 import type { IkeSuite } from '../keys/suite.js';
 import { type Proposal, ProtocolId } from '../model.js';
@@ -71,6 +72,7 @@ export function buildInitRequest(
     { type: PayloadType.KE, group: keGroup, data: ke.publicValue },
     { type: PayloadType.NONCE, data: ni },
     ...natdPayloads(s, deps, ZERO_SPI), // §2.23
+    ...fragmentationSupported(s.config), // RFC 7383 §2.3
   ];
   const session: IkeSession = { ...s, ke, ni, initAttempts: s.initAttempts + 1 };
   const bytes = encodeFor(session, deps, {
@@ -98,6 +100,17 @@ function natdPayloads(s: IkeSession, deps: IkeDeps, spiR: Uint8Array): Payload[]
     }).payloads,
   ];
 }
+
+/** RFC 7383 §2.3: N(IKEV2_FRAGMENTATION_SUPPORTED), no data, unless fragmentation = no. */
+function fragmentationSupported(config: ConnectionConfig): Payload[] {
+  return announcesFragmentation(config.fragmentation)
+    ? [notify(NotifyStatus.IKEV2_FRAGMENTATION_SUPPORTED)]
+    : [];
+}
+
+/** RFC 7383 §2.3: the peer announced fragmentation support in its IKE_SA_INIT message. */
+const peerFragmentation = (payloads: readonly Payload[]): { peerFragmentation?: true } =>
+  findNotify(payloads, NotifyStatus.IKEV2_FRAGMENTATION_SUPPORTED) ? { peerFragmentation: true } : {};
 
 /** The NAT verdict from a message's NAT-D notifies, hashed with that message's SPIs (§2.23). */
 function natVerdict(
@@ -214,6 +227,7 @@ export function handleInitResponse(
       ...rest,
       spiR,
       ...natVerdict(s, deps, payloads, s.spiI, spiR),
+      ...peerFragmentation(payloads),
       nr: nonce.data,
       chosen: accepted.value,
       suite: suite.value,
@@ -306,11 +320,16 @@ export function handleInitRequest(input: InitRequestInput, deps: IkeDeps): InitR
     { type: PayloadType.KE, group: ke.group, data: ours.publicValue },
     { type: PayloadType.NONCE, data: nr },
     ...natdPayloads(base, deps, input.spiR), // §2.23
+    // RFC 7383 §2.3: the responder announces support only to an initiator that announced it.
+    ...(findNotify(input.payloads, NotifyStatus.IKEV2_FRAGMENTATION_SUPPORTED)
+      ? fragmentationSupported(input.config)
+      : []),
   ];
   ours.destroy();
   const session: IkeSession = {
     ...base,
     ...natVerdict(base, deps, input.payloads, input.spiI, ZERO_SPI),
+    ...peerFragmentation(input.payloads),
     ni: nonce.data,
     nr,
     chosen: chosen.value,

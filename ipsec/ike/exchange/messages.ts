@@ -60,13 +60,33 @@ export function openFor(
     return rules.ok ? ok(decoded.payloads) : err({ notify: rules.error.notify, reason: rules.error.message });
   }
   if (!session.sk || !decoded.sk) return err({ notify: NotifyError.INVALID_SYNTAX, reason: 'no SK payload' });
-  if (decoded.sk.type !== PayloadType.SK) return err({ reason: 'IKE fragments (SKF) are not supported yet' });
+  // RFC 7383 §2.6: fragments are collected and verified one by one (fragment/reassembly.ts) by
+  // the request/response layer, which hands the whole message to openReassembled.
+  if (decoded.sk.type !== PayloadType.SK)
+    return err({ reason: 'an IKE fragment (SKF) is not a whole message' });
   const opened = openSk(skKeysForMessage(session.sk, isInitiator(h)), raw, decoded.sk.offset);
   // §2.21.2: a message that fails integrity is dropped silently (never answered).
   if (!opened.ok) return err({ reason: `SK payload rejected: ${opened.error.code}` });
   const inner = decodePayloadChain(decoded.sk.firstInnerPayload, opened.value);
   if (!inner.ok) return err({ notify: inner.error.notify, reason: inner.error.message });
   const rules = checkRules(h.exchangeType, isResponse(h), decoded.payloads, inner.value);
+  return rules.ok ? ok(inner.value) : err({ notify: rules.error.notify, reason: rules.error.message });
+}
+
+/**
+ * The payloads of a message reassembled from fragments (RFC 7383 §2.6): every fragment passed
+ * its integrity check; the inner chain (first payload named by fragment 1) and the rule tables
+ * are checked here as for an SK message. `outer` are the fragment's outer payloads (the SKF).
+ */
+export function openReassembled(
+  header: DecodedMessage['header'],
+  outer: readonly Payload[],
+  firstInnerPayload: number,
+  plaintext: Uint8Array,
+): Result<Payload[], ExchangeFailure> {
+  const inner = decodePayloadChain(firstInnerPayload, plaintext);
+  if (!inner.ok) return err({ notify: inner.error.notify, reason: inner.error.message });
+  const rules = checkRules(header.exchangeType, isResponse(header), outer, inner.value);
   return rules.ok ? ok(inner.value) : err({ notify: rules.error.notify, reason: rules.error.message });
 }
 

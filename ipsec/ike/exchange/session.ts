@@ -88,6 +88,8 @@ export interface IkeSession {
   readonly nat?: { readonly local: boolean; readonly remote: boolean };
   /** Initiator: send N(INITIAL_CONTACT) in IKE_AUTH: we hold no other IKE SA with this peer (§2.4). */
   readonly initialContact?: boolean;
+  /** The peer sent N(IKEV2_FRAGMENTATION_SUPPORTED) in IKE_SA_INIT (RFC 7383 §2.3). */
+  readonly peerFragmentation?: boolean;
   /** Tries of IKE_SA_INIT so far (INVALID_KE_PAYLOAD and COOKIE restarts). */
   readonly initAttempts: number;
 }

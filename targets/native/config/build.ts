@@ -34,7 +34,7 @@ import {
   type Unsupported,
 } from './schema.js';
 import type { TreeNode, TreeSection } from './tree.js';
-import { checkConnection, checkDaemon, checkSecrets } from './validate.js';
+import { checkConnection, checkDaemon, checkFragmentSize, checkSecrets } from './validate.js';
 
 type Errors = ConfigError[];
 
@@ -195,6 +195,7 @@ export function buildConfig(root: TreeSection): Result<Config, ConfigError[]> {
   const connections: ConnectionConfig[] = [];
   const secrets: IkeSecret[] = [];
   const connectionSections = new Map<string, TreeSection>();
+  let daemonSection: TreeSection | undefined;
   let secretsBroken = false; // then "no PSK" errors would only repeat the secrets' own errors
   readKeys(errors, root, '', {}, UNSUPPORTED_ROOT, (name, node, path) => {
     if (name !== 'daemon' && name !== 'connections' && name !== 'secrets') return false;
@@ -203,6 +204,7 @@ export function buildConfig(root: TreeSection): Result<Config, ConfigError[]> {
     const before = errors.length;
     if (name === 'daemon') {
       daemon = { ...DAEMON_DEFAULTS, ...readKeys(errors, sec, path, DAEMON_KEYS, { names: [] }) };
+      daemonSection = sec;
       checkDaemon(errors, daemon, sec, path);
     }
     for (const [entry, child] of name === 'daemon' ? [] : sec.entries) {
@@ -238,5 +240,6 @@ export function buildConfig(root: TreeSection): Result<Config, ConfigError[]> {
     return true;
   });
   if (!secretsBroken) checkSecrets(errors, connections, secrets, connectionSections);
+  checkFragmentSize(errors, daemon, connections, daemonSection, connectionSections);
   return errors.length > 0 ? err(errors) : ok({ daemon, connections, secrets });
 }

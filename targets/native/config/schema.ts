@@ -52,6 +52,10 @@ export const DAEMON_KEYS: KeyTable<DaemonConfig> = {
   retransmit_tries: key(scalar(uint(U32)), 'retransmissions before giving up'),
   retransmit_base: key(scalar(positiveDecimal), 'base of the exponential retransmission backoff'),
   replay_window: key(scalar(uint(U32)), 'default ESP replay window, packets'),
+  fragment_size: key(
+    scalar(uint(65535)),
+    'largest IP datagram of an IKE fragment, IP/UDP headers and non-ESP marker included (charon.fragment_size; 0 = 576 IPv4 / 1280 IPv6)',
+  ),
 };
 
 type ConnectionKeys = Omit<ConnectionConfig, 'name' | 'local' | 'remote' | 'children'>;
@@ -65,6 +69,10 @@ export const CONNECTION_KEYS: KeyTable<ConnectionKeys> = {
   proposals: key(list(ikeProposal), 'IKE proposals (strongSwan keywords) or default'),
   encap: key(scalar(bool), 'force UDP encapsulation of ESP'),
   mobike: key(scalar(bool), 'MOBIKE (RFC 4555)'),
+  fragmentation: key(
+    scalar(oneOf({ yes: 'yes', accept: 'accept', force: 'force', no: 'no' })),
+    'IKE fragmentation (RFC 7383): yes, accept (announce, never send fragments), force (fragment even if the peer did not announce it) or no',
+  ),
   dpd_delay: key(scalar(duration), 'liveness check interval (0 = off)'),
   dpd_timeout: key(scalar(duration), 'liveness timeout'),
   rekey_time: key(scalar(duration), 'IKE SA rekey interval (default 4h)'),
@@ -149,7 +157,6 @@ export const UNSUPPORTED_CONNECTION: Unsupported = {
     'aggressive',
     'pull',
     'dscp',
-    'fragmentation',
     'childless',
     'send_certreq',
     'send_cert',

@@ -9,10 +9,16 @@
  * - distinct IKE and NAT-T ports;
  * - every connection has a PSK: an ike secret whose ids include its local or remote identity
  *   (strongSwan's mem_cred shared-key lookup: either side matching suffices, a secret without
- *   ids matches everything; a %any identity is only known at run time, so any secret will do).
+ *   ids matches everything; a %any identity is only known at run time, so any secret will do);
+ * - daemon.fragment_size leaves room, over UDP, for at least one octet of plaintext per IKE
+ *   fragment with every IKE proposal of every connection that sends fragments (RFC 7383 §2.5).
  */
 import type { ConnectionConfig, DaemonConfig, IkeSecret } from '../../../ipsec/config/model.js';
+import { minimumBudgetForProposals } from '../../../ipsec/ike/fragment/fragment.js';
+import { ikeMessageBudget, udpDatagramOverhead } from '../../../ipsec/ike/fragment/size.js';
 import { type IdentityPattern, parseIdentity } from '../../../ipsec/ike/identity.js';
+import { ProtocolId } from '../../../ipsec/ike/model.js';
+import { parseProposals } from '../../../ipsec/ike/proposal/keywords.js';
 import { equalBytes } from '../../../ipsec/util/bytes.js';
 import { type ConfigError, configError, joinPath } from './errors.js';
 import type { TreeNode, TreeSection } from './tree.js';
@@ -136,6 +142,37 @@ export function checkSecrets(
         sec?.loc ?? { file: '' },
         `connections.${conn.name}`,
         `no PSK for local id '${conn.local.id}' or remote id '${conn.remote.id}': add secrets { ike-${conn.name} { id = ... secret = ... } }`,
+      ),
+    );
+  }
+}
+
+/**
+ * A fragment_size too small to carry any plaintext in an IKE fragment over UDP (worst case:
+ * the NAT-T port, with the non-ESP marker; IPv6 unless every remote address is IPv4).
+ */
+export function checkFragmentSize(
+  errors: ConfigError[],
+  daemon: DaemonConfig,
+  connections: readonly ConnectionConfig[],
+  daemonSection: TreeSection | undefined,
+  sections: ReadonlyMap<string, TreeSection>,
+): void {
+  for (const conn of connections) {
+    if (conn.fragmentation !== 'yes' && conn.fragmentation !== 'force') continue;
+    const proposals = parseProposals(conn.proposals, ProtocolId.IKE);
+    if (!proposals.ok) continue;
+    const needed = minimumBudgetForProposals(proposals.value);
+    const remote = conn.remote_addrs.every((a) => /^[0-9.]+$/.test(a)) ? '0.0.0.0' : '::';
+    const budget = ikeMessageBudget(daemon.fragment_size, remote, udpDatagramOverhead(remote, true));
+    if (budget >= needed) continue;
+    const at = entry(daemonSection, 'fragment_size');
+    errors.push(
+      configError(
+        'INCONSISTENT',
+        at?.loc ?? sections.get(conn.name)?.loc ?? { file: '' },
+        at ? 'daemon.fragment_size' : `connections.${conn.name}.fragmentation`,
+        `fragment_size ${daemon.fragment_size} leaves ${budget} octets of IKE message per datagram over UDP; the IKE proposals of connection '${conn.name}' need at least ${needed} for one octet of plaintext per fragment (or set fragmentation = accept or no)`,
       ),
     );
   }

@@ -1,0 +1,56 @@
+/**
+ * IKE fragmentation (RFC 7383) as the supervisor sees it: the size of IKE message one datagram
+ * carries on an IKE SA's current path, and the fragment counters of its IKE SAs.
+ *
+ * daemon.fragment_size (charon.fragment_size) is a whole datagram; the transport says what of
+ * it is not IKE (`ikeDatagramOverhead`): by default IP + UDP headers and the non-ESP marker on
+ * the NAT-T port pair. The budget is read at every send, so it follows NAT-T floats (§2.23).
+ */
+import type { DaemonConfig } from '../ipsec/config/model.js';
+import { DEFAULT_FRAGMENT_LIMITS, type FragmentLimits } from '../ipsec/ike/fragment/limits.js';
+import { ikeMessageBudget, udpDatagramOverhead } from '../ipsec/ike/fragment/size.js';
+import type { FragmentCounters, FragmentSettings } from '../machines/ike-sa.types.js';
+import type { Endpoint } from '../transport/types.js';
+import type { IkeSaHandle } from './supervisor-types.js';
+
+/** Octets of a datagram to `remote` that are not the IKE message (`natT`: non-ESP marker used). */
+export type IkeDatagramOverhead = (remote: Endpoint, natT: boolean) => number;
+
+/** UDP over IPv4/IPv6 without options, + the non-ESP marker (RFC 3948 §2.2) when natT. */
+export const udpOverhead: IkeDatagramOverhead = (remote, natT) => udpDatagramOverhead(remote.address, natT);
+
+/** The fragmentation settings of one IKE SA; `path()` is its handle once it exists. */
+export function fragmentSettings(
+  daemon: DaemonConfig,
+  overhead: IkeDatagramOverhead,
+  path: () => Pick<IkeSaHandle, 'remote' | 'natT'> | undefined,
+  limits: FragmentLimits = DEFAULT_FRAGMENT_LIMITS,
+): FragmentSettings {
+  return {
+    messageBudget: () => {
+      const p = path();
+      return p
+        ? ikeMessageBudget(daemon.fragment_size, p.remote.address, overhead(p.remote, p.natT))
+        : Number.POSITIVE_INFINITY;
+    },
+    limits,
+  };
+}
+
+/** The fragment counters of one IKE SA (RFC 7383): sent, received, reassembled, dropped by reason. */
+export const fragmentCounters = (h: Pick<IkeSaHandle, 'actor'>): FragmentCounters =>
+  h.actor.getSnapshot().context.fragments.counters;
+
+/** Sum of counters (e.g. of every IKE SA a supervisor ever had). */
+export function addFragmentCounters(a: FragmentCounters, b: FragmentCounters): FragmentCounters {
+  const dropped = { ...a.dropped };
+  for (const [k, v] of Object.entries(b.dropped)) dropped[k as keyof typeof dropped] += v;
+  return {
+    sent: a.sent + b.sent,
+    fragmentedMessages: a.fragmentedMessages + b.fragmentedMessages,
+    unfragmentable: a.unfragmentable + b.unfragmentable,
+    received: a.received + b.received,
+    reassembled: a.reassembled + b.reassembled,
+    dropped,
+  };
+}
