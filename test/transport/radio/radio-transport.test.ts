@@ -70,7 +70,9 @@ describe('RadioTransport over a fake radio', () => {
       expect(d.data).toEqual(data(n, n));
       expect(d).toMatchObject({ local: ep(2, 4500), remote: ep(1) });
     });
-    inbox[0]!.forEach((d, n) => expect(d.data).toEqual(data(n, n + 1)));
+    inbox[0]!.forEach((d, n) => {
+      expect(d.data).toEqual(data(n, n + 1));
+    });
     expect(inbox[0]).toHaveLength(1233);
     expect(a.stats).toMatchObject({ datagramsSent: 1233, datagramsReceived: 1233 });
     expect(a.stats.datagramsFragmented).toBe(1233 - 108); // 0..107 octets fit one frame
