@@ -1,5 +1,6 @@
 /**
- * One shared IEEE 802.15.4 channel (2450 MHz O-QPSK, 250 kbit/s) on virtual time.
+ * The simulated IEEE 802.15.4 medium (2450 MHz O-QPSK, 250 kbit/s) on virtual time: every
+ * node's MAC over one shared channel (channel.ts: airtime, who hears whom, collisions).
  *
  * A data request goes through, in order:
  *   queue (one frame per node at a time, FIFO) -> inter-frame spacing after the previous frame
@@ -24,15 +25,10 @@
  */
 import type { RandomBytes } from '../../ipsec/crypto/types.js';
 import type { Clock, TimerHandle } from '../../ipsec/util/clock.js';
+import { Channel, type Transceiver, type Transmission, transceiverFields } from './channel.js';
 import * as C from './constants.js';
-import {
-  ACK_MPDU_OCTETS,
-  DEFAULT_PAN_ID,
-  decodeFrame,
-  encodeAckFrame,
-  encodeDataFrame,
-  MAX_MAC_PAYLOAD,
-} from './frame.js';
+import { ACK_MPDU_OCTETS, decodeFrame, encodeAckFrame, encodeDataFrame, MAX_MAC_PAYLOAD } from './frame.js';
+import { DEFAULT_MEDIUM_OPTIONS, type MediumOptions, newStats } from './medium-options.js';
 import { type LinkQuality, type LinkTable, type Position, Topology } from './topology.js';
 import {
   type AirEvent,
@@ -44,49 +40,7 @@ import {
   type TxStatus,
 } from './types.js';
 
-/** PHY and MAC parameters; each defaults to the standard's value for the 2450 MHz PHY. */
-export interface MediumOptions {
-  readonly macMinBE: number;
-  readonly macMaxBE: number;
-  readonly macMaxCSMABackoffs: number;
-  readonly macMaxFrameRetries: number;
-  /** In symbols, as the next four. */
-  readonly aUnitBackoffPeriod: number;
-  readonly aTurnaroundTime: number;
-  readonly macAckWaitDuration: number;
-  readonly ccaDuration: number;
-  readonly macSIFSPeriod: number;
-  readonly macLIFSPeriod: number;
-  /** Microseconds per symbol (16 at 62.5 ksymbol/s) and symbols per octet (2). */
-  readonly symbolUs: number;
-  readonly phySymbolsPerOctet: number;
-  readonly panId: number;
-  /** Range in metres of the medium's own range-based topology (used when no `links` is given). */
-  readonly rangeM: number;
-  /** Merged under every link's quality. */
-  readonly defaultLink: LinkQuality;
-  /** Keep every AirEvent in `log` (off by default: a long 50-node run makes many). */
-  readonly keepLog: boolean;
-}
-
-export const DEFAULT_MEDIUM_OPTIONS: MediumOptions = {
-  macMinBE: C.macMinBE,
-  macMaxBE: C.macMaxBE,
-  macMaxCSMABackoffs: C.macMaxCSMABackoffs,
-  macMaxFrameRetries: C.macMaxFrameRetries,
-  aUnitBackoffPeriod: C.aUnitBackoffPeriod,
-  aTurnaroundTime: C.aTurnaroundTime,
-  macAckWaitDuration: C.macAckWaitDuration,
-  ccaDuration: C.CCA_SYMBOLS,
-  macSIFSPeriod: C.macSIFSPeriod,
-  macLIFSPeriod: C.macLIFSPeriod,
-  symbolUs: C.SYMBOL_US,
-  phySymbolsPerOctet: C.phySymbolsPerOctet,
-  panId: DEFAULT_PAN_ID,
-  rangeM: 50,
-  defaultLink: {},
-  keepLog: false,
-};
+export { DEFAULT_MEDIUM_OPTIONS, type MediumOptions } from './medium-options.js';
 
 export interface MediumInit {
   readonly clock: Clock;
@@ -103,40 +57,12 @@ interface Request {
   readonly tag: string | undefined;
 }
 
-interface Transmission {
-  readonly kind: 'data' | 'ack';
-  readonly src: Node;
-  readonly dst: ShortAddress;
-  readonly mpdu: Uint8Array;
-  readonly start: number;
-  readonly durationMs: number;
-  /** The sender's enable epoch when it went out: a reboot in between orphans it. */
-  readonly epoch: number;
-  readonly tag: string | undefined;
-  readonly hearers: Array<{ readonly node: Node; readonly quality: LinkQuality }>;
-  readonly collidedAt: Set<Node>;
-}
-
 type MacState = 'idle' | 'backoff' | 'cca' | 'turnaround' | 'tx' | 'ackwait';
 
-const newStats = (): RadioNodeStats => ({
-  framesSent: 0,
-  bytesSent: 0,
-  acksSent: 0,
-  ackBytesSent: 0,
-  framesReceived: 0,
-  retries: 0,
-  noAck: 0,
-  channelAccessFailures: 0,
-  collisions: 0,
-  duplicatesDropped: 0,
-  lost: 0,
-  radioOnMs: 0,
-});
-
-class Node {
+class Node implements Transceiver {
   readonly stats = newStats();
   enabled = true;
+  /** Counts reboots: timers and frames of an earlier life are ignored. */
   epoch = 0;
   /** macDSN (§7.2.1.2): the next data frame's sequence number. */
   dsn = 0;
@@ -153,54 +79,72 @@ class Node {
   phaseStart = 0;
   /** No CSMA before this time: the inter-frame spacing after the last frame (§7.5.1.3). */
   ifsUntil = 0;
-  /** Transmissions on the air that this node hears. */
-  readonly hearing = new Set<Transmission>();
-  lastHeardEnd = Number.NEGATIVE_INFINITY;
-  /** Set while the radio is turning to TX or transmitting (deaf); the last such period's end. */
-  deafSince: number | undefined;
-  lastDeafEnd = Number.NEGATIVE_INFINITY;
   /** Duplicate filter: the last sequence number seen per source (Contiki's mac-sequence). */
   readonly lastSeq = new Map<ShortAddress, number>();
   handler: ((frame: ReceivedFrame) => void) | undefined;
-  /** This node's own frame on the air (data or ACK). */
+  // Transceiver (channel.ts)
+  readonly hearing = new Set<Transmission>();
+  lastHeardEnd: number;
+  deafSince: number | undefined;
+  lastDeafEnd: number;
   onAir: Transmission | undefined;
 
-  constructor(
-    readonly address: ShortAddress,
-    readonly index: number,
-  ) {}
+  constructor(readonly address: ShortAddress) {
+    const f = transceiverFields();
+    this.lastHeardEnd = f.lastHeardEnd;
+    this.deafSince = f.deafSince;
+    this.lastDeafEnd = f.lastDeafEnd;
+    this.onAir = f.onAir;
+  }
 }
+
+type Tx = Transmission<Node>;
 
 export class Medium {
   readonly options: MediumOptions;
-  /** Every frame put on the air, in order of start, when options.keepLog is set. */
-  readonly log: AirEvent[] = [];
-  /** Called as each frame goes on the air. */
-  onAir: ((event: AirEvent) => void) | undefined;
   private readonly clock: Clock;
   private readonly random: RandomBytes;
-  private readonly links: LinkTable;
+  private readonly channel: Channel<Node>;
   private readonly ownTopology: Topology | undefined;
   private readonly nodes = new Map<ShortAddress, Node>();
-  private readonly nodeList: Node[] = [];
   private readonly symbolMs: number;
-  private readonly octetMs: number;
-  private readonly hasDefaultLink: boolean;
 
   constructor(init: MediumInit) {
     this.clock = init.clock;
     this.random = init.random;
     this.options = { ...DEFAULT_MEDIUM_OPTIONS, ...init.options };
-    if (init.links) this.links = init.links;
-    else this.links = this.ownTopology = new Topology({ rangeM: this.options.rangeM });
+    let links = init.links;
+    if (!links) links = this.ownTopology = new Topology({ rangeM: this.options.rangeM });
     this.symbolMs = this.options.symbolUs / 1000;
-    this.octetMs = this.symbolMs * this.options.phySymbolsPerOctet;
-    this.hasDefaultLink = Object.keys(this.options.defaultLink).length > 0;
+    this.channel = new Channel<Node>(
+      this.clock,
+      links,
+      {
+        octetMs: this.symbolMs * this.options.phySymbolsPerOctet,
+        keepLog: this.options.keepLog,
+        defaultLink: this.options.defaultLink,
+      },
+      (tx) => this.ended(tx),
+    );
+  }
+
+  /** Every frame put on the air, in order of start, when options.keepLog is set. */
+  get log(): readonly AirEvent[] {
+    return this.channel.log;
+  }
+
+  /** Called as each frame goes on the air (with its planned end). */
+  set onAir(hook: ((event: AirEvent) => void) | undefined) {
+    this.channel.onAir = hook;
+  }
+
+  get onAir(): ((event: AirEvent) => void) | undefined {
+    return this.channel.onAir;
   }
 
   /** Airtime in ms of a PPDU of `octets` octets (SHR + PHR + MPDU). */
   airtimeMs(ppduOctets: number): number {
-    return ppduOctets * this.octetMs;
+    return this.channel.airtimeMs(ppduOctets);
   }
 
   /**
@@ -212,10 +156,10 @@ export class Medium {
       throw new RangeError(`${address} is not a unicast short address`);
     if (this.nodes.has(address)) throw new Error(`address ${address} already attached`);
     this.ownTopology?.addNode(address, position ?? { x: 0, y: 0 });
-    const node = new Node(address, this.nodeList.length);
+    const node = new Node(address);
     node.dsn = this.randomInt(256); // macDSN starts random (§7.4.2 Table 86)
     this.nodes.set(address, node);
-    this.nodeList.push(node);
+    this.channel.add(node);
     return {
       address,
       maxPayload: MAX_MAC_PAYLOAD,
@@ -279,10 +223,7 @@ export class Medium {
     if (node.ackTimer !== undefined) this.clock.clearTimeout(node.ackTimer);
     node.timer = node.ackTimer = undefined;
     if (node.state === 'ackwait') node.stats.radioOnMs += this.clock.now() - node.phaseStart;
-    if (!node.onAir && node.deafSince !== undefined) {
-      node.deafSince = undefined; // a turnaround (data or ACK) that never became a transmission
-      node.lastDeafEnd = this.clock.now();
-    }
+    this.channel.abortTurnaround(node); // a turnaround (data or ACK) that never became a transmission
     node.state = 'idle';
     node.lastSeq.clear();
     const dropped = node.current ? [node.current, ...node.queue] : [...node.queue];
@@ -360,7 +301,7 @@ export class Medium {
     }
     // Idle (§7.5.1.4 step 5): the radio turns from RX to TX in aTurnaroundTime (§6.4.1), deaf meanwhile.
     node.state = 'turnaround';
-    node.deafSince = this.clock.now();
+    this.channel.beginTurnaround(node);
     const ms = this.options.aTurnaroundTime * this.symbolMs;
     node.stats.radioOnMs += ms;
     this.setTimer(node, ms, () => this.transmitData(node));
@@ -371,7 +312,7 @@ export class Medium {
     const mpdu = node.currentMpdu!;
     node.state = 'tx';
     if (node.retry > 0) node.stats.retries++;
-    const tx = this.transmit(node, 'data', req.dst, mpdu, req.tag);
+    const tx = this.channel.transmit(node, 'data', req.dst, mpdu, req.tag, node.epoch);
     node.stats.framesSent++;
     node.stats.bytesSent += C.ppduOctets(mpdu.length);
     node.stats.radioOnMs += tx.durationMs;
@@ -421,84 +362,24 @@ export class Medium {
     if (node.enabled && node.state === 'idle' && !node.current) this.startNext(node);
   }
 
-  // ---- the channel ----
-
-  private transmit(
-    src: Node,
-    kind: 'data' | 'ack',
-    dst: ShortAddress,
-    mpdu: Uint8Array,
-    tag: string | undefined,
-  ): Transmission {
-    const now = this.clock.now();
-    const bytes = C.ppduOctets(mpdu.length);
-    const hearers: Transmission['hearers'] = [];
-    for (const n of this.nodeList) {
-      const q = n === src ? undefined : this.links.quality(src.address, n.address);
-      if (q)
-        hearers.push({ node: n, quality: this.hasDefaultLink ? { ...this.options.defaultLink, ...q } : q });
-    }
-    const tx: Transmission = {
-      kind,
-      src,
-      dst,
-      mpdu,
-      start: now,
-      durationMs: this.airtimeMs(bytes),
-      epoch: src.epoch,
-      tag,
-      hearers,
-      collidedAt: new Set(),
-    };
-    for (const { node } of hearers) {
-      if (node.hearing.size > 0) {
-        // Any overlap at a receiver destroys every frame involved there (no capture effect).
-        for (const other of node.hearing) other.collidedAt.add(node);
-        tx.collidedAt.add(node);
-      }
-      node.hearing.add(tx);
-    }
-    const event: AirEvent = {
-      start: now,
-      end: now + tx.durationMs,
-      src: src.address,
-      dst,
-      kind,
-      bytes,
-      ...(tag === undefined ? {} : { tag }),
-    };
-    src.onAir = tx;
-    if (this.options.keepLog) this.log.push(event);
-    this.onAir?.(event);
-    this.clock.setTimeout(() => this.endTransmission(tx), tx.durationMs);
-    return tx;
-  }
-
-  private endTransmission(tx: Transmission): void {
-    const now = this.clock.now();
-    const src = tx.src;
-    src.onAir = undefined;
-    src.deafSince = undefined;
-    src.lastDeafEnd = now;
-    for (const h of tx.hearers) {
-      h.node.hearing.delete(tx);
-      h.node.lastHeardEnd = now;
-    }
+  /** A frame has left the air: each hearer's MAC looks at it, then the sender's goes on. */
+  private ended(tx: Tx): void {
     for (const h of tx.hearers) {
       if (tx.kind === 'data') this.receiveData(tx, h.node, h.quality);
       else this.receiveAck(tx, h.node, h.quality);
     }
+    const src = tx.src;
     if (tx.kind === 'data' && src.epoch === tx.epoch && src.state === 'tx') this.dataSent(src);
   }
 
   /** Whether `node` could receive all of `tx`: on, and not transmitting at any time during it. */
-  private listening(node: Node, tx: Transmission): boolean {
-    return node.enabled && node.deafSince === undefined && node.lastDeafEnd <= tx.start;
+  private listening(node: Node, tx: Tx): boolean {
+    return node.enabled && this.channel.heardWhole(node, tx);
   }
 
   // ---- receivers ----
 
-  private receiveData(tx: Transmission, node: Node, quality: LinkQuality): void {
+  private receiveData(tx: Tx, node: Node, quality: LinkQuality): void {
     if (tx.dst !== node.address && tx.dst !== BROADCAST_ADDRESS) return; // overheard, not for us
     if (!this.listening(node, tx)) return;
     node.stats.radioOnMs += tx.durationMs;
@@ -535,19 +416,26 @@ export class Medium {
     }
   }
 
-  private scheduleAck(node: Node, data: Transmission, seq: number): void {
-    node.deafSince = this.clock.now();
+  private scheduleAck(node: Node, data: Tx, seq: number): void {
+    this.channel.beginTurnaround(node);
     const turnaround = this.options.aTurnaroundTime * this.symbolMs;
     node.ackTimer = this.clock.setTimeout(() => {
       node.ackTimer = undefined;
-      const tx = this.transmit(node, 'ack', data.src.address, encodeAckFrame(seq), data.tag);
+      const tx = this.channel.transmit(
+        node,
+        'ack',
+        data.src.address,
+        encodeAckFrame(seq),
+        data.tag,
+        node.epoch,
+      );
       node.stats.acksSent++;
       node.stats.ackBytesSent += C.ppduOctets(ACK_MPDU_OCTETS);
       node.stats.radioOnMs += turnaround + tx.durationMs;
     }, turnaround);
   }
 
-  private receiveAck(tx: Transmission, node: Node, quality: LinkQuality): void {
+  private receiveAck(tx: Tx, node: Node, quality: LinkQuality): void {
     if (tx.dst !== node.address || !this.listening(node, tx)) return;
     if (tx.collidedAt.has(node)) {
       node.stats.collisions++;

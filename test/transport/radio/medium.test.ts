@@ -436,3 +436,54 @@ describe('timer budget', () => {
     expect(medium.log).toEqual([]);
   });
 });
+
+describe('configuration', () => {
+  it("the medium's own topology places nodes by position and range", () => {
+    const { clock, medium } = setup({ options: { rangeM: 10 } });
+    const a = medium.attach(1, { x: 0, y: 0 });
+    const b = medium.attach(2, { x: 8, y: 0 });
+    const c = medium.attach(3, { x: 16, y: 0 });
+    const got: number[] = [];
+    b.onReceive(() => got.push(2));
+    c.onReceive(() => got.push(3));
+    a.send(BROADCAST_ADDRESS, new Uint8Array(1));
+    clock.runUntilIdle();
+    expect(got).toEqual([2]);
+    expect(() => medium.attach(2)).toThrow();
+    expect(() => medium.attach(0xffff)).toThrow(RangeError);
+  });
+
+  it('nodes attached without a position all hear each other', () => {
+    const { clock, medium } = setup();
+    const ifs = [1, 2, 3, 4].map((x) => medium.attach(x));
+    let n = 0;
+    for (const i of ifs) i.onReceive(() => n++);
+    ifs[2]!.send(BROADCAST_ADDRESS, new Uint8Array(1));
+    clock.runUntilIdle();
+    expect(n).toBe(3);
+  });
+
+  it('options override the standard: macMaxFrameRetries 0 gives one transmission; defaultLink applies to all links', () => {
+    const { clock, medium } = setup({ options: { macMaxFrameRetries: 0, defaultLink: { loss: 1 } } });
+    const a = medium.attach(1);
+    medium.attach(2);
+    const statuses: TxStatus[] = [];
+    a.send(2, new Uint8Array(1), (s) => statuses.push(s));
+    clock.runUntilIdle();
+    expect(statuses).toEqual(['NO_ACK']);
+    expect(medium.log.length).toBe(1);
+    expect(medium.stats(2)?.lost).toBe(1);
+  });
+
+  it('onAir sees every frame as it goes out, with its tag', () => {
+    const { clock, medium, a } = pair();
+    const seen: string[] = [];
+    medium.onAir = (e) => seen.push(`${clock.now()}:${e.kind}:${e.tag}`);
+    a.send(2, new Uint8Array(1), undefined, 'IKE_SA_INIT');
+    clock.runUntilIdle();
+    expect(seen).toEqual([
+      `${medium.log[0]!.start}:data:IKE_SA_INIT`,
+      `${medium.log[1]!.start}:ack:IKE_SA_INIT`,
+    ]);
+  });
+});
