@@ -3,7 +3,12 @@
  * conf/responder/swanctl.conf.in) and for our supervisor (ConnectionConfig), so that each
  * test pins exactly one IKE and one ESP proposal on both sides.
  */
-import { type ConnectionConfig, connectionWithDefaults, type IkeSecret } from '../../ipsec/config/model.js';
+import {
+  type ConnectionConfig,
+  connectionWithDefaults,
+  type FragmentationMode,
+  type IkeSecret,
+} from '../../ipsec/config/model.js';
 import { utf8 } from '../../ipsec/util/bytes.js';
 import { LAB } from './lab.js';
 
@@ -48,6 +53,8 @@ export interface CharonConnection {
   readonly dpdDelay?: number;
   /** The children (default: `net`, 10.99.1.0/24 <-> 10.99.2.0/24 with `espProposals`). */
   readonly children?: readonly TunnelChild[];
+  /** swanctl fragmentation (default: not written, charon's default yes). */
+  readonly fragmentation?: 'yes' | 'accept' | 'force' | 'no';
 }
 
 /** A tunnel child, from charon's point of view for charon, from ours for ourConnection. */
@@ -95,7 +102,7 @@ function connectionBlock(c: CharonConnection): string {
         encap = yes
         mobike = no
         unique = never
-        dpd_delay = ${c.dpdDelay ?? 0}
+        dpd_delay = ${c.dpdDelay ?? 0}${c.fragmentation ? `\n        fragmentation = ${c.fragmentation}` : ''}
         rekey_time = 0
         reauth_time = 0
         local {
@@ -141,6 +148,8 @@ export interface OurConnection {
   readonly dpdDelay?: number;
   /** More tunnel children after `net` (from our side), e.g. OUR_NET2. */
   readonly moreChildren?: readonly TunnelChild[];
+  /** swanctl fragmentation (default yes). */
+  readonly fragmentation?: FragmentationMode;
 }
 
 /** Our mirror of a charon connection: our identity is the lab's "initiator" one. */
@@ -156,6 +165,7 @@ export function ourConnection(c: OurConnection): ConnectionConfig {
     mobike: false,
     rekey_time: 0,
     dpd_delay: c.dpdDelay ?? 0,
+    ...(c.fragmentation ? { fragmentation: c.fragmentation } : {}),
     local: { auth: 'psk', id: ids.initiator },
     remote: { auth: 'psk', id: ids.responder },
     children: [
