@@ -28,6 +28,7 @@ import {
   radioIpv6,
   shortAddressOf,
 } from './addressing.js';
+import { DatagramQueue } from './datagram-queue.js';
 import { decodeFrame, encodeDatagram } from './sixlowpan/adaptation.js';
 import type { SixlowpanErrorCode } from './sixlowpan/errors.js';
 import { compressHeaders } from './sixlowpan/headers.js';
@@ -36,8 +37,6 @@ import { DEFAULT_MAX_DATAGRAM_SIZE, Reassembler, type ReassemblyStats } from './
 import { BROADCAST_ADDRESS, type RadioInterface, type ReceivedFrame, type ShortAddress } from './types.js';
 
 export const DEFAULT_HOP_LIMIT = 64; // RFC 8200 §3 suggests the IANA default; IPHC elides 64 (RFC 6282 §3.1.1)
-/** Implementation limit: datagrams waiting for the radio. */
-export const DEFAULT_MAX_QUEUED_DATAGRAMS = 32;
 const ALL_NODES = parseIpv6('ff02::1')!; // RFC 4291 §2.7.1, link-local all-nodes
 
 export interface RadioTransportOptions {
@@ -125,8 +124,7 @@ export class RadioTransport implements Transport {
   private readonly hopLimit: number;
   private tag: number;
   private closed = false;
-  private readonly queue: { dst: ShortAddress; frames: Uint8Array[]; tag: string | undefined }[] = [];
-  private readonly maxQueue: number;
+  private readonly queue: DatagramQueue;
   private readonly counts = {
     datagramsSent: 0,
     datagramsReceived: 0,
@@ -148,7 +146,14 @@ export class RadioTransport implements Transport {
     this.address = radioIpv6(this.radio.address, this.prefix);
     this.hopLimit = options.hopLimit ?? DEFAULT_HOP_LIMIT;
     this.maxDatagramSize = options.maxDatagramSize ?? DEFAULT_MAX_DATAGRAM_SIZE;
-    this.maxQueue = options.maxQueuedDatagrams ?? DEFAULT_MAX_QUEUED_DATAGRAMS;
+    this.queue = new DatagramQueue(
+      this.radio,
+      {
+        frameSent: () => this.counts.framesSent++,
+        datagramFailed: () => this.drops.txFailure++,
+      },
+      options.maxQueuedDatagrams,
+    );
     this.reassembler = new Reassembler({
       clock: this.clock,
       maxDatagramSize: this.maxDatagramSize,
@@ -215,38 +220,47 @@ export class RadioTransport implements Transport {
 
   /**
    * Octets the compressed IPv6 + UDP headers take in a datagram to `to` from `from` (default:
-   * the largest over our bound endpoints): what the IKE layer subtracts from a frame.
+   * the largest over our bound endpoints) on its first hop: what the IKE layer subtracts from a
+   * frame. With `hop: 'any'`, the largest on any hop of the path: a forwarding mote can no
+   * longer derive the source from its link address nor elide the decremented hop limit.
    */
-  headerOverhead(to: Endpoint, from?: Endpoint): number {
+  headerOverhead(to: Endpoint, from?: Endpoint, hop: 'first' | 'any' = 'first'): number {
     const dst = parseIpv6(to.address);
     if (!dst) return IPV6_HEADER_LENGTH + UDP_HEADER_LENGTH + 1; // uncompressed dispatch: an upper bound
-    const link = { src: this.radio.address, dst: this.linkDestination(dst) ?? BROADCAST_ADDRESS };
-    const ports = from ? [from.port] : [...this.ports];
-    let most = 0;
-    for (const port of ports.length ? ports : [0]) {
-      const udp = buildUdp({
-        src: this.address,
-        dst,
-        srcPort: port,
-        dstPort: to.port,
-        payload: new Uint8Array(0),
-      });
-      const d = buildIpv6({
-        src: this.address,
-        dst,
-        nextHeader: IpProto.UDP,
-        payload: udp,
-        hopLimit: this.hopLimit,
-      });
-      const c = compressHeaders(d, link, this.contexts);
-      most = Math.max(most, c.ok ? c.value.header.length : d.length + 1);
+    const next = this.linkDestination(dst);
+    const links = [{ src: this.radio.address, dst: next ?? BROADCAST_ADDRESS, hopLimit: this.hopLimit }];
+    const final = shortAddressOf(dst, this.prefix);
+    if (hop === 'any' && final !== undefined && next !== final) {
+      // A forwarded hop: link addresses that are neither endpoint's, hop limit decremented.
+      const other = (a: number) => (a ^ 0x8000) & 0xffff;
+      links.push({ src: other(this.radio.address), dst: other(final), hopLimit: this.hopLimit - 1 });
     }
+    let most = 0;
+    for (const port of from ? [from.port] : this.ports.size ? [...this.ports] : [0])
+      for (const link of links) {
+        const payload = buildUdp({
+          src: this.address,
+          dst,
+          srcPort: port,
+          dstPort: to.port,
+          payload: new Uint8Array(0),
+        });
+        const d = buildIpv6({
+          src: this.address,
+          dst,
+          nextHeader: IpProto.UDP,
+          payload,
+          hopLimit: link.hopLimit,
+        });
+        const c = compressHeaders(d, link, this.contexts);
+        most = Math.max(most, c.ok ? c.value.header.length : d.length + 1);
+      }
     return most;
   }
 
-  /** The largest UDP payload to `to` that still travels in one frame. */
-  maxDatagramWithoutFragmentation(to: Endpoint, from?: Endpoint): number {
-    return this.radio.maxPayload - this.headerOverhead(to, from);
+  /** The largest UDP payload to `to` that travels in one frame on the first hop (or, with 'any', on every hop). */
+  maxDatagramWithoutFragmentation(to: Endpoint, from?: Endpoint, hop: 'first' | 'any' = 'first'): number {
+    return this.radio.maxPayload - this.headerOverhead(to, from, hop);
   }
 
   close(): void {
@@ -254,7 +268,7 @@ export class RadioTransport implements Transport {
     this.closed = true;
     this.radio.onReceive(() => {});
     this.reassembler.clear();
-    this.queue.length = 0;
+    this.queue.stop();
     this.subject.complete();
   }
 
@@ -285,7 +299,10 @@ export class RadioTransport implements Transport {
       return false;
     }
     const { frames, headerLength, fragmentHeaderLength } = encoded.value;
-    if (!this.enqueue(next, frames, tag)) return false;
+    if (!this.queue.push(next, frames, tag)) {
+      this.drops.queueFull++;
+      return false;
+    }
     if (frames.length > 1) {
       this.tag = (this.tag + 1) & 0xffff; // RFC 4944 §5.3: incremented for successive fragmented datagrams
       this.counts.datagramsFragmented++;
@@ -293,44 +310,6 @@ export class RadioTransport implements Transport {
     this.counts.headerBytes += headerLength;
     this.counts.fragmentHeaderBytes += fragmentHeaderLength;
     return true;
-  }
-
-  /**
-   * One datagram at a time goes to the radio, its frames one after the other, so a receiver
-   * needs one reassembly per sender; a frame that fails abandons the rest of its datagram
-   * (as Contiki's sicslowpan does) and the next datagram starts.
-   */
-  private enqueue(dst: ShortAddress, frames: Uint8Array[], tag: string | undefined): boolean {
-    if (this.queue.length >= this.maxQueue) {
-      this.drops.queueFull++;
-      return false;
-    }
-    this.queue.push({ dst, frames, tag });
-    if (this.queue.length === 1) this.sendFrame(0);
-    return true;
-  }
-
-  private sendFrame(i: number): void {
-    const head = this.queue[0];
-    if (this.closed || !head) return;
-    if (i >= head.frames.length) {
-      this.queue.shift();
-      this.sendFrame(0);
-      return;
-    }
-    this.counts.framesSent++;
-    this.radio.send(
-      head.dst,
-      head.frames[i]!,
-      (status) => {
-        if (status !== 'SUCCESS') {
-          this.drops.txFailure++;
-          i = head.frames.length - 1;
-        }
-        this.sendFrame(i + 1);
-      },
-      head.tag,
-    );
   }
 
   private countDecodeError(code: SixlowpanErrorCode | 'ipv6' | 'udp'): void {

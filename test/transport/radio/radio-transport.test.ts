@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../ipsec/crypto/random.js';
 import { VirtualClock } from '../../../ipsec/util/clock.js';
@@ -107,6 +108,9 @@ describe('RadioTransport over a fake radio', () => {
     const { clock, air, nodes, inbox } = line(4, { tagOf });
     const [n1, n2, n3, n4] = nodes as [RadioTransport, RadioTransport, RadioTransport, RadioTransport];
     expect(n1.headerOverhead(ep(3))).toBe(11); // destination not the link destination: DAM=10
+    expect(n1.headerOverhead(ep(4), undefined, 'any')).toBe(14); // a middle hop: SAM=10, DAM=10, HLIM inline
+    expect(n1.maxDatagramWithoutFragmentation(ep(4), ep(1, 4500), 'any')).toBe(116 - 14);
+    expect(n1.headerOverhead(ep(2), undefined, 'any')).toBe(9); // a neighbour: no forwarded hop
     n1.send(data(50, 7), ep(1, 4500), ep(4, 4500));
     clock.runUntilIdle();
     expect(inbox[3]!.map((d) => [d.data, d.remote, d.local])).toEqual([
@@ -236,6 +240,39 @@ describe('RadioTransport over a fake radio', () => {
     });
     expect(tags[0]).toBe(tags[1]);
     expect(tags.at(-1)).toBe((tags[0]! + 1) & 0xffff);
+  });
+});
+
+describe('RadioTransport receiving anything', () => {
+  it('never throws on random frames from random neighbours, and counts every one', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            src: fc.integer({ min: 0, max: 0xffff }),
+            payload: fc.oneof(
+              fc.uint8Array({ minLength: 1, maxLength: 116 }),
+              fc
+                .tuple(fc.constantFrom(0x7e, 0xc0, 0xe0, 0x41, 0x60), fc.uint8Array({ maxLength: 115 }))
+                .map(([d, rest]) => Uint8Array.from([d, ...rest])),
+            ),
+          }),
+          { maxLength: 30 },
+        ),
+        (frames) => {
+          const clock = new VirtualClock();
+          let handler: ((f: { src: number; dst: number; payload: Uint8Array }) => void) | undefined;
+          const radio = { ...new FakeAir(clock).attach(1), onReceive: (h: typeof handler) => (handler = h) };
+          const t = new RadioTransport({ radio, clock, endpoints: [ep(1)], nextHop: (d) => d });
+          for (const f of frames) handler!({ src: f.src, dst: 1, payload: f.payload });
+          clock.runUntilIdle();
+          const s = t.stats;
+          expect(s.framesReceived).toBe(frames.length);
+          t.close();
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -47,9 +47,9 @@ export interface ReassemblyStats {
   overlaps: number;
   /** Fragments dropped because maxReassemblies were in progress. */
   full: number;
-  /** Fragments dropped for a datagram_size over maxDatagramSize. */
+  /** Fragments dropped for a datagram_size over maxDatagramSize (implementation limit). */
   tooBig: number;
-  /** Fragments dropped for running past datagram_size, or carrying nothing. */
+  /** Fragments dropped for running past datagram_size (or a datagram_size of 0), or carrying nothing. */
   outOfBounds: number;
 }
 
@@ -109,7 +109,7 @@ export class Reassembler {
    */
   add(key: ReassemblyKey, offset: number, data: Uint8Array): Uint8Array | undefined {
     const size = key.datagramSize;
-    if (!this.accepts(size)) {
+    if (size > this.maxDatagramSize) {
       this.stats.tooBig++;
       return undefined;
     }
