@@ -435,20 +435,27 @@ export class Medium {
     }, turnaround);
   }
 
+  /**
+   * An ACK carries no addresses (§7.2.2.3): any node waiting for an ACK with the same sequence
+   * number takes it, as a real MAC would (rare, but a frame can be "acknowledged" by another
+   * node's ACK). Collisions and losses are counted only at the node the ACK was meant for.
+   */
   private receiveAck(tx: Tx, node: Node, quality: LinkQuality): void {
-    if (tx.dst !== node.address || !this.listening(node, tx)) return;
+    const mine = tx.dst === node.address;
+    const waiting = node.state === 'ackwait' && tx.mpdu[2] === node.currentSeq;
+    if (!(mine || waiting) || !this.listening(node, tx)) return;
     if (tx.collidedAt.has(node)) {
-      node.stats.collisions++;
+      if (mine) node.stats.collisions++;
       return;
     }
     if (this.chance(quality.loss)) {
-      node.stats.lost++;
+      if (mine) node.stats.lost++;
       return;
     }
     const decoded = decodeFrame(tx.mpdu);
     if (!decoded.ok || decoded.value.kind !== 'ack') return;
     // §7.5.6.4.3: the ACK counts only while waiting, with the sequence number of the frame sent.
-    if (node.state === 'ackwait' && decoded.value.sequenceNumber === node.currentSeq) this.ackReceived(node);
+    if (waiting) this.ackReceived(node);
   }
 }
 

@@ -487,3 +487,34 @@ describe('configuration', () => {
     ]);
   });
 });
+
+describe('ACKs carry no addresses (§7.2.2.3)', () => {
+  it("a node waiting for an ACK takes another node's ACK with the same sequence number (about 1 in 256)", () => {
+    // 1 -> 2 is dead; 3 -> 4 works; 1 hears 4's ACKs; 1 and 3 are hidden from each other and,
+    // with no backoff, send at the same moment, so 4's ACK arrives while 1 waits for its own.
+    let spurious = 0;
+    const runs = 1500;
+    for (let seed = 0; seed < runs; seed++) {
+      const t = new Topology({ mode: 'explicit' });
+      for (let i = 1; i <= 4; i++) t.addNode(i);
+      t.connect(1, 2).setQuality(1, 2, { loss: 1 }).connect(3, 4).connect(4, 1, true);
+      const { clock, medium } = setup({
+        links: t,
+        seed,
+        options: { macMinBE: 0, macMaxBE: 0, macMaxFrameRetries: 0 },
+      });
+      const [a, , c] = [1, 2, 3, 4].map((x) => medium.attach(x));
+      let status: TxStatus | undefined;
+      a!.send(2, new Uint8Array(10), (s) => {
+        status = s;
+      });
+      c!.send(4, new Uint8Array(10));
+      clock.runUntilIdle();
+      if (status === 'SUCCESS') spurious++;
+      else expect(status).toBe('NO_ACK');
+      expect(a!.stats.lost + a!.stats.collisions).toBe(0); // the ACK was not meant for 1
+    }
+    expect(spurious).toBeGreaterThan(0);
+    expect(spurious).toBeLessThan((runs / 256) * 4);
+  });
+});
