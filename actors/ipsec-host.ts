@@ -6,6 +6,7 @@
 import type { Config } from '../ipsec/config/model.js';
 import type { CryptoProvider, RandomBytes } from '../ipsec/crypto/types.js';
 import { addNonEspMarker } from '../ipsec/esp/udp-encap.js';
+import type { FragmentLimits } from '../ipsec/ike/fragment/limits.js';
 import type { Clock } from '../ipsec/util/clock.js';
 import type { Transport } from '../transport/types.js';
 import { createEspHost, type EspHost } from './esp-host.js';
@@ -34,6 +35,8 @@ export interface IpsecHostOptions {
    * UDP headers + the non-ESP marker when `natT` (a 6LoWPAN radio compresses them: its own).
    */
   readonly ikeDatagramOverhead?: IkeDatagramOverhead;
+  /** IKE fragment reassembly limits (default DEFAULT_FRAGMENT_LIMITS). */
+  readonly fragmentLimits?: FragmentLimits;
 }
 
 export interface IpsecHost {
@@ -63,6 +66,7 @@ export function createIpsecHost(o: IpsecHostOptions): IpsecHost {
     send: o.wrapSend ? o.wrapSend(send) : send,
     ...(o.logger ? { logger: o.logger } : {}),
     ...(o.ikeDatagramOverhead ? { ikeDatagramOverhead: o.ikeDatagramOverhead } : {}),
+    ...(o.fragmentLimits ? { fragmentLimits: o.fragmentLimits } : {}),
   });
   return { esp, supervisor };
 }
