@@ -16,7 +16,12 @@
 import { type Observable, Subject } from 'rxjs';
 import type { RandomBytes } from '../../ipsec/crypto/types.js';
 import { formatIpv6, parseIpv6 } from '../../ipsec/packet/address.js';
-import { buildIpv6, decodeIpv6, IPV6_HEADER_LENGTH } from '../../ipsec/packet/ipv6.js';
+import {
+  buildIpv6,
+  decodeIpv6,
+  IPV6_DEFAULT_HOP_LIMIT,
+  IPV6_HEADER_LENGTH,
+} from '../../ipsec/packet/ipv6.js';
 import { IpProto } from '../../ipsec/packet/proto.js';
 import { buildUdp, decodeUdp, UDP_HEADER_LENGTH, verifyUdpChecksum } from '../../ipsec/packet/udp.js';
 import type { Clock } from '../../ipsec/util/clock.js';
@@ -36,7 +41,6 @@ import type { ContextTable } from './sixlowpan/iphc.js';
 import { DEFAULT_MAX_DATAGRAM_SIZE, Reassembler, type ReassemblyStats } from './sixlowpan/reassembly.js';
 import { BROADCAST_ADDRESS, type RadioInterface, type ReceivedFrame, type ShortAddress } from './types.js';
 
-export const DEFAULT_HOP_LIMIT = 64; // RFC 8200 §3 suggests the IANA default; IPHC elides 64 (RFC 6282 §3.1.1)
 const ALL_NODES = parseIpv6('ff02::1')!; // RFC 4291 §2.7.1, link-local all-nodes
 
 export interface RadioTransportOptions {
@@ -52,6 +56,7 @@ export interface RadioTransportOptions {
   readonly prefix?: string;
   /** Replaces the context table (default: the prefix as context 0). */
   readonly contexts?: ContextTable;
+  /** Hop Limit of the datagrams we originate (default 64). */
   readonly hopLimit?: number;
   /** Seeds the first datagram_tag (else 0). */
   readonly random?: RandomBytes;
@@ -73,7 +78,7 @@ export type RadioDropReason =
   | 'notUdp' // for us, but not UDP
   | 'noListener' // for us, to a port not bound
   | 'hopLimit' // would be forwarded with hop limit 0 (RFC 8200 §3)
-  | 'txFailure' // the radio reported NO_ACK or CHANNEL_ACCESS_FAILURE (the datagram's remaining frames are not sent)
+  | 'txFailure' // a frame ended NO_ACK, CHANNEL_ACCESS_FAILURE or TRX_OFF (the datagram's other frames are not sent)
   | 'queueFull'; // maxQueuedDatagrams already waiting for the radio
 
 export interface RadioTransportStats {
@@ -117,7 +122,6 @@ export class RadioTransport implements Transport {
   private readonly prefix: Uint8Array;
   private readonly contexts: ContextTable;
   private readonly address: Uint8Array;
-  private readonly bound: Set<string>;
   private readonly ports: Set<number>;
   private readonly reassembler: Reassembler;
   private readonly maxDatagramSize: number;
@@ -144,7 +148,7 @@ export class RadioTransport implements Transport {
     this.prefix = parseRadioPrefix(options.prefix ?? DEFAULT_RADIO_PREFIX);
     this.contexts = options.contexts ?? radioContexts(this.prefix);
     this.address = radioIpv6(this.radio.address, this.prefix);
-    this.hopLimit = options.hopLimit ?? DEFAULT_HOP_LIMIT;
+    this.hopLimit = options.hopLimit ?? IPV6_DEFAULT_HOP_LIMIT; // 64, which IPHC elides (RFC 6282 §3.1.1 HLIM=10)
     this.maxDatagramSize = options.maxDatagramSize ?? DEFAULT_MAX_DATAGRAM_SIZE;
     this.queue = new DatagramQueue(
       this.radio,
@@ -166,9 +170,6 @@ export class RadioTransport implements Transport {
       if (!a || formatIpv6(a) !== own)
         throw new Error(`endpoint ${endpointKey(e)} is not this node's ${own}`);
     }
-    this.bound = new Set(
-      options.endpoints.map((e) => e.port).map((port) => endpointKey({ address: own, port })),
-    );
     this.ports = new Set(options.endpoints.map((e) => e.port));
     const r = options.random?.(2);
     this.tag = r ? (r[0]! << 8) | r[1]! : 0;
@@ -193,7 +194,7 @@ export class RadioTransport implements Transport {
   send(data: Uint8Array, from: Endpoint, to: Endpoint): void {
     if (this.closed) return;
     const src = parseIpv6(from.address);
-    if (!src || !this.bound.has(endpointKey({ address: formatIpv6(src), port: from.port }))) {
+    if (!src || !equal(src, this.address) || !this.ports.has(from.port)) {
       this.drops.unboundSource++;
       return;
     }

@@ -134,6 +134,23 @@ describe('RFC 4944 reassembly', () => {
           if (!e.ok) throw new Error(e.error.message);
           const frames = e.value.frames;
           for (const f of frames) expect(f.length).toBeLessThanOrEqual(a.maxPayload);
+          if (frames.length > 1) {
+            // FRAG1 first; each FRAGN at the uncompressed octets before it, all of them multiples of 8
+            let covered =
+              a.datagram.length - frames.slice(1).reduce((n, f) => n + f.length - FRAGN_HEADER_LENGTH, 0);
+            expect(covered % 8).toBe(0);
+            frames.forEach((f, i) => {
+              const h = decodeFragmentHeader(f);
+              expect(h.ok && h.value).toMatchObject({
+                kind: i === 0 ? 'FRAG1' : 'FRAGN',
+                datagramSize: a.datagram.length,
+                datagramTag: a.tag,
+                offset: i === 0 ? 0 : covered,
+              });
+              if (i > 0) covered += f.length - FRAGN_HEADER_LENGTH;
+              if (i > 0 && i < frames.length - 1) expect((f.length - FRAGN_HEADER_LENGTH) % 8).toBe(0);
+            });
+          }
           // Deliver: every frame at least once, minus the lost ones, in a shuffled order with duplicates.
           const lostSet = new Set(lost.map((i) => i % frames.length));
           const schedule = frames.map((_, i) => i);
