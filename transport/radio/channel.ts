@@ -33,13 +33,6 @@ export interface Transceiver {
   onAir: Transmission | undefined;
 }
 
-export const transceiverFields = () => ({
-  lastHeardEnd: Number.NEGATIVE_INFINITY,
-  deafSince: undefined,
-  lastDeafEnd: Number.NEGATIVE_INFINITY,
-  onAir: undefined,
-});
-
 export interface Transmission<T extends Transceiver = Transceiver> {
   readonly kind: 'data' | 'ack';
   readonly src: T;

@@ -25,7 +25,7 @@
  */
 import type { RandomBytes } from '../../ipsec/crypto/types.js';
 import type { Clock, TimerHandle } from '../../ipsec/util/clock.js';
-import { Channel, type Transceiver, type Transmission, transceiverFields } from './channel.js';
+import { Channel, type Transceiver, type Transmission } from './channel.js';
 import * as C from './constants.js';
 import { ACK_MPDU_OCTETS, decodeFrame, encodeAckFrame, encodeDataFrame, MAX_MAC_PAYLOAD } from './frame.js';
 import { DEFAULT_MEDIUM_OPTIONS, type MediumOptions, newStats } from './medium-options.js';
@@ -84,18 +84,12 @@ class Node implements Transceiver {
   handler: ((frame: ReceivedFrame) => void) | undefined;
   // Transceiver (channel.ts)
   readonly hearing = new Set<Transmission>();
-  lastHeardEnd: number;
+  lastHeardEnd = Number.NEGATIVE_INFINITY;
   deafSince: number | undefined;
-  lastDeafEnd: number;
+  lastDeafEnd = Number.NEGATIVE_INFINITY;
   onAir: Transmission | undefined;
 
-  constructor(readonly address: ShortAddress) {
-    const f = transceiverFields();
-    this.lastHeardEnd = f.lastHeardEnd;
-    this.deafSince = f.deafSince;
-    this.lastDeafEnd = f.lastDeafEnd;
-    this.onAir = f.onAir;
-  }
+  constructor(readonly address: ShortAddress) {}
 }
 
 type Tx = Transmission<Node>;

@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../ipsec/crypto/random.js';
 import { VirtualClock } from '../../../ipsec/util/clock.js';
 import * as C from '../../../transport/radio/constants.js';
-import { DEFAULT_MEDIUM_OPTIONS, Medium, type MediumOptions } from '../../../transport/radio/medium.js';
+import {
+  attachAll,
+  DEFAULT_MEDIUM_OPTIONS,
+  Medium,
+  type MediumOptions,
+} from '../../../transport/radio/medium.js';
 import {
   type LinkTable,
   lineTopology,
@@ -239,7 +244,8 @@ describe('ACKs and retries', () => {
   it('broadcast frames request no ACK and reach every node in range', () => {
     const t = starTopology(4);
     const { clock, medium } = setup({ links: t });
-    const ifs = t.addresses.map((x) => medium.attach(x));
+    const ifs = [...attachAll(medium, t).values()];
+    expect(ifs.map((i) => i.address)).toEqual(t.addresses);
     const got = new Map<number, number>();
     for (const i of ifs) i.onReceive(() => got.set(i.address, (got.get(i.address) ?? 0) + 1));
     const statuses: TxStatus[] = [];
