@@ -278,13 +278,7 @@ export class Medium {
   }
 
   private ccaDone(node: Node): void {
-    const start = node.phaseStart;
-    const busy =
-      node.hearing.size > 0 ||
-      node.lastHeardEnd > start ||
-      node.deafSince !== undefined ||
-      node.lastDeafEnd > start;
-    if (busy) {
+    if (this.channel.busySince(node, node.phaseStart)) {
       node.nb++; // §7.5.1.4 step 4: NB = NB + 1, BE = min(BE + 1, macMaxBE)
       node.be = Math.min(node.be + 1, this.options.macMaxBE);
       if (node.nb > this.options.macMaxCSMABackoffs) {
@@ -393,7 +387,8 @@ export class Medium {
     const copies = this.chance(quality.duplicate) ? 2 : 1;
     for (let i = 0; i < copies; i++) {
       node.stats.framesReceived++;
-      // §7.5.6.2 / Contiki mac-sequence: drop a frame whose (source, DSN) was the last one seen.
+      // As Contiki (core/net/mac/mac-sequence.c): drop a frame whose (source, DSN) was the last seen
+      // from that source. The standard leaves duplicate rejection to the layer above the MAC.
       if (node.lastSeq.get(frame.src) === frame.sequenceNumber) {
         node.stats.duplicatesDropped++;
         continue;
