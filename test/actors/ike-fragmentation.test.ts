@@ -45,7 +45,6 @@ const skfOf = (payloads: readonly Payload[]) => {
   const last = payloads.at(-1);
   return last?.type === PayloadType.SKF ? last : undefined;
 };
-const fromGateway = (d: { remote: { address: string } }) => d.remote.address === GATEWAY_ADDR.address;
 const isAuth = (m: IkeCapture, response: boolean) =>
   m.header.exchangeType === AUTH && isResponse(m.header) === response;
 /** The fragment (number, total) a datagram carries, if it is an IKE_AUTH SKF message. */
@@ -389,5 +388,34 @@ describe('the per-transport overhead hook and small fragments (a 6LoWPAN radio)'
     const [gw] = p.gateway.supervisor.ikeSas;
     expect(ikeContext(gw!).fragments.request).toBeUndefined();
     expect(p.gateway.supervisor.fragmentCounters().dropped.timeout).toBeGreaterThan(0);
+  });
+});
+
+describe('hostile fragments', () => {
+  it('mutated and replayed SKF messages at an established SA are dropped and counted; nothing breaks', () => {
+    const w = setup({ seed: 'hostile' });
+    const ike = w.client.supervisor.initiate('gw', 'net');
+    w.clock.advance(1000);
+    expect(ike.state).toBe('ESTABLISHED');
+    const [gw] = w.gateway.supervisor.ikeSas;
+    const seeds = w.wire.filter((m) => m.header.exchangeType === AUTH).map((m) => m.data);
+    const random = seededRandom('hostile/mutants');
+    for (let i = 0; i < 2000; i++) {
+      const m = seeds[i % seeds.length]!.slice();
+      const [at, value, how] = random(3);
+      if (how! % 3 === 0) m[at! % m.length] = value!;
+      else if (how! % 3 === 1) m[28 + 4 + (at! % 4)] = value!; // Fragment Number / Total Fragments
+      // else: a verbatim replay
+      w.client.transport.send(m, ike.local, ike.remote);
+      w.clock.advance(1);
+    }
+    w.clock.advance(1000);
+    expect(w.gateway.supervisor.counters.actorErrors).toBe(0);
+    expect(gw!.state).toBe('ESTABLISHED');
+    const g = w.gateway.supervisor.fragmentCounters();
+    expect(g.reassembled).toBe(1); // never a second message from replays or forgeries
+    expect(g.dropped.integrity + g.dropped.unexpected + g.dropped.retransmitted).toBeGreaterThan(0);
+    expect(ikeContext(gw!).fragments.request).toBeUndefined();
+    expect(pingThrough(w)).toEqual([0]);
   });
 });
