@@ -66,6 +66,14 @@ export interface ConnectionConfig {
   readonly local: AuthRound;
   readonly remote: AuthRound;
   readonly children: readonly ChildConfig[];
+  /**
+   * Not swanctl keys (no file sets them): the knobs of a minimal initiator in the spirit of
+   * RFC 7815, for the mote profile (targets/wismote). `nat_detection: false` sends no
+   * NAT_DETECTION_* notifies where no NAT can be (default true); `nonce_length` is the octets of
+   * our Ni / Nr (default 32; RFC 7296 §2.10 allows 16 and up, and at least half the PRF key).
+   */
+  readonly nat_detection?: boolean;
+  readonly nonce_length?: number;
 }
 
 export interface IkeSecret {

@@ -22,7 +22,7 @@ import { PayloadType } from '../wire/constants.js';
 import { NotifyError, NotifyStatus } from '../wire/notify-types.js';
 import type { Payload } from '../wire/payload-types.js';
 import { childRequestPayloads, completeChild, resolveTs, respondChild } from './child.js';
-import { NONCE_LENGTH, toIkeSuite } from './ike-sa-init.js';
+import { nonceLength, toIkeSuite } from './ike-sa-init.js';
 import { errorNotify, findNotify, findPayload, notify } from './messages.js';
 import type { ChildSaRecord, ExchangeFailure, IkeDeps, IkeSession, PendingChild } from './session.js';
 
@@ -71,7 +71,7 @@ export function buildChildRequest(
   }
   const group = proposals.map(chosenKeGroup).find((g) => g !== undefined); // PFS (§1.3.1)
   const ke = newKe(deps, group);
-  const ni = deps.random(NONCE_LENGTH);
+  const ni = deps.random(nonceLength(s.config));
   const base = childRequestPayloads(pending);
   const body: Payload[] = [
     ...(rekey ? [notify(NotifyStatus.REKEY_SA, new Uint8Array(0), ProtocolId.ESP, rekey.spiIn)] : []),
@@ -102,7 +102,7 @@ export function buildIkeRekeyRequest(
   const ke = newKe(deps, group);
   if (!ke || group === undefined) return err('no KE method for the IKE SA rekey');
   const proposals = s.proposals.map((p) => ({ ...p, spi: spiI })); // §3.3.1: the new SPI in the proposal
-  const ni = deps.random(NONCE_LENGTH);
+  const ni = deps.random(nonceLength(s.config));
   return ok({
     request: { kind: 'ike', proposals, ni, ke },
     payloads: [
@@ -225,7 +225,7 @@ export function handleCreateChildRequest(
   const nonce = findPayload(payloads, PayloadType.NONCE);
   const kei = findPayload(payloads, PayloadType.KE);
   if (!sa || !nonce) return refuse(NotifyError.INVALID_SYNTAX, 'CREATE_CHILD_SA without SA and Ni');
-  const nr = deps.random(NONCE_LENGTH);
+  const nr = deps.random(nonceLength(s.config));
   const isIke = sa.proposals.some((p) => p.protocolId === ProtocolId.IKE);
   let ours: KeyExchange | undefined;
   let sharedSecret: Uint8Array | undefined;

@@ -29,8 +29,18 @@ import type { Payload } from '../wire/payload-types.js';
 import { encodeFor, errorNotify, findNotify, findPayload, notifies, notify } from './messages.js';
 import { type Address, type ExchangeFailure, type IkeDeps, type IkeSession, ZERO_SPI } from './session.js';
 
-/** RFC 7296 §2.10: at least 128 bits and half the PRF key size; we always send 256 bits. */
+/** RFC 7296 §2.10: at least 128 bits and half the PRF key size; we send 256 bits by default. */
 export const NONCE_LENGTH = 32;
+/** RFC 7296 §2.10: "at least 128 bits in size". */
+export const MIN_NONCE_LENGTH = 16;
+
+/** Our nonce length on a connection: `nonce_length` (the mote profile's 16), else NONCE_LENGTH. */
+export function nonceLength(config: Pick<ConnectionConfig, 'nonce_length'>): number {
+  const n = config.nonce_length ?? NONCE_LENGTH;
+  if (!Number.isInteger(n) || n < MIN_NONCE_LENGTH || n > 256)
+    throw new RangeError(`nonce_length ${n} outside ${MIN_NONCE_LENGTH}..256 octets (RFC 7296 §2.10, §3.9)`);
+  return n;
+}
 /** Implementation limit: IKE_SA_INIT restarts (COOKIE, INVALID_KE_PAYLOAD) before giving up. */
 export const MAX_INIT_ATTEMPTS = 5;
 
@@ -65,7 +75,7 @@ export function buildInitRequest(
   const ke = s.ke && s.ke.transform.id === keGroup ? s.ke : deps.provider.keyExchange(t, deps.random);
   if (s.ke && s.ke !== ke) s.ke.destroy();
   // §2.6.1: Ni stays the same across COOKIE and INVALID_KE_PAYLOAD retries (the cookie covers it).
-  const ni = s.ni ?? deps.random(NONCE_LENGTH);
+  const ni = s.ni ?? deps.random(nonceLength(s.config));
   const payloads: Payload[] = [
     ...(s.cookie ? [notify(NotifyStatus.COOKIE, s.cookie)] : []), // §2.6: the first payload
     { type: PayloadType.SA, proposals: s.proposals.map((p) => ({ ...p, spi: new Uint8Array(0) })) },
@@ -90,6 +100,7 @@ export function buildInitRequest(
  * UDP encapsulation.
  */
 function natdPayloads(s: IkeSession, deps: IkeDeps, spiR: Uint8Array): Payload[] {
+  if (s.config.nat_detection === false) return [];
   return [
     ...natDetectionNotifies(deps.provider, {
       spiI: s.spiI,
@@ -306,7 +317,7 @@ export function handleInitRequest(input: InitRequestInput, deps: IkeDeps): InitR
     ours.destroy();
     return reject(NotifyError.INVALID_SYNTAX, `KEi rejected: ${secret.error.message}`); // RFC 6989 §2
   }
-  const nr = deps.random(NONCE_LENGTH);
+  const nr = deps.random(nonceLength(input.config));
   const keys = deriveIkeSaKeys(deps.provider, toIkeSuite(suite.value), {
     sharedSecret: secret.value,
     ni: nonce.data,
@@ -319,7 +330,11 @@ export function handleInitRequest(input: InitRequestInput, deps: IkeDeps): InitR
     { type: PayloadType.SA, proposals: [{ ...chosen.value, spi: new Uint8Array(0) }] },
     { type: PayloadType.KE, group: ke.group, data: ours.publicValue },
     { type: PayloadType.NONCE, data: nr },
-    ...natdPayloads(base, deps, input.spiR), // §2.23
+    // §2.23: NAT detection answered only when the initiator asked (a minimal initiator, RFC 7815,
+    // sends none where no NAT can be).
+    ...(findNotify(input.payloads, NotifyStatus.NAT_DETECTION_SOURCE_IP)
+      ? natdPayloads(base, deps, input.spiR)
+      : []),
     // RFC 7383 §2.3: the responder announces support only to an initiator that announced it.
     ...(findNotify(input.payloads, NotifyStatus.IKEV2_FRAGMENTATION_SUPPORTED)
       ? fragmentationSupported(input.config)
