@@ -274,6 +274,7 @@ export class Supervisor {
           this.o.logger?.info({ ike: uniqueid, failure: p.failure }, 'IKE SA failed');
         },
         reportClosed: () => {},
+        logFragments: (_, p) => this.o.logger?.[p.level]({ ike: uniqueid, ...p.detail }, p.msg),
         removeChild: (_, p) => handle && this.removeChildRecord(handle, p.child, p.byPeer ?? false),
         initialContact: (_, p) => handle && this.initialContact(handle, p.remoteId),
         ikeRekeyed: (_, p) =>

@@ -15,7 +15,7 @@
  */
 
 import { encodeFor, notify, openReassembled } from '../ipsec/ike/exchange/messages.js';
-import { addFragment, fragmentIn } from '../ipsec/ike/fragment/reassembly.js';
+import { addFragment, type FragmentDropReason, fragmentIn } from '../ipsec/ike/fragment/reassembly.js';
 import { skKeysForMessage } from '../ipsec/ike/sk.js';
 import { PayloadType } from '../ipsec/ike/wire/constants.js';
 import { isInitiator, isResponse } from '../ipsec/ike/wire/header.js';
@@ -33,17 +33,28 @@ export const receiveFragment = base.enqueueActions(({ context, event, enqueue })
   const state = context.fragments;
   let counters = count(state.counters, { received: 1 });
   const f = fragmentIn(event.decoded, event.raw);
+  const dropped = (reason: FragmentDropReason) => {
+    enqueue.assign({ fragments: { ...state, counters: drop(counters, reason) } });
+    enqueue({
+      type: 'logFragments',
+      params: {
+        level: 'debug',
+        msg: 'IKE fragment dropped',
+        detail: { reason, messageId: h.messageId, fragment: f?.fragmentNumber, total: f?.totalFragments },
+      },
+    });
+  };
   const sk = context.session.sk;
   // §3.1: the I flag names the original initiator; a fragment claiming our role is not for us.
   if (!f || !sk || isInitiator(h) === (context.session.role === 'initiator')) {
-    enqueue.assign({ fragments: { ...state, counters: drop(counters, 'unexpected') } });
+    dropped('unexpected');
     return;
   }
   let key: 'request' | 'response';
   if (!isResponse(h) && context.cachedResponse?.messageId === h.messageId) {
     // RFC 7383 §2.6.1: only fragment 1 of a retransmitted request triggers the response again.
     if (f.fragmentNumber !== 1) {
-      enqueue.assign({ fragments: { ...state, counters: drop(counters, 'retransmitted') } });
+      dropped('retransmitted');
       return;
     }
     const datagrams = context.cachedResponse.datagrams;
@@ -62,7 +73,7 @@ export const receiveFragment = base.enqueueActions(({ context, event, enqueue })
   )
     key = 'response';
   else {
-    enqueue.assign({ fragments: { ...state, counters: drop(counters, 'unexpected') } });
+    dropped('unexpected');
     return;
   }
   const other = state[key === 'request' ? 'response' : 'request'];
@@ -75,7 +86,7 @@ export const receiveFragment = base.enqueueActions(({ context, event, enqueue })
     other?.octets ?? 0,
   );
   if (!added.ok) {
-    enqueue.assign({ fragments: { ...state, counters: drop(counters, added.error.reason) } });
+    dropped(added.error.reason);
     return;
   }
   const out = added.value;
@@ -143,6 +154,19 @@ export const fragmentTimeout = base.enqueueActions(({ context, event, enqueue })
   if (!partial || partial.messageId !== event.messageId) return;
   const { [event.key]: _gone, ...rest } = context.fragments;
   enqueue.assign({ fragments: { ...rest, counters: drop(rest.counters, 'timeout', partial.received) } });
+  enqueue({
+    type: 'logFragments',
+    params: {
+      level: 'debug',
+      msg: 'IKE message incomplete: fragments discarded',
+      detail: {
+        reason: 'timeout',
+        messageId: partial.messageId,
+        received: partial.received,
+        total: partial.total,
+      },
+    },
+  });
 });
 
 export const isFragment = ({ event }: { event: IkeSaEvent }): boolean =>

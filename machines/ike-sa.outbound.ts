@@ -6,7 +6,7 @@
  * and the message exceeds the path's budget. Requests and cached responses keep those
  * datagrams: a retransmission resends all of them, identical (RFC 7383 §2.6.1, RFC 7296 §2.1).
  */
-import { fragmentMessage } from '../ipsec/ike/fragment/fragment.js';
+import { type FragmentError, fragmentMessage } from '../ipsec/ike/fragment/fragment.js';
 import { DEFAULT_FRAGMENT_LIMITS } from '../ipsec/ike/fragment/limits.js';
 import { mayFragment } from '../ipsec/ike/fragment/mode.js';
 import type { FragmentDropReason } from '../ipsec/ike/fragment/reassembly.js';
@@ -70,7 +70,12 @@ export function outbound(
   context: Pick<IkeSaContext, 'session' | 'deps' | 'fragmentation' | 'fragments'>,
   bytes: Uint8Array,
   exchangeType: number,
-): { readonly datagrams: readonly Uint8Array[]; readonly fragments: FragmentState } {
+): {
+  readonly datagrams: readonly Uint8Array[];
+  readonly fragments: FragmentState;
+  /** Why an oversized message could not be fragmented (it is sent whole). */
+  readonly error?: FragmentError;
+} {
   const { session, fragmentation, fragments } = context;
   const budget = fragmentation.messageBudget();
   const whole = { datagrams: [bytes], fragments };
@@ -83,6 +88,7 @@ export function outbound(
     return {
       datagrams: [bytes],
       fragments: { ...fragments, counters: count(fragments.counters, { unfragmentable: 1 }) },
+      error: r.error,
     };
   const counters = count(fragments.counters, { fragmentedMessages: 1, sent: r.value.length });
   return { datagrams: r.value, fragments: { ...fragments, counters } };

@@ -5,6 +5,7 @@
 import { assign, setup } from 'xstate';
 import { encodeFor } from '../ipsec/ike/exchange/messages.js';
 import type { ChildSaRecord, ExchangeFailure, IkeSession } from '../ipsec/ike/exchange/session.js';
+import type { FragmentError } from '../ipsec/ike/fragment/fragment.js';
 import type { Identity } from '../ipsec/ike/identity.js';
 import { ProtocolId } from '../ipsec/ike/model.js';
 import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
@@ -57,6 +58,8 @@ export const base = setup({
     /** N(INITIAL_CONTACT) from this peer (§2.4): its other IKE SAs with us are to be removed. */
     initialContact: (_, _params: { remoteId: Identity }) => {},
     reportEstablished: () => {},
+    /** IKE fragmentation events worth a log line: drops (debug), unfragmentable messages (warn). */
+    logFragments: (_, _params: { level: 'debug' | 'warn'; msg: string; detail: object }) => {},
     /** The outstanding request was answered (§2.3: the window moves on). */
     clearOutstanding: assign({ outstanding: undefined }),
     reportFailed: (_, _params: { failure: ExchangeFailure }) => {},
@@ -155,6 +158,20 @@ export const answer = (payloads: readonly Payload[]) =>
 interface Enqueue {
   assign(values: Partial<IkeSaContext>): void;
   (action: { type: 'transmit'; params: { bytes: Uint8Array } }): void;
+  (action: { type: 'logFragments'; params: { level: 'debug' | 'warn'; msg: string; detail: object } }): void;
+}
+
+/** Logs why an oversized message goes out whole (a fragment size too small, too many fragments). */
+function logUnfragmentable(enqueue: Enqueue, error: FragmentError | undefined, exchangeType: number): void {
+  if (error)
+    enqueue({
+      type: 'logFragments',
+      params: {
+        level: 'warn',
+        msg: 'oversized IKE message sent unfragmented',
+        detail: { exchangeType, error },
+      },
+    });
 }
 
 /**
@@ -169,6 +186,7 @@ export function respond(
   bytes: Uint8Array,
 ): void {
   const out = outbound(context, bytes, exchangeType);
+  logUnfragmentable(enqueue, out.error, exchangeType);
   enqueue.assign({
     cachedResponse: { messageId, datagrams: out.datagrams },
     peerMessageId: messageId + 1,
@@ -186,6 +204,7 @@ export function request(
   bytes: Uint8Array,
 ): void {
   const out = outbound(context, bytes, exchangeType);
+  logUnfragmentable(enqueue, out.error, exchangeType);
   enqueue.assign({
     outstanding: { messageId, exchangeType, datagrams: out.datagrams, transmissions: 1 },
     fragments: out.fragments,

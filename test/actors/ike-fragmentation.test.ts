@@ -34,6 +34,7 @@ import {
   ikeContext,
   ikeMessageOf,
   ikePhase,
+  memoryLogger,
   type TwoHostOptions,
   twoHosts,
 } from '../support/two-hosts.js';
@@ -280,7 +281,7 @@ function hostWith(
   address: string,
   connection: ConnectionConfig,
   daemon: Partial<DaemonConfig>,
-  extra: Pick<IpsecHostOptions, 'ikeDatagramOverhead' | 'fragmentLimits'>,
+  extra: Pick<IpsecHostOptions, 'ikeDatagramOverhead' | 'fragmentLimits' | 'logger'>,
 ) {
   const d = { ...DAEMON_DEFAULTS, ...daemon };
   const transport = net.bind({ address, port: d.port }, { address, port: d.port_nat_t });
@@ -303,8 +304,8 @@ function hostWith(
 
 function hookedPair(
   daemon: Partial<DaemonConfig>,
-  client: Pick<IpsecHostOptions, 'ikeDatagramOverhead' | 'fragmentLimits'>,
-  gateway: Pick<IpsecHostOptions, 'ikeDatagramOverhead' | 'fragmentLimits'>,
+  client: Pick<IpsecHostOptions, 'ikeDatagramOverhead' | 'fragmentLimits' | 'logger'>,
+  gateway: Pick<IpsecHostOptions, 'ikeDatagramOverhead' | 'fragmentLimits' | 'logger'>,
 ) {
   const clock = new VirtualClock(1_000_000);
   const net = new MemoryNetwork({ clock, latencyMs: 5 });
@@ -340,9 +341,10 @@ describe('the per-transport overhead hook and small fragments (a 6LoWPAN radio)'
 
   it('a budget too small for any plaintext: the message goes whole and is counted unfragmentable', () => {
     const overhead = () => 10;
+    const logger = memoryLogger();
     const p = hookedPair(
       { fragment_size: 66 },
-      { ikeDatagramOverhead: overhead },
+      { ikeDatagramOverhead: overhead, logger },
       { ikeDatagramOverhead: overhead },
     );
     const ike = p.client.supervisor.initiate('gw', 'net');
@@ -351,6 +353,10 @@ describe('the per-transport overhead hook and small fragments (a 6LoWPAN radio)'
     expect(p.wire.filter((m) => m.header.exchangeType === AUTH).every((m) => !skfOf(m.payloads))).toBe(true);
     expect(p.client.supervisor.fragmentCounters().unfragmentable).toBe(1);
     expect(p.gateway.supervisor.fragmentCounters().unfragmentable).toBe(1);
+    const warned = logger.lines.filter((l) => l.level === 'warn');
+    expect(warned.map((l) => [l.msg, (l.obj.error as { code: string }).code])).toEqual([
+      ['oversized IKE message sent unfragmented', 'SIZE_TOO_SMALL'],
+    ]);
   });
 
   it('the gateway accepts at most 4 fragments: a request of more is dropped fragment by fragment and never answered', () => {
@@ -393,7 +399,8 @@ describe('the per-transport overhead hook and small fragments (a 6LoWPAN radio)'
 
 describe('hostile fragments', () => {
   it('mutated and replayed SKF messages at an established SA are dropped and counted; nothing breaks', () => {
-    const w = setup({ seed: 'hostile' });
+    const logger = memoryLogger();
+    const w = setup({ seed: 'hostile', gatewayLogger: logger });
     const ike = w.client.supervisor.initiate('gw', 'net');
     w.clock.advance(1000);
     expect(ike.state).toBe('ESTABLISHED');
@@ -416,6 +423,12 @@ describe('hostile fragments', () => {
     expect(g.reassembled).toBe(1); // never a second message from replays or forgeries
     expect(g.dropped.integrity + g.dropped.unexpected + g.dropped.retransmitted).toBeGreaterThan(0);
     expect(ikeContext(gw!).fragments.request).toBeUndefined();
+    // every drop is logged with its reason
+    const logged = logger.lines.filter((l) => l.msg === 'IKE fragment dropped');
+    expect(logged).toHaveLength(Object.values(g.dropped).reduce((a, b) => a + b, 0));
+    expect(new Set(logged.map((l) => l.obj.reason))).toEqual(
+      new Set(Object.entries(g.dropped).flatMap(([k, n]) => (n > 0 ? [k] : []))),
+    );
     expect(pingThrough(w)).toEqual([0]);
   });
 });
