@@ -92,7 +92,7 @@ export const receiveFragment = base.enqueueActions(({ context, event, enqueue })
   const out = added.value;
   counters = drop(counters, 'restarted', out.discarded);
   if (out.kind === 'stored') {
-    const started = partial?.messageId !== h.messageId || out.discarded > 0 || !partial;
+    const started = !partial || partial.messageId !== h.messageId || out.discarded > 0; // (re)started: arm the timer
     enqueue.assign({ fragments: { ...state, [key]: out.partial, counters } });
     if (started) {
       enqueue.cancel(timerId(key));

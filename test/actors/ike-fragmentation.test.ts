@@ -14,10 +14,13 @@ import type { IkeSaHandle } from '../../actors/supervisor.js';
 import { type ConnectionConfig, DAEMON_DEFAULTS, type DaemonConfig } from '../../ipsec/config/model.js';
 import { nobleProvider } from '../../ipsec/crypto/noble/index.js';
 import { seededRandom } from '../../ipsec/crypto/random.js';
+import { fragmentPlaintext } from '../../ipsec/ike/fragment/fragment.js';
 import { DEFAULT_FRAGMENT_LIMITS } from '../../ipsec/ike/fragment/limits.js';
+import { openSk } from '../../ipsec/ike/sk.js';
+import { decodePayloadChain } from '../../ipsec/ike/wire/chain.js';
 import { ExchangeType, PayloadType } from '../../ipsec/ike/wire/constants.js';
 import { isResponse } from '../../ipsec/ike/wire/header.js';
-import { NotifyStatus } from '../../ipsec/ike/wire/notify-types.js';
+import { NotifyError, NotifyStatus } from '../../ipsec/ike/wire/notify-types.js';
 import type { Payload } from '../../ipsec/ike/wire/payload-types.js';
 import { answerEcho } from '../../ipsec/packet/echo.js';
 import { equalBytes } from '../../ipsec/util/bytes.js';
@@ -430,5 +433,56 @@ describe('hostile fragments', () => {
       new Set(Object.entries(g.dropped).flatMap(([k, n]) => (n > 0 ? [k] : []))),
     );
     expect(pingThrough(w)).toEqual([0]);
+  });
+});
+
+describe('a reassembled request that is malformed (RFC 7296 §2.21.2)', () => {
+  it('is answered with INVALID_SYNTAX, once, and the Message ID window moves on', () => {
+    const w = setup({ seed: 'malformed' });
+    const ike = w.client.supervisor.initiate('gw', 'net');
+    w.clock.advance(1000);
+    const [gw] = w.gateway.supervisor.ikeSas;
+    const ctx = ikeContext(ike);
+    const messageId = ctx.nextMessageId;
+    // An INFORMATIONAL request whose inner chain announces a Notify but holds 200 octets of junk,
+    // fragmented and sealed with the client's keys: every fragment verifies, the whole does not parse.
+    const header = new Uint8Array(28);
+    header.set(ctx.session.spiI, 0);
+    header.set(ctx.session.spiR, 8);
+    header[17] = 0x20; // IKEv2
+    header[18] = ExchangeType.INFORMATIONAL;
+    header[19] = 0x08; // Initiator
+    new DataView(header.buffer).setUint32(20, messageId);
+    const junk = new Uint8Array(200).fill(0xee);
+    const frags = fragmentPlaintext(
+      header,
+      PayloadType.N,
+      junk,
+      ctx.session.sk!.initiator,
+      seededRandom('j'),
+      100,
+      255,
+    );
+    if (!frags.ok) throw new Error(frags.error.code);
+    expect(frags.value.length).toBeGreaterThan(2);
+    for (const f of frags.value) w.client.transport.send(f, ike.local, ike.remote);
+    w.clock.advance(100);
+    const answers = w.wire.filter(
+      (m) =>
+        m.header.exchangeType === ExchangeType.INFORMATIONAL &&
+        isResponse(m.header) &&
+        m.header.messageId === messageId,
+    );
+    expect(answers).toHaveLength(1);
+    const sk = answers[0]!.payloads.at(-1)!;
+    expect(sk.type).toBe(PayloadType.SK);
+    const plain = openSk(ctx.session.sk!.responder, answers[0]!.data, 28);
+    const inner = plain.ok ? decodePayloadChain(PayloadType.N, plain.value) : undefined;
+    expect(inner?.ok && inner.value.map((p) => p.type === PayloadType.N && p.notifyType)).toEqual([
+      NotifyError.INVALID_SYNTAX,
+    ]);
+    expect(ikeContext(gw!).peerMessageId).toBe(messageId + 1);
+    expect(ikeContext(gw!).fragments.counters.reassembled).toBe(2); // IKE_AUTH, then this one
+    expect(gw!.state).toBe('ESTABLISHED');
   });
 });
