@@ -19,9 +19,11 @@ export const USAGE = `usage: ikev2 <command> [options]
   list-conns [--json]
   ping       --child NAME [--ike NAME] DEST [-c N]
   reload
+  sim        --report DIR [--motes N] [--loss P] [--seed S] [--topology T] [--scenario FILE] ...
   help
 Commands other than daemon take --control SOCKET (default $XDG_RUNTIME_DIR/ikev2.sock, else /run/ikev2.sock).
 Log levels: fatal, error, warn, info (default), debug, trace, silent.
+'ikev2 sim --help' describes the Wismote mesh simulator.
 `;
 
 type LogLevel = (typeof LOG_LEVELS)[number];

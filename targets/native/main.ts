@@ -2,11 +2,14 @@
  * The `ikev2` command (run by ikev2.ts, the package's bin): parses the command line (cli.ts) and either runs
  * the daemon in the foreground or sends one request to it over the control socket.
  */
+import { simMain } from '../wismote/sim-cli.js';
 import { type CliIo, parseCli, runRequest, USAGE } from './cli.js';
 import { Daemon, DaemonStartError } from './daemon.js';
 import { createLogger } from './logger.js';
 
 export async function main(argv: readonly string[], io: CliIo = process): Promise<number> {
+  // The mesh simulator runs in this process and needs no daemon (targets/wismote).
+  if (argv[0] === 'sim') return simMain(argv.slice(1), io);
   const parsed = parseCli(argv);
   if (!parsed.ok) {
     io.stderr.write(`ikev2: ${parsed.error} (see 'ikev2 help')\n`);

@@ -14,6 +14,7 @@
  * routes, or a converged RPL DODAG): toward a node in my subtree, the child whose subtree holds
  * it; toward anything else, my parent. The gateway is the root.
  */
+import { GATEWAY_SHORT_ADDRESS } from './addressing.js';
 import type { ShortAddress } from './types.js';
 
 export interface Position {
@@ -36,7 +37,7 @@ export interface LinkTable {
   quality(from: ShortAddress, to: ShortAddress): LinkQuality | undefined;
 }
 
-export const GATEWAY_ADDRESS: ShortAddress = 0x0001;
+export const GATEWAY_ADDRESS: ShortAddress = GATEWAY_SHORT_ADDRESS;
 export const FIRST_MOTE_ADDRESS: ShortAddress = 0x0002;
 /** The short address of the i-th mote (i = 0, 1, ...). */
 export const moteAddress = (i: number): ShortAddress => FIRST_MOTE_ADDRESS + i;

@@ -1,0 +1,153 @@
+/**
+ * `ikev2 sim`: runs the mesh simulator (sim.ts) and writes DIR/report.json and
+ * DIR/timeline.svg, with a summary table on stdout and a progress line on stderr.
+ *
+ *   ikev2 sim --motes N --loss P --seed S [--topology star|line|tree] [--suite NAME]
+ *             [--fragmentation 6lowpan|ike] [--duration D] [--interval S] [--scenario FILE]
+ *             --report DIR [--quiet]
+ *
+ * Command-line options win over the scenario file's settings. Exit codes: 0 when every mote
+ * established and every reading was delivered, 1 when not, 2 for a usage or scenario error.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { err, ok, type Result } from '../../ipsec/result.js';
+import { nodeProvider } from '../native/crypto/node-provider.js';
+import { isMoteSuite, MOTE_SUITES } from './profile.js';
+import { formatSummary } from './report.js';
+import { checkScenario, parseScenario } from './scenario.js';
+import { runSimulation } from './sim.js';
+import { SIM_DEFAULTS, SIM_LIMITS, type SimOptions } from './sim-options.js';
+
+export const SIM_USAGE = `usage: ikev2 sim --report DIR [options]
+  --motes N              motes around one gateway (default ${SIM_DEFAULTS.motes})
+  --loss P               frame loss on every link, 0..1 (default ${SIM_DEFAULTS.loss})
+  --seed S               the run's seed: same seed, same report (default ${SIM_DEFAULTS.seed})
+  --topology T           star | line | tree (default ${SIM_DEFAULTS.topology})
+  --suite NAME           ${Object.keys(MOTE_SUITES).join(' | ')} (default ${SIM_DEFAULTS.suite})
+  --fragmentation F      6lowpan | ike: who cuts IKE messages larger than a frame (default ${SIM_DEFAULTS.fragmentation})
+  --duration D           seconds of readings (default ${SIM_DEFAULTS.durationS})
+  --interval S           seconds between two readings of a mote (default ${SIM_DEFAULTS.intervalS})
+  --scenario FILE        YAML scenario: positions, link qualities, reboots, gateway restarts
+  --quiet                no progress line
+Writes DIR/report.json and DIR/timeline.svg and prints a summary.
+`;
+
+const SPEC = {
+  motes: { type: 'string' },
+  loss: { type: 'string' },
+  seed: { type: 'string' },
+  topology: { type: 'string' },
+  suite: { type: 'string' },
+  fragmentation: { type: 'string' },
+  duration: { type: 'string' },
+  interval: { type: 'string' },
+  scenario: { type: 'string' },
+  report: { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export interface SimCommand {
+  readonly options: SimOptions;
+  readonly reportDir: string;
+  readonly quiet: boolean;
+}
+
+function number(name: string, v: string, min: number, max: number, integer = false): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n)))
+    throw new Error(`--${name} must be a ${integer ? 'whole ' : ''}number from ${min} to ${max}, not '${v}'`);
+  return n;
+}
+
+/** Reads the sim command line; `readFile` reads a scenario. Never throws. */
+export function parseSimArgs(
+  argv: readonly string[],
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): Result<SimCommand | 'help', string> {
+  try {
+    const { values: v } = parseArgs({
+      args: [...argv],
+      options: SPEC,
+      strict: true,
+      allowPositionals: false,
+    });
+    if (v.help) return ok('help');
+    let o: SimOptions = { ...SIM_DEFAULTS };
+    if (v.scenario !== undefined) {
+      let text: string;
+      try {
+        text = readFile(v.scenario);
+      } catch (e) {
+        throw new Error(`cannot read scenario ${v.scenario}: ${(e as Error).message}`);
+      }
+      const s = parseScenario(text, v.scenario);
+      if (!s.ok) throw new Error(s.error);
+      o = { ...o, ...s.value };
+    }
+    if (v.motes !== undefined) o = { ...o, motes: number('motes', v.motes, 1, SIM_LIMITS.maxMotes, true) };
+    if (v.loss !== undefined) o = { ...o, loss: number('loss', v.loss, 0, 1) };
+    if (v.seed !== undefined) o = { ...o, seed: v.seed };
+    if (v.topology !== undefined) {
+      if (!['star', 'line', 'tree'].includes(v.topology))
+        throw new Error('--topology must be star, line or tree');
+      o = { ...o, topology: v.topology as SimOptions['topology'] };
+    }
+    if (v.suite !== undefined) {
+      if (!isMoteSuite(v.suite))
+        throw new Error(`--suite must be one of ${Object.keys(MOTE_SUITES).join(', ')}`);
+      o = { ...o, suite: v.suite };
+    }
+    if (v.fragmentation !== undefined) {
+      if (v.fragmentation !== '6lowpan' && v.fragmentation !== 'ike')
+        throw new Error('--fragmentation must be 6lowpan or ike');
+      o = { ...o, fragmentation: v.fragmentation };
+    }
+    if (v.duration !== undefined)
+      o = { ...o, durationS: number('duration', v.duration, 1, SIM_LIMITS.maxDurationS) };
+    if (v.interval !== undefined) o = { ...o, intervalS: number('interval', v.interval, 0.1, 86_400) };
+    if (v.report === undefined || v.report === '') throw new Error('--report DIR is required');
+    const checked = checkScenario(o);
+    if (!checked.ok) throw new Error(checked.error);
+    return ok({ options: checked.value, reportDir: v.report, quiet: v.quiet === true });
+  } catch (e) {
+    const m = e instanceof Error ? e.message : String(e);
+    return err(m.replace(/^Unknown option/, 'unknown option'));
+  }
+}
+
+export interface SimIo {
+  readonly stdout: { write(s: string): unknown };
+  readonly stderr: { write(s: string): unknown; isTTY?: boolean };
+}
+
+/** `ikev2 sim ...`: returns the exit code. */
+export function simMain(argv: readonly string[], io: SimIo): number {
+  const parsed = parseSimArgs(argv);
+  if (!parsed.ok) {
+    io.stderr.write(`ikev2: sim: ${parsed.error} (see 'ikev2 sim --help')\n`);
+    return 2;
+  }
+  if (parsed.value === 'help') {
+    io.stdout.write(SIM_USAGE);
+    return 0;
+  }
+  const { options, reportDir, quiet } = parsed.value;
+  // A terminal gets one line rewritten in place; a log gets a line now and then.
+  const tty = io.stderr.isTTY === true;
+  const result = runSimulation(options, {
+    provider: nodeProvider,
+    timeline: true,
+    ...(quiet ? {} : { onProgress: (line: string) => io.stderr.write(tty ? `\r${line}` : `${line}\n`) }),
+    progressLines: tty ? 100 : 10,
+  });
+  if (!quiet && tty) io.stderr.write('\n');
+  mkdirSync(reportDir, { recursive: true });
+  writeFileSync(join(reportDir, 'report.json'), `${JSON.stringify(result.report, null, 2)}\n`);
+  writeFileSync(join(reportDir, 'timeline.svg'), result.timelineSvg ?? '');
+  io.stdout.write(formatSummary(result.report));
+  io.stdout.write(`wrote ${join(reportDir, 'report.json')} and ${join(reportDir, 'timeline.svg')}\n`);
+  return result.report.ok ? 0 : 1;
+}

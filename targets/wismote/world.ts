@@ -1,0 +1,176 @@
+/**
+ * The simulated mesh of one run: a topology (generated, then positions and link qualities from
+ * the scenario), the 802.15.4 medium over it, and one SimNode per address — the gateway and the
+ * motes — each on a RadioTransport with static routes along the tree. Every random stream is
+ * derived from the run's seed and a fixed name, so the same seed builds the same world.
+ */
+import type { IkeDatagramOverhead } from '../../actors/ike-fragments.js';
+import { seededRandom } from '../../ipsec/crypto/random.js';
+import type { CryptoProvider } from '../../ipsec/crypto/types.js';
+import { NON_ESP_MARKER_LENGTH } from '../../ipsec/esp/udp-encap.js';
+import type { Clock, VirtualClock } from '../../ipsec/util/clock.js';
+import { attachAll, Medium } from '../../transport/radio/medium.js';
+import { RadioTransport } from '../../transport/radio/radio-transport.js';
+import { lineTopology, starTopology, Topology, treeTopology } from '../../transport/radio/topology.js';
+import type { AirEvent, RadioInterface } from '../../transport/radio/types.js';
+import { meshTagger } from './classify.js';
+import { type MeshTransport, SimNode } from './node.js';
+import {
+  GATEWAY_SHORT_ADDRESS,
+  gatewayConfig,
+  meshAddress,
+  moteConfig,
+  motePsks,
+  type ProfileOptions,
+} from './profile.js';
+import type { SimOptions } from './sim-options.js';
+
+/** The generated topology with the scenario's positions and link qualities applied. */
+export function buildTopology(o: SimOptions): Topology {
+  const g = { rangeM: o.rangeM, defaultQuality: { loss: o.loss } };
+  const generated =
+    o.topology === 'star'
+      ? starTopology(o.motes, g)
+      : o.topology === 'line'
+        ? lineTopology(o.motes, g)
+        : treeTopology(o.motes, o.treeDegree, g);
+  let t = generated;
+  if (o.placements.length > 0) {
+    if (generated.mode !== 'range')
+      throw new Error(
+        `nodes: positions apply to star and line topologies (a ${o.topology} has explicit links)`,
+      );
+    const moved = new Map(o.placements.map((p) => [p.id, { x: p.x, y: p.y }]));
+    t = new Topology({ mode: 'range', rangeM: o.rangeM, defaultQuality: { loss: o.loss } });
+    for (const a of generated.addresses)
+      t.addNode(a, moved.get(a) ?? generated.position(a), generated.parent(a));
+  }
+  for (const l of o.links) {
+    const [a, b] = l.between;
+    t.setQuality(a, b, {
+      ...(l.loss !== undefined ? { loss: l.loss } : { loss: o.loss }),
+      ...(l.duplicate !== undefined ? { duplicate: l.duplicate } : {}),
+      ...(l.delayMs !== undefined ? { delayMs: l.delayMs } : {}),
+    });
+  }
+  const broken = t.brokenTreeLinks();
+  if (broken.length > 0)
+    throw new Error(
+      `nodes: ${broken.map(([a, b]) => `${a} cannot hear its parent ${b}`).join(', ')} (range ${o.rangeM} m)`,
+    );
+  return t;
+}
+
+/** Hops from a node to the gateway along the tree. */
+export function hopsToGateway(t: Topology, short: number): number {
+  let hops = 0;
+  for (let a: number | undefined = short; a !== undefined && a !== GATEWAY_SHORT_ADDRESS; a = t.parent(a))
+    hops++;
+  return hops;
+}
+
+/** A node's radio transport: IKE and NAT-T ports, static routes along the tree, tagged frames. */
+export function meshTransport(
+  short: number,
+  radio: RadioInterface,
+  topology: Topology,
+  clock: Clock,
+  seed: string,
+): RadioTransport {
+  const address = meshAddress(short);
+  return new RadioTransport({
+    radio,
+    clock,
+    endpoints: [
+      { address, port: 500 },
+      { address, port: 4500 },
+    ],
+    nextHop: topology.routesOf(short),
+    tagOf: meshTagger(GATEWAY_SHORT_ADDRESS),
+    random: seededRandom(seed),
+  });
+}
+
+export interface World {
+  readonly topology: Topology;
+  readonly medium: Medium;
+  readonly radios: ReadonlyMap<number, RadioInterface>;
+  readonly gateway: SimNode;
+  readonly motes: readonly SimNode[];
+  readonly transports: RadioTransport[];
+}
+
+export interface WorldDeps {
+  readonly clock: VirtualClock;
+  readonly provider: CryptoProvider;
+  readonly onAir: (e: AirEvent) => void;
+  readonly onIkeSent?: (node: SimNode, mote: number, data: Uint8Array, retransmission: boolean) => void;
+}
+
+export function buildWorld(o: SimOptions, deps: WorldDeps): World {
+  const { clock, provider } = deps;
+  const topology = buildTopology(o);
+  const medium = new Medium({ clock, random: seededRandom(`${o.seed}/medium`), links: topology });
+  medium.onAir = deps.onAir;
+  const radios = attachAll(medium, topology);
+  const transports: RadioTransport[] = [];
+  const transportOf = (short: number): MeshTransport => {
+    const t = meshTransport(
+      short,
+      radios.get(short)!,
+      topology,
+      clock,
+      `${o.seed}/6lowpan/${short}/${transports.length}`,
+    );
+    transports.push(t);
+    return t;
+  };
+  const ikeFragmentation = o.fragmentation === 'ike';
+  const profile: ProfileOptions = { suite: o.suite, ikeFragmentation };
+  // RFC 7383 fragments sized to one frame: fragment_size is the MAC payload, the overhead the
+  // compressed headers (and the room a forwarded hop needs).
+  const frameDaemon = (short: number) =>
+    ikeFragmentation ? { fragment_size: radios.get(short)!.maxPayload } : {};
+  // On a path of more than one hop the compressed headers grow on forwarded hops (addresses
+  // no longer derive from the link-layer ones): 'any' is the largest over every hop.
+  const overhead =
+    (short: number) =>
+    (transport: MeshTransport): IkeDatagramOverhead =>
+    (remote, natT) => {
+      const peer = topology.addresses.find((a) => meshAddress(a) === remote.address);
+      const multiHop =
+        hopsToGateway(topology, short) > 1 || (peer !== undefined && hopsToGateway(topology, peer) > 1);
+      return (
+        transport.headerOverhead(remote, undefined, multiHop ? 'any' : 'first') +
+        (natT ? NON_ESP_MARKER_LENGTH : 0)
+      );
+    };
+  const shorts = topology.addresses.filter((a) => a !== GATEWAY_SHORT_ADDRESS).sort((a, b) => a - b);
+  const psks = motePsks(shorts, seededRandom(`${o.seed}/psk`));
+  const common = {
+    clock,
+    provider,
+    seed: o.seed,
+    transport: transportOf,
+    intervalMs: o.intervalS * 1000,
+    ...(deps.onIkeSent ? { onIkeSent: deps.onIkeSent } : {}),
+  };
+  const gateway = new SimNode({
+    ...common,
+    short: GATEWAY_SHORT_ADDRESS,
+    radio: radios.get(GATEWAY_SHORT_ADDRESS)!,
+    config: gatewayConfig(psks.values(), profile, frameDaemon(GATEWAY_SHORT_ADDRESS)),
+    ...(ikeFragmentation ? { ikeDatagramOverhead: overhead(GATEWAY_SHORT_ADDRESS) } : {}),
+  });
+  const motes = shorts.map(
+    (short) =>
+      new SimNode({
+        ...common,
+        short,
+        radio: radios.get(short)!,
+        config: moteConfig(short, psks.get(short)!, profile, frameDaemon(short)),
+        ...(ikeFragmentation ? { ikeDatagramOverhead: overhead(short) } : {}),
+      }),
+  );
+  return { topology, medium, radios, gateway, motes, transports };
+}
