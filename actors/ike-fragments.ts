@@ -6,9 +6,15 @@
  * it is not IKE (`ikeDatagramOverhead`): by default IP + UDP headers and the non-ESP marker on
  * the NAT-T port pair. The budget is read at every send, so it follows NAT-T floats (§2.23).
  */
-import type { DaemonConfig } from '../ipsec/config/model.js';
+import type { Config, DaemonConfig } from '../ipsec/config/model.js';
+import { minimumBudgetForConnection } from '../ipsec/ike/fragment/fragment.js';
 import { DEFAULT_FRAGMENT_LIMITS, type FragmentLimits } from '../ipsec/ike/fragment/limits.js';
-import { ikeMessageBudget, udpDatagramOverhead } from '../ipsec/ike/fragment/size.js';
+import {
+  type FragmentSizeProblem,
+  fragmentSizeProblems,
+  ikeMessageBudget,
+  udpDatagramOverhead,
+} from '../ipsec/ike/fragment/size.js';
 import type { FragmentCounters, FragmentSettings } from '../machines/ike-sa.types.js';
 import type { Endpoint } from '../transport/types.js';
 import type { IkeSaHandle } from './supervisor-types.js';
@@ -18,6 +24,39 @@ export type IkeDatagramOverhead = (remote: Endpoint, natT: boolean) => number;
 
 /** UDP over IPv4/IPv6 without options, + the non-ESP marker (RFC 3948 §2.2) when natT. */
 export const udpOverhead: IkeDatagramOverhead = (remote, natT) => udpDatagramOverhead(remote.address, natT);
+
+/** daemon.fragment_size cannot carry any plaintext in an IKE fragment on this transport. */
+export class FragmentSizeError extends Error {
+  readonly code = 'FRAGMENT_SIZE_TOO_SMALL';
+  constructor(
+    readonly fragmentSize: number,
+    readonly problems: readonly FragmentSizeProblem[],
+  ) {
+    super(
+      `daemon.fragment_size ${fragmentSize} is too small for IKE fragments (RFC 7383): ${problems
+        .map(
+          (p) =>
+            `connection '${p.connection}' gets ${p.budget} octets of IKE message per datagram, its IKE proposals need at least ${p.needed}`,
+        )
+        .join('; ')} (raise fragment_size, or set fragmentation = accept or no)`,
+    );
+    this.name = 'FragmentSizeError';
+  }
+}
+
+/**
+ * Refuses a configuration whose fragment size leaves no plaintext in a fragment for some
+ * connection that sends fragments, on the worst path of this transport (see size.ts).
+ */
+export function assertFragmentSize(config: Config, overhead: IkeDatagramOverhead): void {
+  const problems = fragmentSizeProblems(
+    config.connections,
+    config.daemon.fragment_size,
+    (address, natT) => overhead({ address, port: 0 }, natT),
+    minimumBudgetForConnection,
+  );
+  if (problems.length > 0) throw new FragmentSizeError(config.daemon.fragment_size, problems);
+}
 
 /** The fragmentation settings of one IKE SA; `path()` is its handle once it exists. */
 export function fragmentSettings(

@@ -29,7 +29,13 @@ import type { FragmentCounters, IkeTask, IkeTiming } from '../machines/ike-sa.ty
 import type { Endpoint } from '../transport/types.js';
 import { installChildSas } from './child-sas.js';
 import type { DosGuard } from './dos-guard.js';
-import { addFragmentCounters, fragmentCounters, fragmentSettings, udpOverhead } from './ike-fragments.js';
+import {
+  addFragmentCounters,
+  assertFragmentSize,
+  fragmentCounters,
+  fragmentSettings,
+  udpOverhead,
+} from './ike-fragments.js';
 import { IKE_PORT, IkeRouter } from './ike-router.js';
 import { IkeSaEndings } from './ike-sa-endings.js';
 import type { IpsecEvent } from './ipsec-backend.js';
@@ -65,7 +71,9 @@ export class Supervisor {
   private nextChildId = 1;
   private listeners: ((e: SupervisorEvent) => void)[] = [];
 
+  /** Throws FragmentSizeError when daemon.fragment_size leaves no room for IKE fragments. */
   constructor(private readonly o: SupervisorOptions) {
+    assertFragmentSize(o.config, o.ikeDatagramOverhead ?? udpOverhead);
     this.router = new IkeRouter({
       config: o.config,
       provider: o.provider,

@@ -9,6 +9,7 @@
  */
 import { filter } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { FragmentSizeError } from '../../actors/ike-fragments.js';
 import { createIpsecHost, type IpsecHostOptions } from '../../actors/ipsec-host.js';
 import type { IkeSaHandle } from '../../actors/supervisor.js';
 import { type ConnectionConfig, DAEMON_DEFAULTS, type DaemonConfig } from '../../ipsec/config/model.js';
@@ -309,12 +310,13 @@ function hookedPair(
   daemon: Partial<DaemonConfig>,
   client: Pick<IpsecHostOptions, 'ikeDatagramOverhead' | 'fragmentLimits' | 'logger'>,
   gateway: Pick<IpsecHostOptions, 'ikeDatagramOverhead' | 'fragmentLimits' | 'logger'>,
+  gatewayConnection: ConnectionConfig = gatewayConfig(),
 ) {
   const clock = new VirtualClock(1_000_000);
   const net = new MemoryNetwork({ clock, latencyMs: 5 });
   const wire = captureIke(net, clock);
   const c = hostWith('client', net, clock, CLIENT_ADDR.address, clientConfig(), daemon, client);
-  const g = hostWith('gateway', net, clock, GATEWAY_ADDR.address, gatewayConfig(), daemon, gateway);
+  const g = hostWith('gateway', net, clock, GATEWAY_ADDR.address, gatewayConnection, daemon, gateway);
   return { clock, net, wire, client: c, gateway: g };
 }
 
@@ -342,23 +344,44 @@ describe('the per-transport overhead hook and small fragments (a 6LoWPAN radio)'
     expect(p.client.received.map(icmpType)).toEqual([0]);
   });
 
-  it('a budget too small for any plaintext: the message goes whole and is counted unfragmentable', () => {
-    const overhead = () => 10;
+  it('a fragment size without room for plaintext on this transport is refused when the host is built', () => {
+    // aes128ctr-aesxcbc-prfsha256-ecp192 needs 28 + 8 + 8 (IV) + 12 (ICV) + 2 = 58 octets of IKE message
+    const hook = { ikeDatagramOverhead: () => 10 };
+    expect(() => hookedPair({ fragment_size: 68 }, hook, hook)).not.toThrow();
+    let error: unknown;
+    try {
+      hookedPair({ fragment_size: 67 }, hook, hook);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FragmentSizeError);
+    expect((error as FragmentSizeError).problems).toEqual([{ connection: 'gw', budget: 57, needed: 58 }]);
+    expect((error as Error).message).toContain('daemon.fragment_size 67 is too small');
+    // over UDP on the NAT-T port: the client (remote 10.99.0.2, IPv4: 20 + 8 + 4) needs 90, the
+    // gateway (remote %any, taken as IPv6: 40 + 8 + 4) 110
+    expect(() => hookedPair({ fragment_size: 89 }, {}, hook)).toThrow(/connection 'gw' gets 57 octets/);
+    expect(() => hookedPair({ fragment_size: 90 }, {}, hook)).not.toThrow();
+    expect(() => hookedPair({ fragment_size: 109 }, hook, {})).toThrow(/connection 'rw' gets 57 octets/);
+    expect(() => hookedPair({ fragment_size: 110 }, hook, {})).not.toThrow();
+  });
+
+  it('a message needing more than maxFragments goes whole, counted unfragmentable and logged', () => {
     const logger = memoryLogger();
     const p = hookedPair(
-      { fragment_size: 66 },
-      { ikeDatagramOverhead: overhead, logger },
-      { ikeDatagramOverhead: overhead },
+      { fragment_size: 118 },
+      { fragmentLimits: { ...DEFAULT_FRAGMENT_LIMITS, maxFragments: 2 }, logger },
+      {},
+      { ...gatewayConfig(), fragmentation: 'accept' }, // the gateway sends whole messages
     );
     const ike = p.client.supervisor.initiate('gw', 'net');
     p.clock.advance(2000);
     expect(ike.state).toBe('ESTABLISHED'); // the memory network has no MTU
-    expect(p.wire.filter((m) => m.header.exchangeType === AUTH).every((m) => !skfOf(m.payloads))).toBe(true);
+    expect(p.wire.filter((m) => isAuth(m, false)).map((m) => skfOf(m.payloads))).toEqual([undefined]);
+    expect(p.wire.filter((m) => isAuth(m, true)).map((m) => skfOf(m.payloads))).toEqual([undefined]);
     expect(p.client.supervisor.fragmentCounters().unfragmentable).toBe(1);
-    expect(p.gateway.supervisor.fragmentCounters().unfragmentable).toBe(1);
     const warned = logger.lines.filter((l) => l.level === 'warn');
     expect(warned.map((l) => [l.msg, (l.obj.error as { code: string }).code])).toEqual([
-      ['oversized IKE message sent unfragmented', 'SIZE_TOO_SMALL'],
+      ['oversized IKE message sent unfragmented', 'TOO_MANY_FRAGMENTS'],
     ]);
   });
 

@@ -13,11 +13,14 @@
  * Every fragment gets its own IV and ICV (sk.ts sealSk). The result is sent as it is for every
  * retransmission (RFC 7296 §2.1, RFC 7383 §2.6.1: all fragments, identical octets).
  */
+
+import type { ConnectionConfig } from '../../config/model.js';
 import { TransformType } from '../../crypto/ids.js';
 import { encrTransform, integTransform } from '../../crypto/transforms.js';
 import type { EncrTransform, IntegTransform, RandomBytes } from '../../crypto/types.js';
 import { err, ok, type Result } from '../../result.js';
-import type { Proposal } from '../model.js';
+import { type Proposal, ProtocolId } from '../model.js';
+import { parseProposals } from '../proposal/keywords.js';
 import { openSk, type SkKeys, sealSk } from '../sk.js';
 import { PayloadType } from '../wire/constants.js';
 import { IKE_HEADER_LENGTH, IKE_HEADER_LENGTH_OFFSET } from '../wire/header.js';
@@ -157,4 +160,10 @@ export function minimumBudgetForProposals(proposals: readonly Proposal[]): numbe
         worst = Math.max(worst, minimumFragmentBudget(e, i));
   }
   return worst;
+}
+
+/** minimumBudgetForProposals of a connection's IKE proposals; undefined if they do not parse. */
+export function minimumBudgetForConnection(c: ConnectionConfig): number | undefined {
+  const proposals = parseProposals(c.proposals, ProtocolId.IKE);
+  return proposals.ok ? minimumBudgetForProposals(proposals.value) : undefined;
 }

@@ -14,11 +14,9 @@
  *   fragment with every IKE proposal of every connection that sends fragments (RFC 7383 §2.5).
  */
 import type { ConnectionConfig, DaemonConfig, IkeSecret } from '../../../ipsec/config/model.js';
-import { minimumBudgetForProposals } from '../../../ipsec/ike/fragment/fragment.js';
-import { ikeMessageBudget, udpDatagramOverhead } from '../../../ipsec/ike/fragment/size.js';
+import { minimumBudgetForConnection } from '../../../ipsec/ike/fragment/fragment.js';
+import { fragmentSizeProblems, udpDatagramOverhead } from '../../../ipsec/ike/fragment/size.js';
 import { type IdentityPattern, parseIdentity } from '../../../ipsec/ike/identity.js';
-import { ProtocolId } from '../../../ipsec/ike/model.js';
-import { parseProposals } from '../../../ipsec/ike/proposal/keywords.js';
 import { equalBytes } from '../../../ipsec/util/bytes.js';
 import { type ConfigError, configError, joinPath } from './errors.js';
 import type { TreeNode, TreeSection } from './tree.js';
@@ -158,22 +156,19 @@ export function checkFragmentSize(
   daemonSection: TreeSection | undefined,
   sections: ReadonlyMap<string, TreeSection>,
 ): void {
-  for (const conn of connections) {
-    if (conn.fragmentation !== 'yes' && conn.fragmentation !== 'force') continue;
-    const proposals = parseProposals(conn.proposals, ProtocolId.IKE);
-    if (!proposals.ok) continue;
-    const needed = minimumBudgetForProposals(proposals.value);
-    const remote = conn.remote_addrs.every((a) => /^[0-9.]+$/.test(a)) ? '0.0.0.0' : '::';
-    const budget = ikeMessageBudget(daemon.fragment_size, remote, udpDatagramOverhead(remote, true));
-    if (budget >= needed) continue;
-    const at = entry(daemonSection, 'fragment_size');
+  const at = entry(daemonSection, 'fragment_size');
+  for (const p of fragmentSizeProblems(
+    connections,
+    daemon.fragment_size,
+    udpDatagramOverhead,
+    minimumBudgetForConnection,
+  ))
     errors.push(
       configError(
         'INCONSISTENT',
-        at?.loc ?? sections.get(conn.name)?.loc ?? { file: '' },
-        at ? 'daemon.fragment_size' : `connections.${conn.name}.fragmentation`,
-        `fragment_size ${daemon.fragment_size} leaves ${budget} octets of IKE message per datagram over UDP; the IKE proposals of connection '${conn.name}' need at least ${needed} for one octet of plaintext per fragment (or set fragmentation = accept or no)`,
+        at?.loc ?? sections.get(p.connection)?.loc ?? { file: '' },
+        at ? 'daemon.fragment_size' : `connections.${p.connection}.fragmentation`,
+        `fragment_size ${daemon.fragment_size} leaves ${p.budget} octets of IKE message per datagram over UDP; the IKE proposals of connection '${p.connection}' need at least ${p.needed} for one octet of plaintext per fragment (or set fragmentation = accept or no)`,
       ),
     );
-  }
 }
