@@ -10,6 +10,7 @@ import type { CryptoProvider } from '../../ipsec/crypto/types.js';
 import { NON_ESP_MARKER_LENGTH } from '../../ipsec/esp/udp-encap.js';
 import type { Clock, VirtualClock } from '../../ipsec/util/clock.js';
 import { attachAll, Medium } from '../../transport/radio/medium.js';
+import { chainGapMs } from '../../transport/radio/pacing.js';
 import { RadioTransport } from '../../transport/radio/radio-transport.js';
 import { lineTopology, starTopology, Topology, treeTopology } from '../../transport/radio/topology.js';
 import type { AirEvent, RadioInterface } from '../../transport/radio/types.js';
@@ -76,9 +77,11 @@ export function meshTransport(
   topology: Topology,
   clock: Clock,
   seed: string,
+  pacing?: (octets: number) => number,
 ): RadioTransport {
   const address = meshAddress(short);
   return new RadioTransport({
+    ...(pacing ? { interFrameGapMs: pacing } : {}),
     radio,
     clock,
     endpoints: [
@@ -114,6 +117,9 @@ export function buildWorld(o: SimOptions, deps: WorldDeps): World {
   medium.onAir = deps.onAir;
   const radios = attachAll(medium, topology);
   const transports: RadioTransport[] = [];
+  // Multi-hop: frames are paced so that forwarders are not hit by their hidden terminals.
+  const multiHop = topology.addresses.some((a) => hopsToGateway(topology, a) > 1);
+  const pacing = multiHop ? chainGapMs(medium.options) : undefined;
   const transportOf = (short: number): MeshTransport => {
     const t = meshTransport(
       short,
@@ -121,6 +127,7 @@ export function buildWorld(o: SimOptions, deps: WorldDeps): World {
       topology,
       clock,
       `${o.seed}/6lowpan/${short}/${transports.length}`,
+      pacing,
     );
     transports.push(t);
     return t;

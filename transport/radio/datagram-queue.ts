@@ -4,8 +4,20 @@
  * one reassembly per sender, and a frame that fails (NO_ACK, CHANNEL_ACCESS_FAILURE, TRX_OFF)
  * abandons the rest of its datagram, as Contiki's sicslowpan does: the receiver could not
  * complete it anyway.
+ *
+ * Pacing (optional): after a frame succeeded, the next one waits `gapMs(frame)`. On a chain of
+ * route-over hops the frame just delivered is passed on by the next hop and the hop after it;
+ * a next frame sent meanwhile collides at the next hop with the hop after it, which we cannot
+ * hear (the hidden terminal). Waiting about two forwarding times avoids that.
  */
+import type { Clock } from '../../ipsec/util/clock.js';
 import type { RadioInterface, ShortAddress, TxStatus } from './types.js';
+
+export interface FramePacing {
+  readonly clock: Clock;
+  /** Milliseconds to wait after a frame of `octets` (MAC payload) was acknowledged. */
+  readonly gapMs: (octets: number) => number;
+}
 
 /** Implementation limit: datagrams waiting for the radio. */
 export const DEFAULT_MAX_QUEUED_DATAGRAMS = 32;
@@ -31,6 +43,7 @@ export class DatagramQueue {
     private readonly radio: RadioInterface,
     private readonly events: DatagramQueueEvents,
     private readonly maxQueued = DEFAULT_MAX_QUEUED_DATAGRAMS,
+    private readonly pacing?: FramePacing,
   ) {}
 
   /** Queues one datagram's frames for `dst`; false (nothing queued) when maxQueued are waiting. */
@@ -65,7 +78,12 @@ export class DatagramQueue {
       head.frames[i]!,
       (status) => {
         if (this.stopped) return;
-        if (status === 'SUCCESS') return this.send(i + 1);
+        if (status === 'SUCCESS') {
+          const gap = this.pacing?.gapMs(head.frames[i]!.length) ?? 0;
+          if (gap <= 0) return this.send(i + 1);
+          this.pacing!.clock.setTimeout(() => this.send(i + 1), gap);
+          return;
+        }
         this.events.datagramFailed(status);
         this.send(head.frames.length); // abandon the rest of this datagram
       },

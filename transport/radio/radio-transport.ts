@@ -66,6 +66,11 @@ export interface RadioTransportOptions {
   readonly reassemblyTimeoutMs?: number;
   /** Datagrams waiting for the radio, beyond which sends are dropped (default 32). */
   readonly maxQueuedDatagrams?: number;
+  /**
+   * Milliseconds between a frame acknowledged and our next frame (default none): pacing for
+   * multi-hop chains, see datagram-queue.ts.
+   */
+  readonly interFrameGapMs?: (octets: number) => number;
 }
 
 export type RadioDropReason =
@@ -157,6 +162,7 @@ export class RadioTransport implements Transport {
         datagramFailed: () => this.drops.txFailure++,
       },
       options.maxQueuedDatagrams,
+      options.interFrameGapMs ? { clock: this.clock, gapMs: options.interFrameGapMs } : undefined,
     );
     this.reassembler = new Reassembler({
       clock: this.clock,
