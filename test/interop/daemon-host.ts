@@ -196,6 +196,10 @@ export interface DaemonConf {
   /** Default dynamic (the IKE addresses). */
   readonly localTs?: string;
   readonly remoteTs?: string;
+  /** daemon.fragment_size (default: not written, 1280). */
+  readonly fragmentSize?: number;
+  /** swanctl fragmentation (default: not written, yes). */
+  readonly fragmentation?: 'yes' | 'accept' | 'force' | 'no';
 }
 
 export function daemonConf(c: DaemonConf): string {
@@ -206,7 +210,7 @@ daemon {
     port_nat_t = ${c.natT ?? 4500}
     inner_addrs = ${c.innerAddrs.join(', ')}
     retransmit_timeout = 1
-    retransmit_tries = 3
+    retransmit_tries = 3${c.fragmentSize === undefined ? '' : `\n    fragment_size = ${c.fragmentSize}`}
 }
 connections {
     ${c.connection} {
@@ -215,7 +219,7 @@ connections {
         remote_addrs = ${c.remote}
         proposals = ${c.proposals}
         encap = yes
-        mobike = no
+        mobike = no${c.fragmentation === undefined ? '' : `\n        fragmentation = ${c.fragmentation}`}
         rekey_time = 0
         reauth_time = 0
         local {

@@ -10,12 +10,15 @@
  * each is sent as Encrypted Fragment payloads (SKF, type 53) by both sides. tshark captures on
  * swanr and must see every IKE_AUTH datagram carry SKF, from both addresses, none over 256
  * octets; then traffic passes through the Child SA and our fragment counters show nothing dropped.
+ * The same again with our real daemon process, configured by swanctl.conf (`fragmentation`,
+ * `daemon { fragment_size }`), as initiator.
  */
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diagnosed, waitForCharonSa } from './checks.js';
-import { charonConf, OUR_SECRETS, ourConnection } from './configs.js';
+import { charonConf, IDS, OUR_SECRETS, ourConnection } from './configs.js';
+import { DaemonProcess, daemonConf } from './daemon-host.js';
 import { Charon, LAB } from './lab.js';
 import { OurHost } from './our-host.js';
 import { startCapture, tsharkFields } from './tshark.js';
@@ -86,6 +89,45 @@ describe('IKE fragmentation with charon (RFC 7383), IKE_AUTH fragmented both way
       afterAll(async () => {
         await charon?.stop();
       });
+
+      if (role === 'initiator')
+        it('our daemon process, from swanctl.conf (fragmentation = force, daemon.fragment_size = 256): SKF both ways, ping', async () => {
+          const conf = daemonConf({
+            innerAddrs: [LAB.ourInner],
+            connection: 'frag',
+            local: LAB.ours,
+            remote: LAB.charon,
+            localId: IDS.fqdn.initiator,
+            remoteId: IDS.fqdn.responder,
+            proposals: IKE,
+            espProposals: ESP,
+            child: 'net',
+            localTs: LAB.ourNet,
+            remoteTs: LAB.charonNet,
+            fragmentSize: FRAGMENT_SIZE,
+            fragmentation: 'force',
+          });
+          const daemon = await DaemonProcess.start({ name: 'frag', conf });
+          const dir = path.join(charon.confDir, 'capture');
+          mkdirSync(dir, { recursive: true });
+          const file = path.join(dir, 'fragments-daemon.pcapng');
+          const capture = await startCapture(LAB.charonNs, 'swanr', file);
+          try {
+            const init = await daemon.cli('initiate', '--child', 'net', '--timeout', '20');
+            expect(init.code, init.stderr + daemon.log(30)).toBe(0);
+            await waitForCharonSa(charon, 'fqdn');
+            const ping = await daemon.cli('ping', '--child', 'net', LAB.charonInner, '-c', '3');
+            expect(ping.code, ping.stdout + ping.stderr).toBe(0);
+            expect(ping.stdout).toContain('3 packets transmitted, 3 received');
+            await new Promise((r) => setTimeout(r, 1500));
+            await capture.stop();
+            expectFragmentedBothWays(await authOnWire(file, dir));
+          } finally {
+            await capture.stop();
+            await charon.terminateAll();
+            await daemon.kill();
+          }
+        });
 
       it(`${IKE}: SKF both ways on the wire, then ping through the Child SA`, async () => {
         const ours = await ourHost(role);
