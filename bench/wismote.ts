@@ -40,8 +40,9 @@ interface Row {
 }
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
+/** The median of the finite values (a mote that never established has no handshake time). */
 const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
   return s.length ? s[Math.floor(s.length / 2)]! : 0;
 };
 
@@ -70,18 +71,22 @@ for (const setup of SETUPS) {
       durationS: 60,
       intervalS: 60,
     };
-    // The loss-free cost of each mote's handshake (one run: no loss, so no seed dependence
-    // beyond contention, which the same seed reproduces).
-    const clean = new Map(handshakeOf({ ...base, seed: 'clean' }).map((m) => [m.id, m.bytes]));
+    // The loss-free cost of each mote's handshake with the same seed (the same boot times and
+    // backoffs until loss makes the runs differ): what loss added is the difference.
+    const clean = new Map<string, number>();
+    for (let s = 0; s < SEEDS; s++)
+      for (const m of handshakeOf({ ...base, seed: `bench-${s}` })) clean.set(`${s}/${m.id}`, m.bytes);
     for (const loss of LOSSES) {
       const motes = [];
-      for (let s = 0; s < SEEDS; s++) motes.push(...handshakeOf({ ...base, loss, seed: `bench-${s}` }));
+      for (let s = 0; s < SEEDS; s++)
+        for (const m of handshakeOf({ ...base, loss, seed: `bench-${s}` }))
+          motes.push({ ...m, extra: m.bytes - (clean.get(`${s}/${m.id}`) ?? 0) });
       rows.push({
         setup: `${setup.topology} ${setup.motes}`,
         strategy,
         loss,
         handshakeBytes: Math.round(mean(motes.map((m) => m.bytes))),
-        extraBytes: Math.round(mean(motes.map((m) => m.bytes - (clean.get(m.id) ?? 0)))),
+        extraBytes: Math.round(mean(motes.map((m) => m.extra))),
         ikeRetransmissions: Math.round(mean(motes.map((m) => m.ikeRetransmissions)) * 100) / 100,
         handshakeMs: Math.round(median(motes.map((m) => m.handshakeMs))),
         established: `${motes.filter((m) => m.established).length}/${motes.length}`,
