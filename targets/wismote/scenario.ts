@@ -44,8 +44,11 @@ function fail(path: string, msg: string): never {
 
 function only(o: Obj, path: string, keys: readonly string[]): void {
   for (const k of Object.keys(o))
-    if (!keys.includes(k))
-      fail(path ? `${path}.${k}` : k, `unknown key (expected one of ${keys.join(', ')})`);
+    if (!keys.includes(k)) {
+      // A key that is empty or not a plain word is quoted, so the path still shows it.
+      const name = /^[\w-]+$/.test(k) ? k : JSON.stringify(k);
+      fail(path ? `${path}.${name}` : name, `unknown key (expected one of ${keys.join(', ')})`);
+    }
 }
 
 function num(v: unknown, path: string, min: number, max = Number.POSITIVE_INFINITY, integer = false): number {

@@ -8,8 +8,8 @@
  *
  * Wire format (ours, 8 octets; the acknowledgement is the first 5 with type 0x81):
  *   type 0x01 | mote short address (2) | sequence (2) | value (3)
- * Sequence numbers are 16 bits (a day of readings a second before they wrap); the gateway
- * deduplicates by (mote, sequence) within a minute.
+ * Sequence numbers are 16 bits (a day of readings a second before they wrap) and start at a
+ * random value at each boot; the gateway deduplicates by (mote, sequence) within a minute.
  */
 import type { EspPipeline, InboundPacket } from '../../actors/esp-pipeline.js';
 import type { RandomBytes } from '../../ipsec/crypto/types.js';
@@ -140,6 +140,10 @@ export class MoteSensor {
   private sampling = true;
 
   constructor(private readonly o: MoteSensorOptions) {
+    // RFC 7252 §4.4: the first number is random, so that a mote that rebooted does not reuse
+    // the numbers the gateway saw a moment ago (it would take new readings for duplicates).
+    const s = o.random(2);
+    this.seq = (s[0]! << 8) | s[1]!;
     this.src = parseIpv6(o.address)!;
     this.dst = parseIpv6(o.gateway)!;
     this.sub = o.pipeline.delivered$.subscribe((p) => {
@@ -279,11 +283,13 @@ export class GatewaySink {
     this.seen.set(r.mote, seen);
     const now = this.o.clock.now();
     const at = seen.get(r.seq);
-    // A copy within a minute is a duplicate (our ack was lost); later, the 8-bit counter wrapped.
+    // A copy within a minute of the last copy is a duplicate (our ack was lost); later, the
+    // 16-bit counter wrapped. The window runs from the last copy: a mote's retry chain lasts
+    // 62 s and a requeued reading is sent again after it, all one reading.
+    seen.set(r.seq, now);
     if (at !== undefined && now - at < 60_000) {
       this.duplicates.set(r.mote, (this.duplicates.get(r.mote) ?? 0) + 1);
     } else {
-      seen.set(r.seq, now);
       this.delivered.set(r.mote, (this.delivered.get(r.mote) ?? 0) + 1);
     }
     this.o.pipeline.send(udp6(this.src, s.src, encodeAck(r.mote, r.seq)));

@@ -114,7 +114,8 @@ export function parseSimArgs(
     return ok({ options: checked.value, reportDir: v.report, quiet: v.quiet === true });
   } catch (e) {
     const m = e instanceof Error ? e.message : String(e);
-    return err(m.replace(/^Unknown option/, 'unknown option'));
+    // One line: node:util's messages may span several.
+    return err(m.replace(/^Unknown option/, 'unknown option').replace(/\s*\n\s*/g, ' '));
   }
 }
 
