@@ -91,6 +91,19 @@ export function radioDaemon(o: Partial<DaemonConfig> = {}): DaemonConfig {
   return { ...DAEMON_DEFAULTS, ...o };
 }
 
+/** What both ends of a mote's IKE SA share: one proposal, the minimal initiator's knobs. */
+function meshIke(o: ProfileOptions) {
+  return {
+    proposals: [MOTE_SUITES[o.suite].ike],
+    encap: false,
+    mobike: false,
+    fragmentation: o.ikeFragmentation ? 'yes' : 'no',
+    nat_detection: false,
+    nonce_length: MOTE_NONCE_LENGTH,
+    rekey_time: o.ikeRekeyTime ?? 0,
+  } as const;
+}
+
 /** The mote's one connection: initiate at once, keep trying (keyingtries 0), restart on loss. */
 export function moteConnection(short: number, o: ProfileOptions): ConnectionConfig {
   const suite = MOTE_SUITES[o.suite];
@@ -98,13 +111,7 @@ export function moteConnection(short: number, o: ProfileOptions): ConnectionConf
     name: 'gw',
     local_addrs: [meshAddress(short)],
     remote_addrs: [meshAddress(GATEWAY_SHORT_ADDRESS)],
-    proposals: [suite.ike],
-    encap: false,
-    mobike: false,
-    fragmentation: o.ikeFragmentation ? 'yes' : 'no',
-    nat_detection: false,
-    nonce_length: MOTE_NONCE_LENGTH,
-    rekey_time: o.ikeRekeyTime ?? 0,
+    ...meshIke(o),
     keyingtries: 0,
     local: { auth: 'psk', id: moteId(short) },
     remote: { auth: 'psk', id: GATEWAY_ID },
@@ -129,13 +136,7 @@ export function gatewayConnection(o: ProfileOptions): ConnectionConfig {
     name: 'motes',
     local_addrs: [meshAddress(GATEWAY_SHORT_ADDRESS)],
     remote_addrs: ['%any'],
-    proposals: [suite.ike],
-    encap: false,
-    mobike: false,
-    fragmentation: o.ikeFragmentation ? 'yes' : 'no',
-    nat_detection: false,
-    nonce_length: MOTE_NONCE_LENGTH,
-    rekey_time: o.ikeRekeyTime ?? 0,
+    ...meshIke(o),
     local: { auth: 'psk', id: GATEWAY_ID },
     remote: { auth: 'psk', id: '%any' },
     children: [

@@ -5,10 +5,10 @@
  * Frames of one node go out one at a time, in order, as the real medium promises.
  */
 import type { Clock } from '../../../ipsec/util/clock.js';
+import { newStats } from '../../../transport/radio/medium-options.js';
 import {
   BROADCAST_ADDRESS,
   type RadioInterface,
-  type RadioNodeStats,
   type ReceivedFrame,
   type ShortAddress,
   type TxStatus,
@@ -20,21 +20,6 @@ export interface AirFrame {
   readonly payload: Uint8Array;
   readonly tag: string | undefined;
 }
-
-const emptyStats = (): RadioNodeStats => ({
-  framesSent: 0,
-  bytesSent: 0,
-  acksSent: 0,
-  ackBytesSent: 0,
-  framesReceived: 0,
-  retries: 0,
-  noAck: 0,
-  channelAccessFailures: 0,
-  collisions: 0,
-  duplicatesDropped: 0,
-  lost: 0,
-  radioOnMs: 0,
-});
 
 export class FakeAir {
   /** Every frame put on the air, in order. */
@@ -56,7 +41,7 @@ export class FakeAir {
     this.nodes.set(address, node);
     const queue: { frame: AirFrame; done?: (s: TxStatus) => void }[] = [];
     let busy = false;
-    const stats = emptyStats();
+    const stats = newStats();
     const pump = (): void => {
       const next = queue.shift();
       if (!next) {
