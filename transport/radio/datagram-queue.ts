@@ -1,9 +1,13 @@
 /**
  * The frames of whole datagrams on their way to one node's radio: one datagram at a time, its
- * frames one after the other, each sent when the previous one succeeded. So a receiver needs
- * one reassembly per sender, and a frame that fails (NO_ACK, CHANNEL_ACCESS_FAILURE, TRX_OFF)
- * abandons the rest of its datagram, as Contiki's sicslowpan does: the receiver could not
- * complete it anyway.
+ * frames one after the other, each sent when the previous one is done. So a receiver needs one
+ * reassembly per sender. A frame that never went out (CHANNEL_ACCESS_FAILURE, TRX_OFF) abandons
+ * the rest of its datagram: the receiver cannot complete it. A frame that went out but was not
+ * acknowledged (NO_ACK after macMaxFrameRetries) does not: the ACKs may be what was lost, and
+ * on a lossy link they mostly are (data and ACK lost alike at 30 %: the data got through in 92 %
+ * of NO_ACKs), so the rest follows. Contiki's sicslowpan abandons on NO_ACK too; measured with
+ * bench/wismote.ts, going on cut a 20-mote star's handshake at 30 % loss from 3121 to 2558
+ * octets on the air and its median time from 11 s (an IKE retransmission) to 0.13 s.
  *
  * Pacing (optional): after a frame succeeded, the next one waits `gapMs(frame)`. On a chain of
  * route-over hops the frame just delivered is passed on by the next hop and the hop after it;
@@ -31,8 +35,10 @@ interface Queued {
 export interface DatagramQueueEvents {
   /** A frame was handed to the radio. */
   readonly frameSent: () => void;
-  /** A frame failed; the rest of its datagram is dropped. */
+  /** A frame never went out; the rest of its datagram is dropped. */
   readonly datagramFailed: (status: TxStatus) => void;
+  /** A frame went out but its ACK never came (NO_ACK); the rest of the datagram follows. */
+  readonly frameUnacknowledged?: () => void;
 }
 
 export class DatagramQueue {
@@ -78,7 +84,8 @@ export class DatagramQueue {
       head.frames[i]!,
       (status) => {
         if (this.stopped) return;
-        if (status === 'SUCCESS') {
+        if (status === 'NO_ACK') this.events.frameUnacknowledged?.();
+        if (status === 'SUCCESS' || status === 'NO_ACK') {
           const gap = this.pacing?.gapMs(head.frames[i]!.length) ?? 0;
           if (gap <= 0) return this.send(i + 1);
           this.pacing!.clock.setTimeout(() => this.send(i + 1), gap);

@@ -83,7 +83,7 @@ export type RadioDropReason =
   | 'notUdp' // for us, but not UDP
   | 'noListener' // for us, to a port not bound
   | 'hopLimit' // would be forwarded with hop limit 0 (RFC 8200 §3)
-  | 'txFailure' // a frame ended NO_ACK, CHANNEL_ACCESS_FAILURE or TRX_OFF (the datagram's other frames are not sent)
+  | 'txFailure' // a frame ended CHANNEL_ACCESS_FAILURE or TRX_OFF (the datagram's other frames are not sent)
   | 'queueFull'; // maxQueuedDatagrams already waiting for the radio
 
 export interface RadioTransportStats {
@@ -96,6 +96,8 @@ export interface RadioTransportStats {
   readonly datagramsFragmented: number;
   readonly framesSent: number;
   readonly framesReceived: number;
+  /** Frames that ended NO_ACK: delivered or not, the rest of their datagram was sent. */
+  readonly framesUnacknowledged: number;
   /** Octets of compressed IPv6 + UDP headers sent (IPHC + NHC, once per datagram). */
   readonly headerBytes: number;
   /** Octets of FRAG1 / FRAGN headers sent. */
@@ -141,6 +143,7 @@ export class RadioTransport implements Transport {
     datagramsFragmented: 0,
     framesSent: 0,
     framesReceived: 0,
+    framesUnacknowledged: 0,
     headerBytes: 0,
     fragmentHeaderBytes: 0,
   };
@@ -160,6 +163,7 @@ export class RadioTransport implements Transport {
       {
         frameSent: () => this.counts.framesSent++,
         datagramFailed: () => this.drops.txFailure++,
+        frameUnacknowledged: () => this.counts.framesUnacknowledged++,
       },
       options.maxQueuedDatagrams,
       options.interFrameGapMs ? { clock: this.clock, gapMs: options.interFrameGapMs } : undefined,

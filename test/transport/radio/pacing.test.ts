@@ -1,7 +1,7 @@
 /**
  * Frame pacing on multi-hop chains: the forwarding time of one hop from the medium's
- * parameters, and the datagram queue waiting that long after each acknowledged frame (never
- * after a failed one, whose datagram is abandoned).
+ * parameters, and the datagram queue waiting that long after each frame that went out (never
+ * after one that could not, whose datagram is abandoned).
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../ipsec/util/clock.js';
@@ -59,9 +59,9 @@ describe('frame pacing', () => {
     expect(sent.map((s) => s.at)).toEqual([0, 1, 2]);
   });
 
-  it('a failed frame abandons its datagram without a gap; the next datagram goes at once', () => {
+  it('a frame that never went out abandons its datagram without a gap; the next datagram goes at once', () => {
     const clock = new VirtualClock(0);
-    const { radio, sent } = timedRadio(clock, (n) => (n === 1 ? 'NO_ACK' : 'SUCCESS'));
+    const { radio, sent } = timedRadio(clock, (n) => (n === 1 ? 'CHANNEL_ACCESS_FAILURE' : 'SUCCESS'));
     let failed = 0;
     const q = new DatagramQueue(radio, { frameSent: () => {}, datagramFailed: () => failed++ }, 8, {
       clock,
@@ -76,6 +76,23 @@ describe('frame pacing', () => {
       [6, 100],
       [7, 7],
     ]);
+  });
+
+  it('an unacknowledged frame (the ACK may be what was lost) is followed by the rest, after the gap', () => {
+    const clock = new VirtualClock(0);
+    const { radio, sent } = timedRadio(clock, (n) => (n === 1 ? 'NO_ACK' : 'SUCCESS'));
+    let failed = 0;
+    let unacknowledged = 0;
+    const q = new DatagramQueue(
+      radio,
+      { frameSent: () => {}, datagramFailed: () => failed++, frameUnacknowledged: () => unacknowledged++ },
+      8,
+      { clock, gapMs: () => 5 },
+    );
+    q.push(1, frames(3), undefined);
+    clock.runUntilIdle();
+    expect([failed, unacknowledged]).toEqual([0, 1]);
+    expect(sent.map((s) => s.at)).toEqual([0, 6, 12]);
   });
 
   it('stopping during a gap sends nothing more', () => {
