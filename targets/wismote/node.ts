@@ -9,6 +9,7 @@ import { createIpsecHost, type IkeSend, type IpsecHost } from '../../actors/ipse
 import type { Config } from '../../ipsec/config/model.js';
 import { seededRandom } from '../../ipsec/crypto/random.js';
 import type { CryptoProvider } from '../../ipsec/crypto/types.js';
+import { toHex } from '../../ipsec/util/bytes.js';
 import type { Clock } from '../../ipsec/util/clock.js';
 import type { RadioInterface } from '../../transport/radio/types.js';
 import type { Endpoint, Transport } from '../../transport/types.js';
@@ -35,7 +36,6 @@ export interface SimNodeOptions {
   /** A fresh transport over the radio for each boot. */
   readonly transport: (short: number) => MeshTransport;
   readonly intervalMs: number;
-  readonly ikePort?: number;
   /** Every IKE message this node sends (first transmission or retransmission). */
   readonly onIkeSent?: (node: SimNode, mote: number, data: Uint8Array, retransmission: boolean) => void;
   /**
@@ -62,7 +62,7 @@ class SentMemory {
   constructor(private readonly limit = 64) {}
   /** True when these octets were sent before. */
   check(data: Uint8Array): boolean {
-    const key = `${data.length}:${Array.from(data.subarray(Math.max(0, data.length - 24)), (b) => b.toString(16)).join('')}:${Array.from(data.subarray(0, 32)).join(',')}`;
+    const key = toHex(data); // a retransmission is the same octets (RFC 7296 §2.1)
     if (this.seen.has(key)) return true;
     this.seen.add(key);
     this.order.push(key);
@@ -93,11 +93,9 @@ export class SimNode {
   /** Handshake time of the first Child SA of each boot, ms. */
   readonly handshakes: number[] = [];
   private readonly sent = new SentMemory();
-  private readonly ikePort: number;
 
   constructor(private readonly o: SimNodeOptions) {
     this.address = meshAddress(o.short);
-    this.ikePort = o.ikePort ?? o.config.daemon.port;
   }
 
   get short(): number {
