@@ -4,7 +4,7 @@
  * reassembly per sender. A frame that never went out (CHANNEL_ACCESS_FAILURE, TRX_OFF) abandons
  * the rest of its datagram: the receiver cannot complete it. A frame that went out but was not
  * acknowledged (NO_ACK after macMaxFrameRetries) does not: the ACKs may be what was lost, and
- * on a lossy link they mostly are (data and ACK lost alike at 30 %: the data got through in 92 %
+ * on a lossy link they mostly are (data and ACK lost alike at 30 %: the data got through in 88 %
  * of NO_ACKs), so the rest follows. Contiki's sicslowpan abandons on NO_ACK too; measured with
  * bench/wismote.ts, going on cut a 20-mote star's handshake at 30 % loss from 3121 to 2558
  * octets on the air and its median time from 11 s (an IKE retransmission) to 0.13 s.
