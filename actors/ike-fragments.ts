@@ -9,13 +9,14 @@
 import type { Config, DaemonConfig } from '../ipsec/config/model.js';
 import { minimumBudgetForConnection } from '../ipsec/ike/fragment/fragment.js';
 import { DEFAULT_FRAGMENT_LIMITS, type FragmentLimits } from '../ipsec/ike/fragment/limits.js';
+import { discardPartial } from '../ipsec/ike/fragment/reassembly.js';
 import {
   type FragmentSizeProblem,
   fragmentSizeProblems,
   ikeMessageBudget,
   udpDatagramOverhead,
 } from '../ipsec/ike/fragment/size.js';
-import type { FragmentCounters, FragmentSettings } from '../machines/ike-sa.types.js';
+import type { FragmentCounters, FragmentSettings, FragmentState } from '../machines/ike-sa.types.js';
 import type { Endpoint } from '../transport/types.js';
 import type { IkeSaHandle } from './supervisor-types.js';
 
@@ -76,9 +77,25 @@ export function fragmentSettings(
   };
 }
 
+/** What of a handle the fragment views read (IkeSaHandle satisfies it). */
+export interface FragmentsOf {
+  readonly actor: { getSnapshot(): { readonly context: { readonly fragments: FragmentState } } };
+}
+
 /** The fragment counters of one IKE SA (RFC 7383): sent, received, reassembled, dropped by reason. */
-export const fragmentCounters = (h: Pick<IkeSaHandle, 'actor'>): FragmentCounters =>
+export const fragmentCounters = (h: FragmentsOf): FragmentCounters =>
   h.actor.getSnapshot().context.fragments.counters;
+
+/**
+ * An IKE SA is destroyed: its decrypted fragments still held for reassembly are zeroed, and
+ * its counters are added to `past` (the supervisor's totals of the IKE SAs it no longer has).
+ */
+export function endFragments(past: FragmentCounters, h: FragmentsOf): FragmentCounters {
+  const { request, response } = h.actor.getSnapshot().context.fragments;
+  discardPartial(request);
+  discardPartial(response);
+  return addFragmentCounters(past, fragmentCounters(h));
+}
 
 /** Sum of counters (e.g. of every IKE SA a supervisor ever had). */
 export function addFragmentCounters(a: FragmentCounters, b: FragmentCounters): FragmentCounters {

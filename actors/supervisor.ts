@@ -32,6 +32,7 @@ import type { DosGuard } from './dos-guard.js';
 import {
   addFragmentCounters,
   assertFragmentSize,
+  endFragments,
   fragmentCounters,
   fragmentSettings,
   udpOverhead,
@@ -363,7 +364,7 @@ export class Supervisor {
       this.removeChild(c);
     }
     this.router.remove(h);
-    this.pastFragments = addFragmentCounters(this.pastFragments, fragmentCounters(h));
+    this.pastFragments = endFragments(this.pastFragments, h); // buffers zeroed, counters kept
     this.endings.ended(h, wasUp, lost);
     // Keys are zeroed when the SA dies (a rekeyed SA's successor has keys of its own).
     const { session } = h.actor.getSnapshot().context;

@@ -4,22 +4,33 @@
  * Outbound is ike-sa.outbound.ts. Inbound, for each SKF message (§2.6, §2.6.1), in order:
  *   1. I flag and keys: a fragment claiming our role, or before keys exist -> dropped
  *   2. Message ID: a request already answered -> only fragment 1 resends the cached response
- *      (§2.6.1), the others are dropped; the expected request or the response to our
- *      outstanding request -> reassembly; anything else -> dropped
+ *      (§2.6.1), once its numbers and integrity are checked (a forged fragment 1 must not make
+ *      us send every response fragment), the others are dropped; the expected request or the
+ *      response to our outstanding request -> reassembly; anything else -> dropped
  *   3. reassembly.ts: number checks, replay, integrity, Total Fragments, limits
  *   4. complete -> inner chain and rule tables (messages.ts openReassembled) -> REQUEST or
  *      RESPONSE exactly as for an unfragmented message; a malformed request is answered with
  *      its error notify (RFC 7296 §2.21.2)
  * A message not complete reassemblyTimeoutMs after its first fragment is discarded.
  * Every drop is counted by reason in context.fragments.counters.
+ * Decrypted fragments are zeroed when discarded (reassembly.ts, and here on timeout) and the
+ * reassembled plaintext once parsed; what a destroyed IKE SA still holds is zeroed by the
+ * supervisor (actors/ike-fragments.ts endFragments).
  */
 
 import { encodeFor, notify, openReassembled } from '../ipsec/ike/exchange/messages.js';
-import { addFragment, type FragmentDropReason, fragmentIn } from '../ipsec/ike/fragment/reassembly.js';
+import {
+  addFragment,
+  discardPartial,
+  type FragmentDropReason,
+  fragmentIn,
+  verifyFragment,
+} from '../ipsec/ike/fragment/reassembly.js';
 import { skKeysForMessage } from '../ipsec/ike/sk.js';
 import { PayloadType } from '../ipsec/ike/wire/constants.js';
 import { isInitiator, isResponse } from '../ipsec/ike/wire/header.js';
 import { NotifyError } from '../ipsec/ike/wire/notify-types.js';
+import { wipe } from '../ipsec/util/bytes.js';
 import { count, countSent, drop } from './ike-sa.outbound.js';
 import { base } from './ike-sa.setup.js';
 import type { IkeSaEvent } from './ike-sa.types.js';
@@ -55,6 +66,13 @@ export const receiveFragment = base.enqueueActions(({ context, event, enqueue })
     // RFC 7383 §2.6.1: only fragment 1 of a retransmitted request triggers the response again.
     if (f.fragmentNumber !== 1) {
       dropped('retransmitted');
+      return;
+    }
+    // §2.6.1 with §2.6: it is checked as a new fragment would be (integrity with the peer's keys)
+    // before it makes us send anything: a forged fragment 1 must not amplify into every fragment.
+    const checked = verifyFragment(f, skKeysForMessage(sk, isInitiator(h)), context.fragmentation.limits);
+    if (!checked.ok) {
+      dropped(checked.error.reason);
       return;
     }
     const datagrams = context.cachedResponse.datagrams;
@@ -112,6 +130,7 @@ export const receiveFragment = base.enqueueActions(({ context, event, enqueue })
     out.message.firstInnerPayload,
     out.message.plaintext,
   );
+  wipe(out.message.plaintext); // parsed: the payloads are copies
   if (key === 'response') {
     if (opened.ok)
       enqueue.raise({
@@ -153,6 +172,7 @@ export const fragmentTimeout = base.enqueueActions(({ context, event, enqueue })
   const partial = context.fragments[event.key];
   if (!partial || partial.messageId !== event.messageId) return;
   const { [event.key]: _gone, ...rest } = context.fragments;
+  discardPartial(partial);
   enqueue.assign({ fragments: { ...rest, counters: drop(rest.counters, 'timeout', partial.received) } });
   enqueue({
     type: 'logFragments',

@@ -13,8 +13,13 @@
  *   6. size limits (message, and what the IKE SA buffers in all)
  *   7. stored (decrypted); when all are in, the plaintexts are joined in Fragment Number order
  *      and the Next Payload of fragment 1 names the first inner payload
+ *
+ * Decrypted fragments are secrets: whatever is discarded (a restart, a fragment over the limits,
+ * the parts once joined, discardPartial for a timeout or a dying IKE SA) is zeroed in place, and
+ * the caller zeroes the joined plaintext once it has parsed it.
  */
 import { err, ok, type Result } from '../../result.js';
+import { wipe } from '../../util/bytes.js';
 import { openSk, type SkKeys } from '../sk.js';
 import { PayloadType } from '../wire/constants.js';
 import type { DecodedMessage } from '../wire/message.js';
@@ -103,14 +108,13 @@ export function addFragment(
 ): Result<FragmentOutcome, FragmentDrop> {
   const n = f.fragmentNumber;
   const total = f.totalFragments;
-  if (!Number.isInteger(n) || !Number.isInteger(total) || n < 1 || total < 1 || n > total)
-    return err({ reason: 'invalidNumber' }); // §2.6
-  if (total > limits.maxFragments) return err({ reason: 'tooManyFragments' });
+  const numbers = checkNumbers(f, limits);
+  if (!numbers.ok) return numbers;
   const same = partial?.messageId === f.messageId ? partial : undefined;
   if (same && total < same.total) return err({ reason: 'staleTotal' }); // §2.6
   if (same && total === same.total && same.parts[n - 1] !== undefined) return err({ reason: 'duplicate' }); // §2.6
-  const opened = openSk(keys, f.raw, f.skfOffset, SKF_HEADER_LENGTH); // §2.6: ICV before use
-  if (!opened.ok) return err({ reason: opened.error.code === 'INTEGRITY' ? 'integrity' : 'malformed' });
+  const opened = openFragment(f, keys); // §2.6: ICV before use
+  if (!opened.ok) return opened;
   const content = opened.value;
 
   // §2.6: a higher Total Fragments means the sender re-fragmented: start over with this one.
@@ -120,8 +124,11 @@ export function addFragment(
     ? { messageId: f.messageId, total, parts: new Array(total).fill(undefined), received: 0, octets: 0 }
     : same;
   const octets = base.octets + content.length;
-  if (octets > limits.maxMessageBytes || octets + otherOctets > limits.maxBufferedBytes)
+  if (octets > limits.maxMessageBytes || octets + otherOctets > limits.maxBufferedBytes) {
+    wipe(content); // refused: its plaintext is not kept
     return err({ reason: 'tooLarge' });
+  }
+  if (restart && partial) discardPartial(partial); // what was collected (any Message ID) is gone
   const parts = base.parts.slice();
   parts[n - 1] = content;
   const next: PartialMessage = {
@@ -138,11 +145,52 @@ export function addFragment(
     plaintext.set(p!, at);
     at += p!.length;
   }
+  wipe(...parts); // joined: the caller wipes `plaintext` once parsed
   return ok({
     kind: 'complete',
     message: { messageId: f.messageId, firstInnerPayload: next.firstInnerPayload ?? 0, plaintext },
     discarded,
   });
+}
+
+/** §2.6: Fragment Number and Total Fragments non-zero, Number <= Total, Total within our limit. */
+function checkNumbers(f: FragmentIn, limits: FragmentLimits): Result<void, FragmentDrop> {
+  const n = f.fragmentNumber;
+  const total = f.totalFragments;
+  if (!Number.isInteger(n) || !Number.isInteger(total) || n < 1 || total < 1 || n > total)
+    return err({ reason: 'invalidNumber' }); // §2.6
+  if (total > limits.maxFragments) return err({ reason: 'tooManyFragments' });
+  return ok(undefined);
+}
+
+/** §2.6: the ICV / AEAD tag of the fragment verified with the peer's `keys`, then its plaintext. */
+function openFragment(f: FragmentIn, keys: SkKeys): Result<Uint8Array, FragmentDrop> {
+  const opened = openSk(keys, f.raw, f.skfOffset, SKF_HEADER_LENGTH);
+  return opened.ok ? opened : err({ reason: opened.error.code === 'INTEGRITY' ? 'integrity' : 'malformed' });
+}
+
+/**
+ * Checks a fragment that is not to be kept (fragment 1 of a request already answered, which
+ * makes us resend the response: RFC 7383 §2.6.1) as addFragment checks a new one: numbers, then
+ * integrity with the peer's `keys`, so that a forged fragment does not make us send anything.
+ * Its plaintext is zeroed at once.
+ */
+export function verifyFragment(
+  f: FragmentIn,
+  keys: SkKeys,
+  limits: FragmentLimits,
+): Result<void, FragmentDrop> {
+  const numbers = checkNumbers(f, limits);
+  if (!numbers.ok) return numbers;
+  const opened = openFragment(f, keys); // §2.6: integrity before anything is done for it
+  if (!opened.ok) return opened;
+  wipe(opened.value);
+  return ok(undefined);
+}
+
+/** Zeroes the decrypted fragments of a partial message being discarded (timeout, dying IKE SA). */
+export function discardPartial(partial: PartialMessage | undefined): void {
+  if (partial) wipe(...partial.parts);
 }
 
 /** The fragment a decoded message carries, if its protected payload is SKF (RFC 7383 §2.5). */
