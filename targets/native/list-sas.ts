@@ -8,17 +8,27 @@
  * VICI does (no algorithms before IKE_SA_INIT completes, no integ-alg for AEAD ciphers, no
  * encr-keysize for ciphers without a Key Length attribute).
  *
- * formatListSas prints the same data as swanctl --list-sas does.
+ * IKE fragmentation (RFC 7383), which VICI does not report, is added in the same style:
+ * `fragmentation` (boolean: our oversized messages after IKE_SA_INIT go out as fragments, i.e.
+ * fragmentation = force, or yes and the peer announced support, §2.3/§2.4) and the IKE SA's
+ * fragment counters (fragments-sent, -received, -dropped; fragmented-, reassembled- and
+ * unfragmentable-messages).
+ *
+ * formatListSas prints the same data as swanctl --list-sas does, plus a fragments line when
+ * the IKE SA sent or received any.
  */
 
+import { type FragmentsOf, fragmentCounters } from '../../actors/ike-fragments.js';
 import type { SaInfo } from '../../actors/ipsec-backend.js';
 import type { IkeSaHandle, InstalledChild } from '../../actors/supervisor.js';
 import type { EncrTransform } from '../../ipsec/crypto/types.js';
 import type { IkeSession } from '../../ipsec/ike/exchange/session.js';
+import { sendsFragments } from '../../ipsec/ike/fragment/mode.js';
 import { formatIdentity } from '../../ipsec/ike/identity.js';
 import type { NegotiatedSuite } from '../../ipsec/ike/proposal/suite.js';
 import { tsToString } from '../../ipsec/ike/ts/text.js';
 import { toHex } from '../../ipsec/util/bytes.js';
+import type { FragmentState } from '../../machines/ike-sa.types.js';
 
 export type IkeSaStateName = 'CONNECTING' | 'ESTABLISHED' | 'REKEYING' | 'DELETING';
 
@@ -69,6 +79,13 @@ export interface ListSasIke {
   readonly 'prf-alg'?: string;
   readonly 'dh-group'?: string;
   readonly established?: number;
+  readonly fragmentation: boolean;
+  readonly 'fragments-sent': number;
+  readonly 'fragments-received': number;
+  readonly 'fragments-dropped': number;
+  readonly 'fragmented-messages': number;
+  readonly 'reassembled-messages': number;
+  readonly 'unfragmentable-messages': number;
   readonly 'child-sas': readonly ListSasChild[];
 }
 
@@ -77,7 +94,9 @@ export type IkeSaLike = Pick<
   IkeSaHandle,
   'uniqueid' | 'name' | 'initiator' | 'local' | 'remote' | 'natT' | 'state' | 'establishedAt' | 'children'
 > & {
-  readonly actor: { getSnapshot(): { readonly context: { readonly session: IkeSession } } };
+  readonly actor: {
+    getSnapshot(): { readonly context: { readonly session: IkeSession; readonly fragments: FragmentState } };
+  };
 };
 
 const keysize = (e: EncrTransform) => (e.keyLengthAttribute ? { 'encr-keysize': e.keyBits } : {});
@@ -90,6 +109,20 @@ function algorithms(suite: NegotiatedSuite | undefined, ike: boolean) {
     ...(suite.integ ? { 'integ-alg': suite.integ.name } : {}),
     ...(ike && suite.prf ? { 'prf-alg': suite.prf.name } : {}),
     ...(suite.ke ? { 'dh-group': suite.ke.name } : {}),
+  };
+}
+
+/** RFC 7383 on this IKE SA: whether we fragment, and its fragment counters. */
+function fragmentView(h: FragmentsOf, s: IkeSession) {
+  const c = fragmentCounters(h);
+  return {
+    fragmentation: sendsFragments(s.config.fragmentation, s.peerFragmentation === true),
+    'fragments-sent': c.sent,
+    'fragments-received': c.received,
+    'fragments-dropped': Object.values(c.dropped).reduce((a, b) => a + b, 0),
+    'fragmented-messages': c.fragmentedMessages,
+    'reassembled-messages': c.reassembled,
+    'unfragmentable-messages': c.unfragmentable,
   };
 }
 
@@ -162,6 +195,7 @@ export function buildListSas(
       ...(h.natT ? { 'nat-any': true } : {}),
       ...algorithms(s.suite, true),
       ...(h.establishedAt !== undefined ? { established: seconds(now, h.establishedAt) } : {}),
+      ...fragmentView(h, s),
       'child-sas': h.children.map((c) => childView(c, sas, now)),
     });
   }
@@ -201,6 +235,10 @@ export function formatListSas(list: readonly ListSasIke[]): string {
     const algs = algText(ike);
     if (algs) lines.push(`  ${algs}`);
     if (ike.established !== undefined) lines.push(`  established ${ike.established}s ago`);
+    if (ike['fragments-sent'] > 0 || ike['fragments-received'] > 0)
+      lines.push(
+        `  fragments: ${ike['fragments-sent']} sent, ${ike['fragments-received']} received, ${ike['fragments-dropped']} dropped, ${ike['reassembled-messages']} reassembled`,
+      );
     for (const c of ike['child-sas']) {
       lines.push(
         `  ${c.name}: #${c.uniqueid}, reqid ${c.reqid}, ${c.state}, ${c.mode}${c.encap ? '-in-UDP' : ''}, ${c.protocol}:${algText(c)}`,

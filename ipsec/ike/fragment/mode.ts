@@ -15,9 +15,14 @@ export type { FragmentationMode };
 /** §2.3: send IKEV2_FRAGMENTATION_SUPPORTED in IKE_SA_INIT. */
 export const announcesFragmentation = (mode: FragmentationMode): boolean => mode !== 'no';
 
+/** Whether our oversized messages after IKE_SA_INIT go out in fragments (force, or both announced it). */
+export function sendsFragments(mode: FragmentationMode, peerSupports: boolean): boolean {
+  if (mode === 'force') return true;
+  return mode === 'yes' && peerSupports; // §2.4: only if both announced it
+}
+
 /** Whether a message of `exchangeType` may go out in fragments (if it is larger than one datagram). */
 export function mayFragment(mode: FragmentationMode, peerSupports: boolean, exchangeType: number): boolean {
   if (exchangeType === ExchangeType.IKE_SA_INIT) return false; // §2.5.1
-  if (mode === 'force') return true;
-  return mode === 'yes' && peerSupports; // §2.4: only if both announced it
+  return sendsFragments(mode, peerSupports);
 }

@@ -3,19 +3,23 @@
  * established pair (two hosts on the in-memory network, virtual time), and swanctl's text.
  */
 import { describe, expect, it } from 'vitest';
+import { fragmentCounters } from '../../../actors/ike-fragments.js';
+import type { ConnectionConfig } from '../../../ipsec/config/model.js';
+import { ExchangeType } from '../../../ipsec/ike/wire/constants.js';
 import { buildListSas, formatListSas, type ListSasIke } from '../../../targets/native/list-sas.js';
 import { echoRequest } from '../../ipsec/policy/fixtures.js';
-import type { PeerOptions } from '../../support/ike-peers.js';
-import { twoHosts } from '../../support/two-hosts.js';
+import { clientConfig, gatewayConfig, type PeerOptions } from '../../support/ike-peers.js';
+import { captureIke, type TwoHostOptions, twoHosts } from '../../support/two-hosts.js';
 
-function establish(o: PeerOptions = {}) {
-  const pair = twoHosts({ client: o, gateway: o });
+function establish(o: PeerOptions = {}, more: TwoHostOptions = {}) {
+  const pair = twoHosts({ client: o, gateway: o, ...more });
+  const wire = captureIke(pair.net, pair.clock);
   const ike = pair.client.supervisor.initiate('gw', 'net');
   pair.clock.advance(1000);
   expect(ike.state).toBe('ESTABLISHED');
   const view = (h: typeof pair.client, now = pair.clock.now()) =>
     buildListSas(h.supervisor.ikeSas, h.esp.backend.listSas(), now);
-  return { ...pair, ike, view };
+  return { ...pair, ike, view, wire };
 }
 
 const IKE_KEYS = [
@@ -38,6 +42,13 @@ const IKE_KEYS = [
   'prf-alg',
   'dh-group',
   'established',
+  'fragmentation',
+  'fragments-sent',
+  'fragments-received',
+  'fragments-dropped',
+  'fragmented-messages',
+  'reassembled-messages',
+  'unfragmentable-messages',
   'child-sas',
 ];
 
@@ -93,6 +104,14 @@ describe('list-sas view', () => {
       'prf-alg': 'PRF_HMAC_SHA2_256', // ike-peers: aes128ctr-aesxcbc-prfsha256-ecp192
       'dh-group': 'ECP_192',
       established: Math.floor((later - ike.establishedAt!) / 1000),
+      // both announced IKE fragmentation (fragmentation = yes), nothing was large enough to fragment
+      fragmentation: true,
+      'fragments-sent': 0,
+      'fragments-received': 0,
+      'fragments-dropped': 0,
+      'fragmented-messages': 0,
+      'reassembled-messages': 0,
+      'unfragmentable-messages': 0,
     });
     expect(c['initiator-spi']).toMatch(/^[0-9a-f]{16}$/);
     expect(c['responder-spi']).toMatch(/^[0-9a-f]{16}$/);
@@ -200,6 +219,7 @@ describe('list-sas view', () => {
     expect(connecting['responder-spi']).toBe('0000000000000000');
     expect(connecting['encr-alg']).toBeUndefined();
     expect(connecting.established).toBeUndefined();
+    expect(connecting.fragmentation).toBe(false); // yes, but the peer has not announced it yet
     expect(connecting['child-sas']).toEqual([]);
   });
 
@@ -224,5 +244,63 @@ describe('list-sas view', () => {
       ].join('\n'),
     );
     expect(formatListSas([])).toBe('');
+  });
+
+  it('shows IKE fragmentation (RFC 7383): the IKE SA counters, and a text line once fragments moved', () => {
+    // fragment_size 160: IKE_AUTH goes out in fragments both ways
+    const { clock, client, gateway, ike, view, wire } = establish({}, { daemon: { fragment_size: 160 } });
+    const [gw] = gateway.supervisor.ikeSas;
+    const [c] = view(client) as [ListSasIke];
+    const [g] = view(gateway) as [ListSasIke];
+    const cc = fragmentCounters(ike);
+    const gc = fragmentCounters(gw!);
+    expect(cc.sent).toBeGreaterThan(1);
+    expect(gc.sent).toBeGreaterThan(1);
+    for (const [v, n] of [
+      [c, cc],
+      [g, gc],
+    ] as const)
+      expect(v).toMatchObject({
+        fragmentation: true,
+        'fragments-sent': n.sent,
+        'fragments-received': n.received,
+        'fragments-dropped': 0,
+        'fragmented-messages': 1,
+        'reassembled-messages': 1,
+        'unfragmentable-messages': 0,
+      });
+    expect(c['fragments-received']).toBe(g['fragments-sent']);
+    // a forged copy of the client's first IKE_AUTH fragment (garbage SKF body) is dropped and shows up
+    const forged = wire.find((m) => m.header.exchangeType === ExchangeType.IKE_AUTH)!.data.slice();
+    forged.fill(0xa5, 28 + 8);
+    client.transport.send(forged, ike.local, ike.remote);
+    clock.advance(100);
+    const [g2] = view(gateway) as [ListSasIke];
+    expect(g2['fragments-received']).toBe(g['fragments-received'] + 1);
+    expect(g2['fragments-dropped']).toBe(1);
+    expect(formatListSas([g2]).split('\n')).toContain(
+      `  fragments: ${g2['fragments-sent']} sent, ${g2['fragments-received']} received, 1 dropped, 1 reassembled`,
+    );
+  });
+
+  it.each([
+    ['yes', 'yes', true],
+    ['accept', 'yes', false],
+    ['yes', 'no', false],
+    ['force', 'no', true],
+    ['no', 'yes', false],
+  ] as const)('fragmentation = %s against %s: in use %s', (mine, theirs, inUse) => {
+    const { client, view } = establish(
+      {},
+      {
+        clientConnections: [{ ...clientConfig(), fragmentation: mine as ConnectionConfig['fragmentation'] }],
+        gatewayConnections: [
+          { ...gatewayConfig(), fragmentation: theirs as ConnectionConfig['fragmentation'] },
+        ],
+      },
+    );
+    const [c] = view(client) as [ListSasIke];
+    expect(c.fragmentation).toBe(inUse);
+    expect(formatListSas([c])).not.toContain('fragments:'); // nothing was fragmented
   });
 });
