@@ -11,6 +11,7 @@ import type { Clock } from '../ipsec/util/clock.js';
 import type { Transport } from '../transport/types.js';
 import { createEspHost, type EspHost } from './esp-host.js';
 import type { IkeDatagramOverhead } from './ike-fragments.js';
+import type { InspectionHub } from './inspection/hub.js';
 import { Supervisor } from './supervisor.js';
 import type { IkeDatagramIn, SupervisorLogger, SupervisorOptions } from './supervisor-types.js';
 
@@ -37,6 +38,8 @@ export interface IpsecHostOptions {
   readonly ikeDatagramOverhead?: IkeDatagramOverhead;
   /** IKE fragment reassembly limits (default DEFAULT_FRAGMENT_LIMITS). */
   readonly fragmentLimits?: FragmentLimits;
+  /** The inspection stream of this host's supervisor (actors/inspection/hub.ts). */
+  readonly inspection?: InspectionHub;
 }
 
 export interface IpsecHost {
@@ -67,6 +70,7 @@ export function createIpsecHost(o: IpsecHostOptions): IpsecHost {
     ...(o.logger ? { logger: o.logger } : {}),
     ...(o.ikeDatagramOverhead ? { ikeDatagramOverhead: o.ikeDatagramOverhead } : {}),
     ...(o.fragmentLimits ? { fragmentLimits: o.fragmentLimits } : {}),
+    ...(o.inspection ? { inspection: o.inspection } : {}),
   });
   return { esp, supervisor };
 }

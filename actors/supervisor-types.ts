@@ -10,6 +10,7 @@ import type { childSaMachine } from '../machines/child-sa.machine.js';
 import type { ikeSaMachine } from '../machines/ike-sa.machine.js';
 import type { Endpoint } from '../transport/types.js';
 import type { IkeDatagramOverhead } from './ike-fragments.js';
+import type { InspectionHub } from './inspection/hub.js';
 import type { IpsecBackend } from './ipsec-backend.js';
 
 /** An IKE message as the data path hands it over: `natT` = arrived with the non-ESP marker. */
@@ -45,6 +46,8 @@ export interface SupervisorOptions {
   readonly ikeDatagramOverhead?: IkeDatagramOverhead;
   /** IKE fragment reassembly limits; default DEFAULT_FRAGMENT_LIMITS. */
   readonly fragmentLimits?: FragmentLimits;
+  /** The inspection stream (actors/inspection/hub.ts): actors, IKE messages, drops, counters. */
+  readonly inspection?: InspectionHub;
 }
 
 export type IkeSaState = 'CONNECTING' | 'ESTABLISHED' | 'DELETING' | 'DESTROYED';

@@ -39,6 +39,7 @@ import {
 } from './ike-fragments.js';
 import { IKE_PORT, IkeRouter } from './ike-router.js';
 import { IkeSaEndings } from './ike-sa-endings.js';
+import { SupervisorInspector } from './inspection/supervisor-inspector.js';
 import type { IpsecEvent } from './ipsec-backend.js';
 import { floatToNatT, startKeepalives, stopKeepalives } from './nat-t.js';
 import { StartActions } from './start-actions.js';
@@ -71,9 +72,15 @@ export class Supervisor {
   private nextUniqueId = 1;
   private nextChildId = 1;
   private listeners: ((e: SupervisorEvent) => void)[] = [];
+  private readonly o: SupervisorOptions;
+  /** The inspection stream's view of this supervisor (actors/inspection), with a hub only. */
+  private readonly inspector?: SupervisorInspector;
 
   /** Throws FragmentSizeError when daemon.fragment_size leaves no room for IKE fragments. */
-  constructor(private readonly o: SupervisorOptions) {
+  constructor(options: SupervisorOptions) {
+    if (options.inspection) this.inspector = new SupervisorInspector(options.inspection, this);
+    const o = this.inspector?.wrap(options) ?? options;
+    this.o = o;
     assertFragmentSize(o.config, o.ikeDatagramOverhead ?? udpOverhead);
     this.router = new IkeRouter({
       config: o.config,
@@ -303,6 +310,7 @@ export class Supervisor {
     });
     const actor = createActor(machine, {
       clock: this.o.clock,
+      ...this.inspector?.ikeSa(uniqueid, session, () => handle),
       input: {
         deps: this.deps(),
         timing: this.timing(),
@@ -393,10 +401,11 @@ export class Supervisor {
       c,
     );
     for (const error of errors) this.o.logger?.warn({ ike: h.uniqueid, error }, 'child SA install failed');
-    const lifecycle = createActor(childSaMachine).start();
+    const uniqueid = this.nextChildId++;
+    const lifecycle = createActor(childSaMachine, this.inspector?.childSa(h, uniqueid, c)).start();
     lifecycle.send({ type: errors.length === 0 ? 'INSTALLED' : 'FAILED' });
     const installed: InstalledChild = {
-      uniqueid: this.nextChildId++,
+      uniqueid,
       lifecycle,
       reqid,
       record: c,

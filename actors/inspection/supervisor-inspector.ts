@@ -1,0 +1,401 @@
+/**
+ * The supervisor's side of the inspection stream (hub.ts), kept out of supervisor.ts: it hands
+ * the `inspect` option of the IKE SA and Child SA actors, wraps the supervisor's IKE datagrams
+ * in and out, and answers the hub's actor tree.
+ *
+ *  - XState inspection ('@xstate.actor', '@xstate.event', '@xstate.snapshot' of each actor's
+ *    root) -> actor.created / actor.event / actor.snapshot with our ids ('ike:<uniqueid>',
+ *    'child:<ike uniqueid>:<child uniqueid>'); the IKE SA's end (supervisor event) and a Child
+ *    SA's final state -> actor.stopped.
+ *  - Inbound datagram, in order: decode + describe with the SA's SK keys (ike.message 'in') ->
+ *    the router -> what it dropped (router counters, the SA's dropped count, fragment drops)
+ *    as ike.drop -> counters (on a drop, else at most once a second when they changed).
+ *  - Outbound message -> ike.message 'out', before it is sent. A protected message built in the
+ *    transition that derived its keys (our IKE_AUTH request) waits for that transition's
+ *    snapshot, when the keys are in the IKE SA's context.
+ *  - `retransmission`: the same octets already went this way with the same SPIs, Message ID and
+ *    fragment number (RFC 7296 §2.1: retransmissions are identical).
+ *
+ * Cheap when the hub is not active: one boolean test per datagram and per XState inspection
+ * event; nothing is decoded, described or allocated.
+ */
+import { Observable } from 'rxjs';
+import type { InspectionEvent as XStateInspectionEvent } from 'xstate';
+import type { ChildSaRecord, IkeSession } from '../../ipsec/ike/exchange/session.js';
+import { PayloadType } from '../../ipsec/ike/wire/constants.js';
+import { describeIkeMessage } from '../../ipsec/ike/wire/describe.js';
+import { type IkeHeader, isInitiator } from '../../ipsec/ike/wire/header.js';
+import { type DecodedMessage, decodeMessage } from '../../ipsec/ike/wire/message.js';
+import { toHex } from '../../ipsec/util/bytes.js';
+import type { FragmentCounters } from '../../machines/ike-sa.types.js';
+import type { Endpoint } from '../../transport/types.js';
+import type { DosGuard } from '../dos-guard.js';
+import { fragmentCounters } from '../ike-fragments.js';
+import type {
+  IkeSaHandle,
+  SupervisorCounters,
+  SupervisorEvent,
+  SupervisorOptions,
+} from '../supervisor-types.js';
+import { type ActorNode, GLOBAL, type InspectionHub } from './hub.js';
+import { childNodeSummary, childSummary, ikeSummary, safeEvent } from './summaries.js';
+
+/** What the inspector reads of the Supervisor (a narrow view, to keep the dependency one-way). */
+export interface InspectedSupervisor {
+  readonly counters: SupervisorCounters;
+  readonly ikeSas: readonly IkeSaHandle[];
+  readonly dos: DosGuard;
+  fragmentCounters(): FragmentCounters;
+  on(listener: (e: SupervisorEvent) => void): () => void;
+}
+
+interface IkeEntry {
+  readonly id: string;
+  readonly session: IkeSession;
+  readonly handle: () => IkeSaHandle | undefined;
+  readonly createdAt: number;
+  root?: unknown;
+  announced: boolean;
+  lastState?: string;
+  pending: { decoded: DecodedMessage; raw: Uint8Array; local: Endpoint; remote: Endpoint }[];
+}
+
+type Inspect = { readonly inspect: (e: XStateInspectionEvent) => void };
+
+const endpoint = (e: Endpoint): string => `${e.address}:${e.port}`;
+const IKE_PORT = 500; // RFC 7296 §2
+const COUNTERS_INTERVAL_MS = 1000;
+const FINGERPRINTS = 4096;
+
+/** FNV-1a over the octets, with the length: tells a retransmission (identical octets) apart. */
+function fingerprint(b: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return `${b.length}:${(h >>> 0).toString(16)}`;
+}
+
+export class SupervisorInspector {
+  private readonly bySpi = new Map<string, IkeEntry>();
+  private readonly byId = new Map<string, IkeEntry>();
+  private readonly childIds = new WeakMap<object, string>();
+  private readonly sent = new Map<string, string>();
+  private supervisorAnnounced = false;
+  private lastCounters = '';
+  private lastCountersAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly hub: InspectionHub,
+    private readonly sup: InspectedSupervisor,
+  ) {
+    hub.addTreeProvider(() => this.tree());
+    sup.on((e) => this.onSupervisorEvent(e));
+  }
+
+  private get now(): number {
+    return this.hub.clock.now();
+  }
+
+  private announceSupervisor(): void {
+    if (this.supervisorAnnounced) return;
+    this.supervisorAnnounced = true;
+    this.hub.publish({ kind: 'actor.created', actor: GLOBAL, actorKind: 'supervisor' });
+  }
+
+  // ---- actors ----
+
+  /** The createActor option of IKE SA `uniqueid` (spread into its options). */
+  ikeSa(uniqueid: number, session: IkeSession, handle: () => IkeSaHandle | undefined): Inspect {
+    const entry: IkeEntry = {
+      id: `ike:${uniqueid}`,
+      session,
+      handle,
+      createdAt: this.now,
+      announced: false,
+      pending: [],
+    };
+    this.bySpi.set(toHex(session.role === 'initiator' ? session.spiI : session.spiR), entry);
+    this.byId.set(entry.id, entry);
+    return { inspect: (e) => this.onIkeInspection(entry, e) };
+  }
+
+  private sessionOf(entry: IkeEntry): IkeSession {
+    return entry.handle()?.actor.getSnapshot().context.session ?? entry.session;
+  }
+
+  private announce(entry: IkeEntry): void {
+    this.announceSupervisor();
+    if (entry.announced) return;
+    entry.announced = true;
+    this.hub.publish({
+      kind: 'actor.created',
+      actor: entry.id,
+      actorKind: 'ike-sa',
+      parent: GLOBAL,
+      machine: 'ikeSa',
+      ike: ikeSummary(this.sessionOf(entry), entry.handle(), entry.createdAt, this.hub.keys),
+    });
+  }
+
+  private onIkeInspection(entry: IkeEntry, e: XStateInspectionEvent): void {
+    if (e.type === '@xstate.actor') entry.root ??= e.actorRef;
+    if (!this.hub.active || e.actorRef !== entry.root) return;
+    this.announce(entry);
+    if (e.type === '@xstate.event') {
+      this.hub.publish({ kind: 'actor.event', actor: entry.id, event: safeEvent(e.event) });
+    } else if (e.type === '@xstate.snapshot') {
+      this.flush(entry);
+      const s = e.snapshot as { value?: unknown; status: string; context?: { session: IkeSession } };
+      const session = s.context?.session ?? entry.session;
+      const ike = ikeSummary(session, entry.handle(), entry.createdAt, this.hub.keys);
+      this.hub.publish({ kind: 'actor.snapshot', actor: entry.id, value: s.value, status: s.status, ike });
+      if (ike.state !== entry.lastState) {
+        entry.lastState = ike.state;
+        this.counters(false);
+      }
+    }
+  }
+
+  /** The createActor option of a Child SA's lifecycle actor. */
+  childSa(ike: IkeSaHandle, uniqueid: number, record: ChildSaRecord): Inspect {
+    const id = `child:${ike.uniqueid}:${uniqueid}`;
+    let root: unknown;
+    let announced = false;
+    return {
+      inspect: (e) => {
+        if (e.type === '@xstate.actor') {
+          root ??= e.actorRef;
+          this.childIds.set(e.actorRef, id);
+        }
+        if (!this.hub.active || e.actorRef !== root) return;
+        this.announceSupervisor();
+        if (!announced) {
+          announced = true;
+          const child = childSummary(record, 'INSTALLING', this.hub.keys);
+          const parent = `ike:${ike.uniqueid}`;
+          this.hub.publish({
+            kind: 'actor.created',
+            actor: id,
+            actorKind: 'child-sa',
+            parent,
+            machine: 'childSa',
+            child,
+          });
+        }
+        if (e.type === '@xstate.event') {
+          this.hub.publish({ kind: 'actor.event', actor: id, event: safeEvent(e.event) });
+        } else if (e.type === '@xstate.snapshot') {
+          const s = e.snapshot as unknown as { value: unknown; status: string };
+          const state = typeof s.value === 'string' ? s.value.toUpperCase() : String(s.value);
+          const child = childSummary(record, state, this.hub.keys);
+          this.hub.publish({ kind: 'actor.snapshot', actor: id, value: s.value, status: s.status, child });
+          if (s.status !== 'active') this.hub.publish({ kind: 'actor.stopped', actor: id });
+        }
+      },
+    };
+  }
+
+  private onSupervisorEvent(e: SupervisorEvent): void {
+    if (e.type !== 'ike-failed' && e.type !== 'ike-closed') return;
+    const id = `ike:${e.handle.uniqueid}`;
+    const entry = this.byId.get(id);
+    if (entry && this.hub.active) {
+      this.flush(entry);
+      if (entry.announced) this.hub.publish({ kind: 'actor.stopped', actor: id });
+      this.counters(false);
+    }
+    this.byId.delete(id);
+    const spi = e.handle.ourSpi;
+    if (this.bySpi.get(spi) === entry) this.bySpi.delete(spi);
+  }
+
+  // ---- datagrams ----
+
+  /** `o` with its IKE datagrams in and out seen by the inspector. */
+  wrap(o: SupervisorOptions): SupervisorOptions {
+    const source = o.ikeIn$;
+    return {
+      ...o,
+      ikeIn$: new Observable((sub) =>
+        source.subscribe({
+          next: (d) => {
+            if (!this.hub.active) return sub.next(d);
+            const after = this.inbound(d);
+            sub.next(d);
+            after();
+          },
+          error: (err) => sub.error(err),
+          complete: () => sub.complete(),
+        }),
+      ),
+      send: (data, from, to, natT) => {
+        if (this.hub.active) this.outbound(data, from, to);
+        o.send(data, from, to, natT);
+      },
+    };
+  }
+
+  private entryFor(h: IkeHeader, ourSpiIsInitiators: boolean): IkeEntry | undefined {
+    return this.bySpi.get(toHex(ourSpiIsInitiators ? h.spiI : h.spiR));
+  }
+
+  private outbound(data: Uint8Array, from: Endpoint, to: Endpoint): void {
+    const d = decodeMessage(data);
+    if (!d.ok) return; // a NAT-keepalive (RFC 3948 §2.3) is not an IKE message
+    const h = d.value.header;
+    const entry = this.entryFor(h, isInitiator(h)); // we set the I flag if we initiated the IKE SA
+    if (entry && d.value.sk?.type === PayloadType.SK && !this.sessionOf(entry).sk) {
+      entry.pending.push({ decoded: d.value, raw: data, local: from, remote: to });
+      return;
+    }
+    this.message('out', entry, d.value, data, from, to);
+  }
+
+  private flush(entry: IkeEntry): void {
+    for (const p of entry.pending.splice(0)) this.message('out', entry, p.decoded, p.raw, p.local, p.remote);
+  }
+
+  private message(
+    direction: 'in' | 'out',
+    entry: IkeEntry | undefined,
+    decoded: DecodedMessage,
+    raw: Uint8Array,
+    local: Endpoint,
+    remote: Endpoint,
+  ): string | undefined {
+    if (entry) this.announce(entry);
+    else this.announceSupervisor();
+    const sk = entry ? this.sessionOf(entry).sk : undefined;
+    const view = describeIkeMessage(decoded, raw, sk);
+    const h = decoded.header;
+    const key = `${direction}|${toHex(h.spiI)}|${toHex(h.spiR)}|${h.messageId}|${h.flags}|${h.exchangeType}|${view.fragment?.number ?? 0}`;
+    const print = fingerprint(raw);
+    const retransmission = this.sent.get(key) === print;
+    this.sent.delete(key);
+    this.sent.set(key, print);
+    if (this.sent.size > FINGERPRINTS) this.sent.delete(this.sent.keys().next().value as string);
+    this.hub.publish({
+      kind: 'ike.message',
+      ...(entry ? { actor: entry.id } : {}),
+      direction,
+      local: endpoint(local),
+      remote: endpoint(remote),
+      ...view,
+      retransmission,
+    });
+    return view.opaque;
+  }
+
+  /** Publishes the inbound datagram; returns what to do once the router has handled it. */
+  private inbound(datagram: {
+    data: Uint8Array;
+    local: Endpoint;
+    remote: Endpoint;
+    natT?: boolean;
+  }): () => void {
+    let data = datagram.data;
+    const { local, remote } = datagram;
+    // The non-ESP marker, as the router strips it (RFC 3948 §2.2).
+    if (!datagram.natT && local.port !== IKE_PORT && remote.port !== IKE_PORT && data.length >= 4)
+      if (data[0] === 0 && data[1] === 0 && data[2] === 0 && data[3] === 0) data = data.subarray(4);
+    const c = this.sup.counters;
+    const before = { malformed: c.malformed, unknownSpi: c.unknownSpi, dos: c.dosDropped };
+    const d = decodeMessage(data);
+    const entry = d.ok ? this.entryFor(d.value.header, !isInitiator(d.value.header)) : undefined;
+    const opaque = d.ok ? this.message('in', entry, d.value, data, local, remote) : undefined;
+    const handle = entry?.handle();
+    const dropped = handle?.actor.getSnapshot().context.stats.dropped ?? 0;
+    const fragments = handle ? { ...fragmentCounters(handle).dropped } : undefined;
+    return () => {
+      const drops: { reason: string; detail?: string }[] = [];
+      if (c.malformed > before.malformed)
+        drops.push({ reason: 'malformed', ...(!d.ok ? { detail: d.error.message } : {}) });
+      if (c.unknownSpi > before.unknownSpi)
+        drops.push({
+          reason: 'unknown-spi',
+          ...(d.ok ? { detail: `SPIs ${toHex(d.value.header.spiI)}/${toHex(d.value.header.spiR)}` } : {}),
+        });
+      if (c.dosDropped > before.dos) drops.push({ reason: 'dos' });
+      if (handle) {
+        if (handle.actor.getSnapshot().context.stats.dropped > dropped)
+          drops.push({
+            reason: opaque === 'integrity' ? 'integrity' : 'rejected',
+            ...(opaque ? { detail: opaque } : {}),
+          });
+        const now = fragmentCounters(handle).dropped;
+        for (const [reason, n] of Object.entries(now))
+          if (n > (fragments?.[reason as keyof typeof now] ?? 0))
+            drops.push({ reason: `fragment:${reason}` });
+      }
+      for (const drop of drops)
+        this.hub.publish({
+          kind: 'ike.drop',
+          ...(entry ? { actor: entry.id } : {}),
+          remote: endpoint(remote),
+          ...drop,
+        });
+      this.counters(drops.length > 0);
+    };
+  }
+
+  /** A counters event when they changed: at once after a drop, else at most once a second. */
+  private counters(force: boolean): void {
+    if (!this.hub.active) return;
+    if (!force && this.now - this.lastCountersAt < COUNTERS_INTERVAL_MS) return;
+    const c = this.sup.counters;
+    const ikeSas: Record<string, number> = {};
+    for (const h of this.sup.ikeSas) ikeSas[h.state] = (ikeSas[h.state] ?? 0) + 1;
+    const drops: Record<string, number> = {
+      malformed: c.malformed,
+      'unknown-spi': c.unknownSpi,
+      dos: c.dosDropped,
+      'actor-error': c.actorErrors,
+    };
+    for (const [reason, n] of Object.entries(this.sup.fragmentCounters().dropped))
+      drops[`fragment:${reason}`] = n;
+    const event = {
+      kind: 'counters' as const,
+      ikeSas,
+      halfOpen: this.sup.dos.halfOpen,
+      cookiesSent: c.cookiesSent,
+      drops,
+    };
+    const text = JSON.stringify(event);
+    if (text === this.lastCounters) return;
+    this.lastCounters = text;
+    this.lastCountersAt = this.now;
+    this.hub.publish(event);
+  }
+
+  // ---- the actor tree ----
+
+  private tree(): ActorNode[] {
+    const nodes: ActorNode[] = [{ id: GLOBAL, kind: 'supervisor', status: 'active' }];
+    for (const h of this.sup.ikeSas) {
+      const id = `ike:${h.uniqueid}`;
+      const snap = h.actor.getSnapshot();
+      const entry = this.byId.get(id);
+      nodes.push({
+        id,
+        kind: 'ike-sa',
+        parent: GLOBAL,
+        machine: 'ikeSa',
+        value: snap.value,
+        status: snap.status,
+        ike: ikeSummary(snap.context.session, h, entry?.createdAt ?? 0, this.hub.keys),
+      });
+      for (const c of h.children) {
+        const cs = c.lifecycle.getSnapshot();
+        nodes.push({
+          id: this.childIds.get(c.lifecycle) ?? `child:${h.uniqueid}:${c.uniqueid}`,
+          kind: 'child-sa',
+          parent: id,
+          machine: 'childSa',
+          value: cs.value,
+          status: cs.status,
+          child: childNodeSummary(c, this.hub.keys),
+        });
+      }
+    }
+    return nodes;
+  }
+}
