@@ -160,7 +160,7 @@ export const receiveFragment = base.enqueueActions(({ context, event, enqueue })
     payloads: [notify(opened.error.notify ?? NotifyError.INVALID_SYNTAX)],
   });
   enqueue.assign({
-    cachedResponse: { messageId: h.messageId, datagrams: [bytes] },
+    cachedResponse: { messageId: h.messageId, datagrams: [bytes], request: { exchangeType: h.exchangeType } },
     peerMessageId: h.messageId + 1,
   });
   enqueue({ type: 'transmit', params: { bytes } });

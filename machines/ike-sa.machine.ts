@@ -6,9 +6,10 @@
  *              any waiting state --(no response after retransmit_tries)--> failed
  *
  * The request/response layer lives at the root: every MESSAGE is classified by Message ID
- * before any state sees it: a retransmitted request gets the cached response, verbatim, and is
- * never processed twice (§2.1); a new request becomes REQUEST, the response to our outstanding
- * request becomes RESPONSE, anything else is dropped and counted. Retransmissions resend the
+ * before any state sees it: a retransmitted request (the same octets, or re-encrypted and
+ * verified: ike-sa.retransmit.ts) gets the cached response, verbatim, and is never processed
+ * twice (§2.1), a forged one gets nothing; a new request becomes REQUEST, the response to our
+ * outstanding request becomes RESPONSE, anything else is dropped and counted. Retransmissions resend the
  * identical octets with exponential back-off (§2.1); window size 1 (§2.3).
  *
  * Effects are injected (setup actions, replaced with machine.provide): transmit, installChild,
@@ -23,11 +24,13 @@ import {
   handleInitResponse,
 } from '../ipsec/ike/exchange/ike-sa-init.js';
 import { encodeFor, notify, openFor } from '../ipsec/ike/exchange/messages.js';
+import { digestRequest } from '../ipsec/ike/retransmission.js';
 import { ExchangeType } from '../ipsec/ike/wire/constants.js';
 import { NotifyError } from '../ipsec/ike/wire/notify-types.js';
 import { establishedState } from './ike-sa.established.js';
 import { fragmentTimeout, isFragment, receiveFragment } from './ike-sa.fragments.js';
-import { countSent, emptyFragmentState, NO_FRAGMENTATION } from './ike-sa.outbound.js';
+import { emptyFragmentState, NO_FRAGMENTATION } from './ike-sa.outbound.js';
+import { answerRetransmission, peerRequestOf } from './ike-sa.retransmit.js';
 import { answer, base, failed, failFromStep, request, respond, retransmitOrFail } from './ike-sa.setup.js';
 import { DEFAULT_TIMING } from './ike-sa.types.js';
 
@@ -71,17 +74,8 @@ export const ikeSaMachine = base.createMachine({
     FRAGMENT_TIMEOUT: { actions: fragmentTimeout },
     MESSAGE: [
       { guard: isFragment, actions: receiveFragment },
-      {
-        guard: 'isRetransmittedRequest',
-        actions: enqueueActions(({ context, enqueue }) => {
-          const datagrams = context.cachedResponse!.datagrams;
-          enqueue.assign({
-            stats: { ...context.stats, retransmittedResponses: context.stats.retransmittedResponses + 1 },
-            fragments: countSent(context.fragments, datagrams),
-          });
-          for (const bytes of datagrams) enqueue({ type: 'transmit', params: { bytes } }); // §2.1
-        }),
-      },
+      // §2.1: resent only to the same octets or a re-encrypted request that verifies (ike-sa.retransmit.ts).
+      { guard: 'isRetransmittedRequest', actions: answerRetransmission },
       {
         guard: 'isNewRequest',
         actions: enqueueActions(({ context, event, enqueue }) => {
@@ -89,6 +83,7 @@ export const ikeSaMachine = base.createMachine({
           const h = event.decoded.header;
           const opened = openFor(context.session, event.decoded, event.raw);
           if (opened.ok) {
+            enqueue.assign({ peerRequest: peerRequestOf(context, event) }); // §2.1: cached with the response
             enqueue.raise({
               type: 'REQUEST',
               exchangeType: h.exchangeType,
@@ -105,7 +100,13 @@ export const ikeSaMachine = base.createMachine({
               response: true,
               payloads: [notify(opened.error.notify)],
             });
-            respond(enqueue, context, h.messageId, h.exchangeType, bytes);
+            respond(
+              enqueue,
+              { ...context, peerRequest: peerRequestOf(context, event) },
+              h.messageId,
+              h.exchangeType,
+              bytes,
+            );
             return;
           }
           enqueue.assign({ stats: { ...context.stats, dropped: context.stats.dropped + 1 } }); // §2.21.2: integrity failures are dropped
@@ -311,7 +312,15 @@ export const ikeSaMachine = base.createMachine({
               session: out.session,
               step: { kind: 'next' },
               peerMessageId: 1,
-              cachedResponse: { messageId: 0, datagrams: [out.response] },
+              // §2.1: IKE_SA_INIT has no keys: only its original octets get the response again.
+              cachedResponse: {
+                messageId: 0,
+                datagrams: [out.response],
+                request: {
+                  exchangeType: ExchangeType.IKE_SA_INIT,
+                  digest: digestRequest(context.deps.provider, m.raw),
+                },
+              },
             });
           }),
           always: [

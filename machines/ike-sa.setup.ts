@@ -58,7 +58,10 @@ export const base = setup({
     /** N(INITIAL_CONTACT) from this peer (§2.4): its other IKE SAs with us are to be removed. */
     initialContact: (_, _params: { remoteId: Identity }) => {},
     reportEstablished: () => {},
-    /** IKE fragmentation events worth a log line: drops (debug), unfragmentable messages (warn). */
+    /**
+     * Request/response-layer events worth a log line: dropped fragments and forged
+     * retransmissions (debug), unfragmentable messages (warn). (Named for its first use.)
+     */
     logFragments: (_, _params: { level: 'debug' | 'warn'; msg: string; detail: object }) => {},
     /** The outstanding request was answered (§2.3: the window moves on). */
     clearOutstanding: assign({ outstanding: undefined }),
@@ -187,8 +190,17 @@ export function respond(
 ): void {
   const out = outbound(context, bytes, exchangeType);
   logUnfragmentable(enqueue, out.error, exchangeType);
+  // §2.1: what we keep of the request, so that only its retransmissions get this response again
+  // (no digest for a request reassembled from fragments: RFC 7383 §2.6.1 checks fragment 1).
+  const p = context.peerRequest;
+  const digest = p?.messageId === messageId ? p.digest : undefined;
   enqueue.assign({
-    cachedResponse: { messageId, datagrams: out.datagrams },
+    cachedResponse: {
+      messageId,
+      datagrams: out.datagrams,
+      request: { exchangeType, ...(digest ? { digest } : {}) },
+    },
+    peerRequest: undefined,
     peerMessageId: messageId + 1,
     fragments: out.fragments,
   });

@@ -8,6 +8,7 @@ import type { CreateChildRequest } from '../ipsec/ike/exchange/create-child.js';
 import type { ChildSaRecord, ExchangeFailure, IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
 import type { FragmentLimits } from '../ipsec/ike/fragment/limits.js';
 import type { FragmentDropReason, PartialMessage } from '../ipsec/ike/fragment/reassembly.js';
+import type { AnsweredRequest } from '../ipsec/ike/retransmission.js';
 import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
 import type { Payload } from '../ipsec/ike/wire/payload-types.js';
 
@@ -42,11 +43,21 @@ export interface Outstanding {
   readonly transmissions: number;
 }
 
-/** The response to the peer's last request, resent verbatim for a retransmitted request (§2.1). */
+/**
+ * The response to the peer's last request, resent verbatim for a retransmitted request (§2.1)
+ * once it is shown to be one (ike-sa.retransmit.ts).
+ */
 export interface CachedResponse {
   readonly messageId: number;
   /** The whole message, or all its fragments (RFC 7383 §2.6.1). */
   readonly datagrams: readonly Uint8Array[];
+  /** The request it answers (exchange type, digest of its octets): its retransmissions match it. */
+  readonly request: AnsweredRequest;
+}
+
+/** The peer's request being processed: what the cached response will keep of it (§2.1). */
+export interface PeerRequest extends AnsweredRequest {
+  readonly messageId: number;
 }
 
 /** IKE fragmentation counters of one IKE SA (RFC 7383). */
@@ -120,6 +131,8 @@ export interface IkeSaContext {
   /** The Message ID we expect on the peer's next request. */
   readonly peerMessageId: number;
   readonly cachedResponse?: CachedResponse;
+  /** The unfragmented request being answered; respond() moves it into cachedResponse.request. */
+  readonly peerRequest?: PeerRequest;
   /** The responder's IKE_SA_INIT request, handled on entry. */
   readonly initMessage?: { readonly decoded: DecodedMessage; readonly raw: Uint8Array };
   readonly children: readonly ChildSaRecord[];

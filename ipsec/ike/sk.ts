@@ -118,27 +118,10 @@ export function openSk(
   skOffset: number,
   headerLength: number = GENERIC_HEADER_LENGTH,
 ): Result<Uint8Array, SkError> {
+  const at = skLayout(keys, message, skOffset, headerLength);
+  if (!at.ok) return at;
+  const { bodyStart, ctStart, ctEnd } = at.value;
   const encr = keys.cipher.transform;
-  const icvLength = icvLengthOf(keys);
-  const bodyStart = skOffset + headerLength;
-  if (!Number.isInteger(skOffset) || skOffset < 0 || bodyStart > message.length) {
-    const at = Number.isInteger(skOffset) ? Math.min(Math.max(skOffset, 0), message.length) : 0;
-    return err({ code: 'TRUNCATED', offset: at });
-  }
-
-  // SK is the last payload (§3.14): its Payload Length reaches the end of the message.
-  const payloadLength =
-    (message[skOffset + PAYLOAD_LENGTH_OFFSET]! << 8) | message[skOffset + PAYLOAD_LENGTH_OFFSET + 1]!;
-  if (skOffset + payloadLength !== message.length)
-    return err({ code: 'TRUNCATED', offset: skOffset + PAYLOAD_LENGTH_OFFSET });
-
-  const ctStart = bodyStart + encr.ivLength;
-  const ctEnd = message.length - icvLength;
-  const ctLength = ctEnd - ctStart;
-  // At least the Pad Length octet, in whole cipher blocks (§3.14).
-  if (ctLength < PAD_LENGTH_FIELD || ctLength % encr.blockSize !== 0)
-    return err({ code: 'TRUNCATED', offset: bodyStart });
-
   const iv = message.subarray(bodyStart, ctStart);
   let padded: Uint8Array | undefined;
   if (encr.aead) {
@@ -161,6 +144,65 @@ export function openSk(
     return err({ code: 'PADDING', offset: ctEnd - 1 });
   }
   return ok(padded.subarray(0, padded.length - PAD_LENGTH_FIELD - padLength));
+}
+
+/** Where the IV, ciphertext and ICV of an SK / SKF payload lie, once its lengths are checked. */
+function skLayout(
+  keys: SkKeys,
+  message: Uint8Array,
+  skOffset: number,
+  headerLength: number,
+): Result<{ readonly bodyStart: number; readonly ctStart: number; readonly ctEnd: number }, SkError> {
+  const encr = keys.cipher.transform;
+  const icvLength = icvLengthOf(keys);
+  const bodyStart = skOffset + headerLength;
+  if (!Number.isInteger(skOffset) || skOffset < 0 || bodyStart > message.length) {
+    const at = Number.isInteger(skOffset) ? Math.min(Math.max(skOffset, 0), message.length) : 0;
+    return err({ code: 'TRUNCATED', offset: at });
+  }
+
+  // SK is the last payload (§3.14): its Payload Length reaches the end of the message.
+  const payloadLength =
+    (message[skOffset + PAYLOAD_LENGTH_OFFSET]! << 8) | message[skOffset + PAYLOAD_LENGTH_OFFSET + 1]!;
+  if (skOffset + payloadLength !== message.length)
+    return err({ code: 'TRUNCATED', offset: skOffset + PAYLOAD_LENGTH_OFFSET });
+
+  const ctStart = bodyStart + encr.ivLength;
+  const ctEnd = message.length - icvLength;
+  const ctLength = ctEnd - ctStart;
+  // At least the Pad Length octet, in whole cipher blocks (§3.14).
+  if (ctLength < PAD_LENGTH_FIELD || ctLength % encr.blockSize !== 0)
+    return err({ code: 'TRUNCATED', offset: bodyStart });
+  return ok({ bodyStart, ctStart, ctEnd });
+}
+
+/**
+ * Checks the integrity of the SK payload of `message` (as openSk does: lengths, then the ICV or
+ * AEAD tag with the sender's `keys`) without keeping anything of its plaintext: for a message
+ * that is not processed, only trusted (a re-encrypted retransmission, RFC 7296 §2.1). Classic
+ * ciphers: the ICV alone, nothing is decrypted (§3.14). AEAD: the tag is only checked by
+ * decrypting (RFC 5282 §5.1), so the plaintext is zeroed at once.
+ */
+export function verifySk(
+  keys: SkKeys,
+  message: Uint8Array,
+  skOffset: number,
+  headerLength: number = GENERIC_HEADER_LENGTH,
+): Result<void, SkError> {
+  const at = skLayout(keys, message, skOffset, headerLength);
+  if (!at.ok) return at;
+  const { bodyStart, ctStart, ctEnd } = at.value;
+  if (keys.cipher.transform.aead) {
+    const iv = message.subarray(bodyStart, ctStart);
+    const padded = keys.cipher.decrypt(iv, message.subarray(ctStart), message.subarray(0, bodyStart));
+    if (!padded) return err({ code: 'INTEGRITY' });
+    wipe(padded);
+    return ok(undefined);
+  }
+  // §3.14: the ICV covers the IKE header through the ciphertext; keys without a MAC fail closed.
+  if (!keys.mac?.verify(message.subarray(0, ctEnd), message.subarray(ctEnd)))
+    return err({ code: 'INTEGRITY' });
+  return ok(undefined);
 }
 
 /** The SK keys of the messages `sender` sends: SK_ei/SK_ai or SK_er/SK_ar (RFC 7296 §2.14). */

@@ -13,6 +13,7 @@ import {
   type SkKeys,
   sealSk,
   skKeysForMessage,
+  verifySk,
 } from '../../../ipsec/ike/sk.js';
 import { concatBytes, toHex } from '../../../ipsec/util/bytes.js';
 import { IKE_HEADER_LENGTH, skPrefix } from '../../support/ike-walk.js';
@@ -230,6 +231,76 @@ describe('openSk on arbitrary input', () => {
       ok: false,
       error: { code: 'INTEGRITY' },
     });
+  });
+});
+
+describe('verifySk: integrity without keeping the plaintext (RFC 7296 §2.1 retransmissions)', () => {
+  it.each(SUITES)('$name: a sealed message verifies, any changed octet of it does not', (suite) => {
+    const keys = keysFor(suite, `verify ${suite.name}`);
+    const message = sealSk(keys, seededRandom('iv'), prefix, Uint8Array.of(1, 2, 3, 4, 5));
+    expect(verifySk(keys, message, SK_OFFSET)).toEqual({ ok: true, value: undefined });
+    for (let i = 0; i < message.length; i++) {
+      const bad = message.slice();
+      bad[i]! ^= 0x01;
+      const r = verifySk(keys, bad, SK_OFFSET);
+      expect(r.ok).toBe(false);
+      expect(openSk(keys, bad, SK_OFFSET).ok).toBe(false);
+    }
+  });
+
+  it('a classic cipher: only the ICV is checked, nothing is decrypted (§3.14)', () => {
+    const keys = keysFor({ name: 'cbc', encr: mustEncr(EncrId.AES_CBC, 128), integ: INTEGS[3]! }, 'v');
+    const message = sealSk(keys, seededRandom('iv'), prefix, Uint8Array.of(1, 2, 3));
+    let decrypts = 0;
+    const cipher = {
+      ...keys.cipher,
+      decrypt: (...a: Parameters<typeof keys.cipher.decrypt>) => {
+        decrypts++;
+        return keys.cipher.decrypt(...a);
+      },
+    };
+    expect(verifySk({ cipher, mac: keys.mac! }, message, SK_OFFSET).ok).toBe(true);
+    expect(verifySk({ cipher: keys.cipher }, message, SK_OFFSET)).toEqual({
+      ok: false,
+      error: { code: 'INTEGRITY' },
+    });
+    expect(decrypts).toBe(0);
+  });
+
+  it('AEAD: the plaintext decrypted to check the tag is zeroed (RFC 5282 §5.1)', () => {
+    const keys = keysFor({ name: 'gcm', encr: mustEncr(EncrId.AES_GCM_16, 128) }, 'v');
+    const message = sealSk(keys, seededRandom('iv'), prefix, Uint8Array.of(9, 8, 7, 6));
+    const seen: Uint8Array[] = [];
+    const cipher = {
+      ...keys.cipher,
+      decrypt: (...a: Parameters<typeof keys.cipher.decrypt>) => {
+        const out = keys.cipher.decrypt(...a);
+        if (out) seen.push(out);
+        return out;
+      },
+    };
+    expect(verifySk({ cipher }, message, SK_OFFSET).ok).toBe(true);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.every((x) => x === 0)).toBe(true);
+  });
+
+  it('agrees with openSk on arbitrary input: never throws, never accepts', () => {
+    const cbc = keysFor({ name: 'cbc', encr: mustEncr(EncrId.AES_CBC, 128), integ: INTEGS[3]! }, 'arb');
+    const gcm = keysFor({ name: 'gcm', encr: mustEncr(EncrId.AES_GCM_16, 128) }, 'arb');
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.integer({ min: -5, max: 210 }),
+        fc.boolean(),
+        (m, at, aead) => {
+          const keys = aead ? gcm : cbc;
+          const r = verifySk(keys, m, at);
+          expect(r.ok).toBe(false);
+          expect(r).toEqual(openSk(keys, m, at));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 
