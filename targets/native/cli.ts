@@ -6,12 +6,14 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { err, ok, type Result } from '../../ipsec/result.js';
 import { controlRequest, defaultSocketPath } from './control.js';
+import { checkListen, DEFAULT_ADDRESS, InspectorError, parseListen } from './inspector/access.js';
 import { formatListConns, type ListConnsEntry } from './list-conns.js';
 import { formatListSas, type ListSasIke } from './list-sas.js';
 import { isLogLevel, type LOG_LEVELS } from './logger.js';
 
 export const USAGE = `usage: ikev2 <command> [options]
   daemon     --config FILE [--control SOCKET] [--save-keys DIR] [--log-level L] [--pretty]
+             [--inspect [ADDR:]PORT [--inspect-token T] [--inspect-keys]] [--record FILE [--record-keys]]
   initiate   --child NAME [--ike NAME] [--timeout S]
   terminate  --ike NAME | --ike-id N | --child NAME
   rekey      --ike NAME | --ike-id N | --child NAME
@@ -19,10 +21,13 @@ export const USAGE = `usage: ikev2 <command> [options]
   list-conns [--json]
   ping       --child NAME [--ike NAME] DEST [-c N]
   reload
+  inspect    --replay FILE [--port P] [--address A] [--token T] [--inspect-keys]
   sim        --report DIR [--motes N] [--loss P] [--seed S] [--topology T] [--scenario FILE] ...
   help
 Commands other than daemon take --control SOCKET (default $XDG_RUNTIME_DIR/ikev2.sock, else /run/ikev2.sock).
 Log levels: fatal, error, warn, info (default), debug, trace, silent.
+--inspect serves the statechart inspector (a web page, 127.0.0.1 unless ADDR is given; any other
+address needs --inspect-token); --record writes its event stream as JSON Lines for 'ikev2 inspect'.
 'ikev2 sim --help' describes the Wismote mesh simulator.
 `;
 
@@ -37,7 +42,10 @@ export type CliCommand =
       readonly saveKeys?: string;
       readonly logLevel: LogLevel;
       readonly pretty: boolean;
+      readonly inspect?: InspectListen;
+      readonly record?: { readonly file: string; readonly keys: boolean };
     }
+  | ({ readonly kind: 'inspect'; readonly replay: string } & InspectListen)
   | {
       readonly kind: 'request';
       readonly command: 'initiate' | 'terminate' | 'rekey' | 'list-sas' | 'list-conns' | 'ping' | 'reload';
@@ -47,6 +55,17 @@ export type CliCommand =
       /** Client-side limit in ms (0 = none). */
       readonly timeoutMs: number;
     };
+
+/** Where the inspector listens, its token, and whether it shows keys. */
+export interface InspectListen {
+  readonly address: string;
+  readonly port: number;
+  readonly token?: string;
+  readonly keys: boolean;
+}
+
+/** `ikev2 inspect`'s port when --port is not given. */
+export const DEFAULT_INSPECT_PORT = 7296;
 
 export class UsageError extends Error {}
 
@@ -60,6 +79,18 @@ const SPECS = {
     'save-keys': { type: 'string' },
     'log-level': { type: 'string' },
     pretty: { type: 'boolean' },
+    inspect: { type: 'string' },
+    'inspect-token': { type: 'string' },
+    'inspect-keys': { type: 'boolean' },
+    record: { type: 'string' },
+    'record-keys': { type: 'boolean' },
+  },
+  inspect: {
+    replay: { type: 'string' },
+    port: { type: 'string' },
+    address: { type: 'string' },
+    token: { type: 'string' },
+    'inspect-keys': { type: 'boolean' },
   },
   initiate: { ...CONTROL, child: { type: 'string' }, ike: { type: 'string' }, timeout: { type: 'string' } },
   terminate: { ...CONTROL, ...TARGET, timeout: { type: 'string' } },
@@ -127,6 +158,47 @@ const need = (command: string, v: Values, key: string): string => {
   return s;
 };
 
+/** The inspector's address, port and token, checked (a non-loopback address needs a token). */
+function inspectListen(command: string, spec: string, token: unknown, keys: unknown): InspectListen {
+  try {
+    const listen = parseListen(spec);
+    const t = typeof token === 'string' ? token : undefined;
+    checkListen(listen, t);
+    return { ...listen, ...(t !== undefined ? { token: t } : {}), keys: keys === true };
+  } catch (e) {
+    if (e instanceof InspectorError) throw new UsageError(`${command}: ${e.message}`);
+    throw e;
+  }
+}
+
+function daemonInspection(v: Values) {
+  if (v.inspect === undefined && (v['inspect-token'] !== undefined || v['inspect-keys'] !== undefined))
+    throw new UsageError('daemon: --inspect-token and --inspect-keys need --inspect [ADDR:]PORT');
+  if (v.record === undefined && v['record-keys'] !== undefined)
+    throw new UsageError('daemon: --record-keys needs --record FILE');
+  if (v.record === '') throw new UsageError('daemon: --record FILE needs a file name');
+  return {
+    ...(typeof v.inspect === 'string'
+      ? { inspect: inspectListen('daemon', v.inspect, v['inspect-token'], v['inspect-keys']) }
+      : {}),
+    ...(typeof v.record === 'string' ? { record: { file: v.record, keys: v['record-keys'] === true } } : {}),
+  };
+}
+
+function inspectCommand(v: Values): CliCommand {
+  const replay = v.replay;
+  if (typeof replay !== 'string' || replay === '') throw new UsageError('inspect: --replay FILE is required');
+  const port = seconds('inspect', '--port', v.port, true) ?? DEFAULT_INSPECT_PORT;
+  if (port > 65535) throw new UsageError(`inspect: --port must be at most 65535, not '${v.port}'`);
+  const address = typeof v.address === 'string' ? v.address : DEFAULT_ADDRESS;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    kind: 'inspect',
+    replay,
+    ...inspectListen('inspect', `${host}:${port}`, v.token, v['inspect-keys']),
+  };
+}
+
 /** Reads argv (without node and the script); never throws. */
 export function parseCli(
   argv: readonly string[],
@@ -149,8 +221,10 @@ export function parseCli(
         ...(v['save-keys'] !== undefined ? { saveKeys: v['save-keys'] as string } : {}),
         logLevel: level,
         pretty: v.pretty === true,
+        ...daemonInspection(v),
       });
     }
+    if (name === 'inspect') return ok(inspectCommand(v));
     const control = (v.control as string | undefined) ?? defaultSocketPath(env);
     const request = (args: Record<string, unknown>, timeoutMs = 0) =>
       ok<CliCommand>({ kind: 'request', command: name, args, control, json: v.json === true, timeoutMs });

@@ -5,18 +5,21 @@
  * start_action (start, trap); logs the supervisor's events.
  *   SIGHUP          reload the file: checked first, kept running unchanged on errors
  *   SIGTERM/SIGINT  terminate every IKE SA (Deletes, once the supervisor sends them), close, exit 0
- * Start order: config -> sockets -> supervisor -> control socket; a failure on the way closes
- * what was opened, so there is never a half-started daemon.
+ * Start order: config -> inspection (--record file, --inspect server) -> sockets -> supervisor ->
+ * control socket; a failure on the way closes what was opened, so there is never a half-started
+ * daemon.
  */
 import { existsSync, unlinkSync } from 'node:fs';
 import type { Config } from '../../ipsec/config/model.js';
 import type { CryptoProvider, RandomBytes } from '../../ipsec/crypto/types.js';
 import { toHex } from '../../ipsec/util/bytes.js';
 import { type Clock, systemClock } from '../../ipsec/util/clock.js';
+import type { InspectListen } from './cli.js';
 import { loadConfigFile } from './config/load.js';
 import { ControlError, type ControlServer, defaultSocketPath, startControlServer } from './control.js';
 import { daemonCommands } from './daemon-commands.js';
 import { type NativeHost, startNativeHost } from './host.js';
+import { createInspectionHub, DaemonInspection, wantsKeys } from './inspector/run.js';
 import type { Logger } from './logger.js';
 import { waitGone } from './sa-control.js';
 import { SaveKeys } from './save-keys.js';
@@ -29,6 +32,10 @@ export interface DaemonOptions {
   readonly provider?: CryptoProvider;
   readonly random?: RandomBytes;
   readonly clock?: Clock;
+  /** --inspect: the statechart inspector's address, port, token, keys. */
+  readonly inspect?: InspectListen;
+  /** --record FILE [--record-keys]: the inspection stream as JSON Lines. */
+  readonly record?: { readonly file: string; readonly keys: boolean };
   /** How long stop() waits for IKE SAs to be deleted (ms, default 3000). */
   readonly stopGraceMs?: number;
 }
@@ -50,6 +57,7 @@ export class Daemon {
     readonly saveKeys: SaveKeys | undefined,
     private control: ControlServer | undefined,
     private readonly clock: Clock,
+    readonly inspection: DaemonInspection | undefined,
   ) {
     this.offEvents = this.watch();
   }
@@ -60,6 +68,13 @@ export class Daemon {
     if (!loaded.ok) throw new DaemonStartError(loaded.error.map((e) => e.message));
     const config = loaded.value;
     const clock = o.clock ?? systemClock;
+    const source = o.inspect || o.record ? createInspectionHub(clock, wantsKeys(o)) : undefined;
+    let inspection: DaemonInspection | undefined;
+    try {
+      if (source) inspection = await DaemonInspection.start(source, o, o.logger);
+    } catch (e) {
+      throw new DaemonStartError([e instanceof Error ? e.message : String(e)]);
+    }
     let host: NativeHost;
     try {
       host = await startNativeHost({
@@ -68,8 +83,10 @@ export class Daemon {
         clock,
         ...(o.provider ? { provider: o.provider } : {}),
         ...(o.random ? { random: o.random } : {}),
+        ...(source ? { inspection: source } : {}),
       });
     } catch (e) {
+      await inspection?.close();
       throw new DaemonStartError([
         `cannot bind the IKE ports: ${e instanceof Error ? e.message : String(e)}`,
       ]);
@@ -79,11 +96,12 @@ export class Daemon {
       if (o.saveKeysDir) saveKeys = new SaveKeys(o.saveKeysDir, o.logger.child({ component: 'save-keys' }));
     } catch (e) {
       await host.close();
+      await inspection?.close();
       throw new DaemonStartError([
         `--save-keys ${o.saveKeysDir}: ${e instanceof Error ? e.message : String(e)}`,
       ]);
     }
-    const daemon = new Daemon(o, config, host, saveKeys, undefined, clock);
+    const daemon = new Daemon(o, config, host, saveKeys, undefined, clock, inspection);
     const controlPath = o.controlPath ?? defaultSocketPath();
     try {
       daemon.control = await startControlServer(
@@ -98,6 +116,7 @@ export class Daemon {
       );
     } catch (e) {
       await daemon.closeHost();
+      await inspection?.close();
       throw new DaemonStartError([
         `control socket ${controlPath}: ${e instanceof Error ? e.message : String(e)}`,
       ]);
@@ -211,6 +230,7 @@ export class Daemon {
         this.o.logger.warn({ ike: left.map((h) => h.uniqueid) }, 'closing IKE SAs not yet deleted');
       await this.control?.close();
       await this.closeHost();
+      await this.inspection?.close();
       this.o.logger.info({}, 'daemon stopped');
     })();
     return this.stopping;

@@ -12,6 +12,7 @@
  * a reload (SIGHUP) applies to new IKE SAs without restarting anything.
  */
 import type { EspHost } from '../../actors/esp-host.js';
+import type { InspectionHub } from '../../actors/inspection/hub.js';
 import { createIpsecHost } from '../../actors/ipsec-host.js';
 import type { Supervisor } from '../../actors/supervisor.js';
 import type { Config } from '../../ipsec/config/model.js';
@@ -37,6 +38,8 @@ export interface NativeHostOptions {
   readonly provider?: CryptoProvider;
   readonly random?: RandomBytes;
   readonly clock?: Clock;
+  /** The inspection stream (--inspect, --record). */
+  readonly inspection?: InspectionHub;
 }
 
 export interface NativeHost {
@@ -103,6 +106,7 @@ export async function startNativeHost(o: NativeHostOptions): Promise<NativeHost>
     transport,
     natTPort: natT,
     logger: logger.child({ component: 'ike' }),
+    ...(o.inspection ? { inspection: o.inspection } : {}),
   });
   const inner = new InnerHost({
     pipeline: esp.pipeline,

@@ -5,6 +5,7 @@
 import { simMain } from '../wismote/sim-cli.js';
 import { type CliIo, parseCli, runRequest, USAGE } from './cli.js';
 import { Daemon, DaemonStartError } from './daemon.js';
+import { runReplay } from './inspector/run.js';
 import { createLogger } from './logger.js';
 
 export async function main(argv: readonly string[], io: CliIo = process): Promise<number> {
@@ -21,6 +22,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     return 0;
   }
   if (cmd.kind === 'request') return runRequest(cmd, io);
+  if (cmd.kind === 'inspect') return runReplay(cmd, io);
   const logger = createLogger({ level: cmd.logLevel, pretty: cmd.pretty, out: io.stderr });
   let daemon: Daemon;
   try {
@@ -29,6 +31,8 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
       logger,
       ...(cmd.control !== undefined ? { controlPath: cmd.control } : {}),
       ...(cmd.saveKeys !== undefined ? { saveKeysDir: cmd.saveKeys } : {}),
+      ...(cmd.inspect ? { inspect: cmd.inspect } : {}),
+      ...(cmd.record ? { record: cmd.record } : {}),
     });
   } catch (e) {
     const lines = e instanceof DaemonStartError ? e.lines : [e instanceof Error ? e.message : String(e)];
