@@ -85,6 +85,7 @@ export class InspectionHub {
   private readonly ringSize: number;
   private readonly endedLimit: number;
   private readonly listeners = new Set<InspectionListener>();
+  private readonly activity = new Set<(active: boolean) => void>();
   private readonly rings = new Map<string, Ring<InspectionEvent>>();
   private readonly global: Ring<InspectionEvent>;
   private readonly ended: string[] = [];
@@ -110,12 +111,26 @@ export class InspectionHub {
 
   /** Every event from now on, in order; returns the unsubscribe function. */
   subscribe(listener: InspectionListener): () => void {
+    const was = this.active;
     this.listeners.add(listener);
+    if (!was) this.activeChanged(true);
     return () => this.unsubscribe(listener);
   }
 
   unsubscribe(listener: InspectionListener): void {
+    const was = this.active;
     this.listeners.delete(listener);
+    if (was && !this.active) this.activeChanged(false);
+  }
+
+  /** Calls `listener` when `active` changes (producers attach and detach their taps); returns the remover. */
+  onActiveChange(listener: (active: boolean) => void): () => void {
+    this.activity.add(listener);
+    return () => this.activity.delete(listener);
+  }
+
+  private activeChanged(active: boolean): void {
+    for (const l of this.activity) l(active);
   }
 
   /** Stamps and delivers `e`; returns it, or undefined when the hub is not active. */

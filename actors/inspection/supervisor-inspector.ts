@@ -55,9 +55,20 @@ interface IkeEntry {
   readonly handle: () => IkeSaHandle | undefined;
   readonly createdAt: number;
   root?: unknown;
+  /** Inspected: through createActor's option, or through system.inspect (activate). */
+  attached?: boolean | 'option';
   announced: boolean;
   lastState?: string;
   pending: { decoded: DecodedMessage; raw: Uint8Array; local: Endpoint; remote: Endpoint }[];
+}
+
+interface ChildEntry {
+  readonly id: string;
+  readonly parent: string;
+  readonly record: ChildSaRecord;
+  root?: unknown;
+  attached?: boolean | 'option';
+  announced: boolean;
 }
 
 type Inspect = { readonly inspect: (e: XStateInspectionEvent) => void };
@@ -78,6 +89,8 @@ export class SupervisorInspector {
   private readonly bySpi = new Map<string, IkeEntry>();
   private readonly byId = new Map<string, IkeEntry>();
   private readonly childIds = new WeakMap<object, string>();
+  private readonly children = new WeakMap<ChildSaRecord, ChildEntry>();
+  private readonly detach: { unsubscribe(): void }[] = [];
   private readonly sent = new Map<string, string>();
   private supervisorAnnounced = false;
   private lastCounters = '';
@@ -88,6 +101,7 @@ export class SupervisorInspector {
     private readonly sup: InspectedSupervisor,
   ) {
     hub.addTreeProvider(() => this.tree());
+    hub.onActiveChange((active) => (active ? this.activate() : this.deactivate()));
     sup.on((e) => this.onSupervisorEvent(e));
   }
 
@@ -103,8 +117,11 @@ export class SupervisorInspector {
 
   // ---- actors ----
 
-  /** The createActor option of IKE SA `uniqueid` (spread into its options). */
-  ikeSa(uniqueid: number, session: IkeSession, handle: () => IkeSaHandle | undefined): Inspect {
+  /**
+   * The createActor options of IKE SA `uniqueid` (spread into its options): `inspect` while the
+   * hub is active; otherwise none, and activate() attaches to the actor's system later.
+   */
+  ikeSa(uniqueid: number, session: IkeSession, handle: () => IkeSaHandle | undefined): Partial<Inspect> {
     const entry: IkeEntry = {
       id: `ike:${uniqueid}`,
       session,
@@ -115,7 +132,42 @@ export class SupervisorInspector {
     };
     this.bySpi.set(toHex(session.role === 'initiator' ? session.spiI : session.spiR), entry);
     this.byId.set(entry.id, entry);
+    if (!this.hub.active) return {};
+    entry.attached = 'option';
     return { inspect: (e) => this.onIkeInspection(entry, e) };
+  }
+
+  /**
+   * The hub became active: attach to the XState system of every live actor created while it
+   * was not (XState calls an inspection observer for every event, action and microstep, so
+   * none is attached while nobody listens). Detached when the hub goes quiet again.
+   */
+  private activate(): void {
+    for (const h of this.sup.ikeSas) {
+      const entry = this.byId.get(`ike:${h.uniqueid}`);
+      if (entry && !entry.attached) {
+        entry.root = h.actor;
+        entry.attached = true;
+        this.detach.push(h.actor.system.inspect((e) => this.onIkeInspection(entry, e)));
+      }
+      for (const c of h.children) {
+        const child = this.children.get(c.record);
+        if (!child || child.attached) continue;
+        child.root = c.lifecycle;
+        child.attached = true;
+        this.detach.push(c.lifecycle.system.inspect((e) => this.onChildInspection(child, e)));
+      }
+    }
+  }
+
+  private deactivate(): void {
+    for (const d of this.detach.splice(0)) d.unsubscribe();
+    for (const e of this.byId.values()) if (e.attached === true) e.attached = false;
+    for (const h of this.sup.ikeSas)
+      for (const c of h.children) {
+        const child = this.children.get(c.record);
+        if (child?.attached === true) child.attached = false;
+      }
   }
 
   private sessionOf(entry: IkeEntry): IkeSession {
@@ -155,43 +207,51 @@ export class SupervisorInspector {
     }
   }
 
-  /** The createActor option of a Child SA's lifecycle actor. */
-  childSa(ike: IkeSaHandle, uniqueid: number, record: ChildSaRecord): Inspect {
-    const id = `child:${ike.uniqueid}:${uniqueid}`;
-    let root: unknown;
-    let announced = false;
-    return {
-      inspect: (e) => {
-        if (e.type === '@xstate.actor') {
-          root ??= e.actorRef;
-          this.childIds.set(e.actorRef, id);
-        }
-        if (!this.hub.active || e.actorRef !== root) return;
-        this.announceSupervisor();
-        if (!announced) {
-          announced = true;
-          const child = childSummary(record, 'INSTALLING', this.hub.keys);
-          const parent = `ike:${ike.uniqueid}`;
-          this.hub.publish({
-            kind: 'actor.created',
-            actor: id,
-            actorKind: 'child-sa',
-            parent,
-            machine: 'childSa',
-            child,
-          });
-        }
-        if (e.type === '@xstate.event') {
-          this.hub.publish({ kind: 'actor.event', actor: id, event: safeEvent(e.event) });
-        } else if (e.type === '@xstate.snapshot') {
-          const s = e.snapshot as unknown as { value: unknown; status: string };
-          const state = typeof s.value === 'string' ? s.value.toUpperCase() : String(s.value);
-          const child = childSummary(record, state, this.hub.keys);
-          this.hub.publish({ kind: 'actor.snapshot', actor: id, value: s.value, status: s.status, child });
-          if (s.status !== 'active') this.hub.publish({ kind: 'actor.stopped', actor: id });
-        }
-      },
+  /** The createActor options of a Child SA's lifecycle actor (see ikeSa). */
+  childSa(ike: IkeSaHandle, uniqueid: number, record: ChildSaRecord): Partial<Inspect> {
+    const child: ChildEntry = {
+      id: `child:${ike.uniqueid}:${uniqueid}`,
+      parent: `ike:${ike.uniqueid}`,
+      record,
+      announced: false,
     };
+    this.children.set(record, child);
+    if (!this.hub.active) return {};
+    child.attached = 'option';
+    return { inspect: (e) => this.onChildInspection(child, e) };
+  }
+
+  private onChildInspection(child: ChildEntry, e: XStateInspectionEvent): void {
+    if (e.type === '@xstate.actor') child.root ??= e.actorRef;
+    if (!this.hub.active || e.actorRef !== child.root) return;
+    this.childIds.set(e.actorRef, child.id);
+    this.announceSupervisor();
+    if (!child.announced) {
+      child.announced = true;
+      this.hub.publish({
+        kind: 'actor.created',
+        actor: child.id,
+        actorKind: 'child-sa',
+        parent: child.parent,
+        machine: 'childSa',
+        child: childSummary(child.record, 'INSTALLING', this.hub.keys),
+      });
+    }
+    if (e.type === '@xstate.event') {
+      this.hub.publish({ kind: 'actor.event', actor: child.id, event: safeEvent(e.event) });
+    } else if (e.type === '@xstate.snapshot') {
+      const s = e.snapshot as unknown as { value: unknown; status: string };
+      const state = typeof s.value === 'string' ? s.value.toUpperCase() : String(s.value);
+      const summary = childSummary(child.record, state, this.hub.keys);
+      this.hub.publish({
+        kind: 'actor.snapshot',
+        actor: child.id,
+        value: s.value,
+        status: s.status,
+        child: summary,
+      });
+      if (s.status !== 'active') this.hub.publish({ kind: 'actor.stopped', actor: child.id });
+    }
   }
 
   private onSupervisorEvent(e: SupervisorEvent): void {

@@ -223,5 +223,14 @@ describe('inspection stream of two peers', () => {
     client.supervisor.rekeyChild('net');
     clock.advance(2000);
     expect(seen).toHaveLength(n);
+    expect(client.hub.active).toBe(false);
+    // A new listener: the live actors are inspected again.
+    const again: InspectionEvent[] = [];
+    client.hub.subscribe((e) => again.push(e));
+    client.supervisor.rekeyChild('net');
+    clock.advance(2000);
+    expect(ofKind(again, 'actor.snapshot').some((e) => e.actor === 'ike:1')).toBe(true);
+    expect(ofKind(again, 'ike.message').some((e) => e.exchange.startsWith('CREATE_CHILD_SA'))).toBe(true);
+    expect(ofKind(again, 'actor.stopped').length).toBeGreaterThan(0);
   });
 });
