@@ -111,6 +111,15 @@ function renderTree() {
   $('tree').innerHTML = html.join('');
 }
 
+/** Keys (only with --inspect-keys), folded away. */
+function keysHtml(keys) {
+  if (!keys) return '';
+  const rows = Object.entries(keys)
+    .map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`)
+    .join('');
+  return `<details class="keys"><summary>keys (--inspect-keys)</summary><table class="mono">${rows}</table></details>`;
+}
+
 function renderDetail() {
   const tl = ui.selected ? timeline(ui.model, ui.selected) : undefined;
   $('empty').hidden = !!tl;
@@ -127,7 +136,7 @@ function renderDetail() {
     kv('proposal', i.proposal) +
     kv('SPIs', i.spiI ? `${i.spiI}_i ${i.spiR}_r` : '') +
     kv('ids', i.localId ? `${i.localId} ↔ ${i.remoteId}` : '') +
-    kv('keys', i.keys || tl.keys ? JSON.stringify(i.keys ?? tl.keys) : '');
+    keysHtml(i.keys ?? tl.keys);
   const graph = ui.machines.get(tl.machine ?? a?.machine);
   $('chart-name').textContent = graph ? graph.id : '';
   const states = tl.events.filter((e) => e.kind === 'state' && e.actor === tl.actor);
@@ -167,11 +176,11 @@ function play() {
   if (ui.playing) {
     clearInterval(ui.playing);
     ui.playing = null;
-    $('r-play').textContent = '▶';
+    $('r-play').textContent = 'play';
     return;
   }
   if (ui.pos >= ui.events.length) seek(0);
-  $('r-play').textContent = '⏸';
+  $('r-play').textContent = 'pause';
   ui.playing = setInterval(() => {
     if (ui.pos >= ui.events.length) play();
     else seek(ui.pos + 1);

@@ -9,7 +9,6 @@ const PAD = 12;
 const HEAD = 20;
 const GAP_X = 46;
 const GAP_Y = 34;
-const MAX_ROW = 1180;
 
 const esc = (s) =>
   String(s).replace(
@@ -39,70 +38,104 @@ function buildTree(graph) {
   return { nodes, roots };
 }
 
-function measure(n, depth) {
-  for (const k of n.kids) measure(k, depth + 1);
+/** The child of `kids` that is `id` or holds it. */
+function childHolding(kids, id) {
+  return kids.find((k) => id === k.id || id.startsWith(`${k.id}.`));
+}
+
+/**
+ * Ranks of sibling states: the longest path from the initial one along the transitions between
+ * them (and their descendants), back edges (found depth-first) left out.
+ */
+function rank(kids, transitions) {
+  const next = new Map(kids.map((k) => [k, []]));
+  for (const t of transitions) {
+    const a = childHolding(kids, t.source);
+    const b = childHolding(kids, t.target);
+    if (a && b && a !== b && !next.get(a).includes(b)) next.get(a).push(b);
+  }
+  const seen = new Map();
+  const dag = new Map(kids.map((k) => [k, []]));
+  const order = [];
+  const dfs = (k) => {
+    seen.set(k, 1);
+    for (const b of next.get(k)) {
+      if (seen.get(b) === 1) continue;
+      dag.get(k).push(b);
+      if (!seen.has(b)) dfs(b);
+    }
+    seen.set(k, 2);
+    order.push(k);
+  };
+  dfs(kids.find((k) => k.initial) ?? kids[0]);
+  for (const k of kids) if (!seen.has(k)) dfs(k);
+  const ranks = new Map();
+  for (const k of order.reverse()) {
+    const r = ranks.get(k) ?? 0;
+    ranks.set(k, r);
+    for (const b of dag.get(k)) ranks.set(b, Math.max(ranks.get(b) ?? 0, r + 1));
+  }
+  const groups = [];
+  for (const k of kids) (groups[ranks.get(k)] ??= []).push(k);
+  return groups.filter(Boolean);
+}
+
+/** Sizes: ranks along x at even depths, along y at odd ones; a rank's states across. */
+function measure(n, depth, transitions) {
+  for (const k of n.kids) measure(k, depth + 1, transitions);
   if (!n.kids.length) {
     n.w = Math.max(74, textWidth(n.label) + 26);
     n.h = LEAF_H;
     return;
   }
-  n.dir = depth % 2 === 0 ? 'col' : 'row';
-  const ws = n.kids.map((k) => k.w);
-  const hs = n.kids.map((k) => k.h);
-  if (n.dir === 'row') {
-    n.w = ws.reduce((a, b) => a + b, 0) + GAP_X * (n.kids.length - 1) + 2 * PAD;
-    n.h = Math.max(...hs) + HEAD + 2 * PAD;
-  } else {
-    n.w = Math.max(...ws, textWidth(n.label, 11) + 20) + 2 * PAD;
-    n.h = hs.reduce((a, b) => a + b, 0) + GAP_Y * (n.kids.length - 1) + HEAD + 2 * PAD;
-  }
+  n.alongX = depth % 2 === 0;
+  n.groups = rank(n.kids, transitions);
+  const main = (k) => (n.alongX ? k.w : k.h);
+  const cross = (k) => (n.alongX ? k.h : k.w);
+  const gapMain = n.alongX ? GAP_X : GAP_Y;
+  const gapCross = n.alongX ? GAP_Y : GAP_X;
+  n.spans = n.groups.map((g) => Math.max(...g.map(main)));
+  const mainLen = n.spans.reduce((a, b) => a + b, 0) + gapMain * (n.groups.length - 1);
+  const crossLen = Math.max(
+    ...n.groups.map((g) => g.reduce((a, k) => a + cross(k), 0) + gapCross * (g.length - 1)),
+  );
+  const w = n.alongX ? mainLen : crossLen;
+  const h = n.alongX ? crossLen : mainLen;
+  n.w = Math.max(w, textWidth(n.label, 11) + 20) + 2 * PAD;
+  n.h = h + HEAD + 2 * PAD;
 }
 
 function place(n, x, y) {
   n.x = x;
   n.y = y;
   if (!n.kids.length) return;
-  let cx = x + PAD;
-  let cy = y + HEAD + PAD;
-  for (const k of n.kids) {
-    if (n.dir === 'row') {
-      place(k, cx, cy + (n.h - HEAD - 2 * PAD - k.h) / 2);
-      cx += k.w + GAP_X;
-    } else {
-      place(k, x + (n.w - k.w) / 2, cy);
-      cy += k.h + GAP_Y;
+  const innerW = n.w - 2 * PAD;
+  const innerH = n.h - HEAD - 2 * PAD;
+  let m = 0;
+  n.groups.forEach((g, i) => {
+    const span = n.spans[i];
+    const gap = n.alongX ? GAP_Y : GAP_X;
+    const total = g.reduce((a, k) => a + (n.alongX ? k.h : k.w), 0) + gap * (g.length - 1);
+    let c = ((n.alongX ? innerH : innerW) - total) / 2;
+    for (const k of g) {
+      if (n.alongX) {
+        place(k, x + PAD + m + (span - k.w) / 2, y + HEAD + PAD + c);
+        c += k.h + gap;
+      } else {
+        place(k, x + PAD + c, y + HEAD + PAD + m + (span - k.h) / 2);
+        c += k.w + gap;
+      }
     }
-  }
+    m += span + (n.alongX ? GAP_X : GAP_Y);
+  });
 }
 
-/** Top-level states in rows (wrapped at MAX_ROW), each row centred vertically. */
-function layout(roots) {
-  for (const r of roots) measure(r, 0);
-  const rows = [[]];
-  let width = 0;
-  for (const r of roots) {
-    const row = rows[rows.length - 1];
-    if (row.length && width + r.w > MAX_ROW) {
-      rows.push([r]);
-      width = r.w + GAP_X;
-    } else {
-      row.push(r);
-      width += r.w + GAP_X;
-    }
-  }
-  let y = 10;
-  let W = 0;
-  for (const row of rows) {
-    const h = Math.max(...row.map((r) => r.h));
-    let x = 10;
-    for (const r of row) {
-      place(r, x, y + (h - r.h) / 2);
-      x += r.w + GAP_X;
-    }
-    W = Math.max(W, x);
-    y += h + GAP_Y + 10;
-  }
-  return { width: W, height: y };
+/** The whole chart: the machine's top-level states as the children of a root at depth 0. */
+function layout(roots, transitions) {
+  const root = { id: '', label: '', kids: roots };
+  measure(root, 0, transitions);
+  place(root, -PAD, -HEAD - PAD);
+  return { width: root.w - 2 * PAD, height: root.h - HEAD - 2 * PAD };
 }
 
 /** Where the segment from the box centre toward (px, py) leaves the box. */
@@ -126,10 +159,13 @@ const ancestorsOrSelf = (id) => id.split('.').map((_, i, a) => a.slice(0, i + 1)
  */
 export function chartSvg(graph, active = [], previous = []) {
   const { nodes, roots } = buildTree(graph);
-  const { width, height } = layout(roots);
+  const { width, height } = layout(roots, graph.transitions);
   const onPath = new Set(active.flatMap(ancestorsOrSelf));
   const leaves = new Set(active);
-  const before = new Set(previous.flatMap(ancestorsOrSelf));
+  // The state left by the last change: the highest ancestor of the previous leaf that is not
+  // also an ancestor of the current one; a transition out of it onto the current path is the one taken.
+  const left = previous.flatMap(ancestorsOrSelf).find((p) => !onPath.has(p));
+  const inside = (id, of) => id === of || id.startsWith(`${of}.`);
   const parts = [];
   const draw = (n) => {
     const cls = ['st'];
@@ -163,12 +199,10 @@ export function chartSvg(graph, active = [], previous = []) {
     const a = nodes.get(e.source);
     const b = nodes.get(e.target);
     if (!a || !b) continue;
-    const label = [...e.events].join(', ');
+    // Eventless transitions are dashed and unlabelled (the legend says so).
+    const label = [...e.events].filter((x) => x !== 'always').join(', ');
     const hot =
-      before.size > 0 &&
-      before.has(e.source) &&
-      onPath.has(e.target) &&
-      !(onPath.has(e.source) && before.has(e.target));
+      left !== undefined && inside(e.source, left) && onPath.has(e.target) && !inside(e.target, left);
     const cls = `tr${hot ? ' hot' : ''}${e.events.size === 1 && e.events.has('always') ? ' always' : ''}`;
     let d;
     let lx;
@@ -196,13 +230,16 @@ export function chartSvg(graph, active = [], previous = []) {
     }
     parts.push(
       `<g class="${cls}"><path d="${d}" marker-end="url(#${hot ? 'ahot' : 'a'})"/>` +
-        `<text x="${lx.toFixed(1)}" y="${(ly - 3).toFixed(1)}" text-anchor="middle">${esc(label)}</text></g>`,
+        (label
+          ? `<text x="${lx.toFixed(1)}" y="${(ly - 3).toFixed(1)}" text-anchor="middle">${esc(label)}</text>`
+          : '') +
+        '</g>',
     );
   }
   const marker = (id, color) =>
     `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="${color}"/></marker>`;
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="-10 -30 ${width + 40} ${height + 30}" role="img" aria-label="statechart ${esc(graph.id)}">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width + 60}" height="${height + 48}" viewBox="-14 -34 ${width + 60} ${height + 48}" role="img" aria-label="statechart ${esc(graph.id)}">` +
     `<defs>${marker('a', '#566476')}${marker('ahot', '#38bdf8')}</defs>${parts.join('')}</svg>`
   );
 }

@@ -235,7 +235,10 @@ export function timeline(model, id) {
   };
 }
 
-/** Counters: the latest `counters` event, else what the model can count itself. */
+/**
+ * Counters: IKE SAs by state from the actor tree (always current); half-open, cookies sent and
+ * drops by reason from the daemon's latest `counters` event, else what the stream showed.
+ */
 export function counters(model) {
   const byState = {};
   let halfOpen = 0;
@@ -245,6 +248,13 @@ export function counters(model) {
     byState[s] = (byState[s] ?? 0) + 1;
     if (statePaths(a.value).some((p) => p.startsWith('responder.halfOpen'))) halfOpen++;
   }
-  if (model.counters) return { ...model.counters, source: 'daemon' };
-  return { ikeSas: byState, halfOpen, cookiesSent: 0, drops: { ...model.drops }, source: 'stream' };
+  const c = model.counters;
+  const nonZero = (o) => Object.fromEntries(Object.entries(o ?? {}).filter(([, n]) => n));
+  return {
+    ikeSas: byState,
+    halfOpen: c ? c.halfOpen : halfOpen,
+    cookiesSent: c ? c.cookiesSent : 0,
+    drops: nonZero(c ? c.drops : model.drops),
+    source: c ? 'daemon' : 'stream',
+  };
 }

@@ -122,6 +122,7 @@ async function inspectSa(page: Page, id: string, shot: string) {
   const detail = page.locator('#seq .detail').first();
   await expect.poll(() => detail.textContent()).toMatch(/Proposal/);
   await expect.poll(() => detail.textContent()).toMatch(/Transform/);
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(ARTIFACTS, shot), fullPage: true });
 }
 
@@ -150,6 +151,16 @@ describe('inspector page', () => {
         .toBe('ESTABLISHED');
       await expect.poll(() => card.locator('.child').count()).toBe(1);
       await inspectSa(page, (await card.getAttribute('data-id'))!, 'live.png');
+      // The README's picture: the IKE_AUTH response opened (SK decrypted with the SA's keys).
+      await page.locator('#seq .msg[data-exchange="IKE_SA_INIT"]').first().click();
+      await page.locator('#seq .msg[data-exchange="IKE_AUTH"]').last().click();
+      await expect.poll(() => page.locator('#seq .detail').first().textContent()).toMatch(/IDr/);
+      await page.evaluate('window.scrollTo(0, 0)');
+      await page.screenshot({
+        path: join(ARTIFACTS, 'overview.png'),
+        fullPage: true,
+        clip: { x: 0, y: 0, width: 1500, height: 1500 },
+      });
       // --inspect-keys: the page's API shows the IKE SA's keys.
       expect(await (await fetch(`${url}api/actors`)).text()).toMatch(/"keys":\s*\{\s*"SK_?d/i);
       expect(errors).toEqual([]);
