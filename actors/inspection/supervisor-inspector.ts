@@ -27,27 +27,14 @@ import { describeIkeMessage } from '../../ipsec/ike/wire/describe.js';
 import { type IkeHeader, isInitiator } from '../../ipsec/ike/wire/header.js';
 import { type DecodedMessage, decodeMessage } from '../../ipsec/ike/wire/message.js';
 import { toHex } from '../../ipsec/util/bytes.js';
-import type { FragmentCounters } from '../../machines/ike-sa.types.js';
 import type { Endpoint } from '../../transport/types.js';
-import type { DosGuard } from '../dos-guard.js';
 import { fragmentCounters } from '../ike-fragments.js';
-import type {
-  IkeSaHandle,
-  SupervisorCounters,
-  SupervisorEvent,
-  SupervisorOptions,
-} from '../supervisor-types.js';
+import type { IkeSaHandle, SupervisorEvent, SupervisorOptions } from '../supervisor-types.js';
 import { type ActorNode, GLOBAL, type InspectionHub } from './hub.js';
-import { childNodeSummary, childSummary, ikeSummary, safeEvent } from './summaries.js';
+import { childSummary, ikeSummary, safeEvent } from './summaries.js';
+import { actorTree, countersEvent, type InspectedSupervisor, Retransmissions } from './supervisor-view.js';
 
-/** What the inspector reads of the Supervisor (a narrow view, to keep the dependency one-way). */
-export interface InspectedSupervisor {
-  readonly counters: SupervisorCounters;
-  readonly ikeSas: readonly IkeSaHandle[];
-  readonly dos: DosGuard;
-  fragmentCounters(): FragmentCounters;
-  on(listener: (e: SupervisorEvent) => void): () => void;
-}
+export type { InspectedSupervisor };
 
 interface IkeEntry {
   readonly id: string;
@@ -76,14 +63,6 @@ type Inspect = { readonly inspect: (e: XStateInspectionEvent) => void };
 const endpoint = (e: Endpoint): string => `${e.address}:${e.port}`;
 const IKE_PORT = 500; // RFC 7296 §2
 const COUNTERS_INTERVAL_MS = 1000;
-const FINGERPRINTS = 4096;
-
-/** FNV-1a over the octets, with the length: tells a retransmission (identical octets) apart. */
-function fingerprint(b: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return `${b.length}:${(h >>> 0).toString(16)}`;
-}
 
 export class SupervisorInspector {
   private readonly bySpi = new Map<string, IkeEntry>();
@@ -91,7 +70,7 @@ export class SupervisorInspector {
   private readonly childIds = new WeakMap<object, string>();
   private readonly children = new WeakMap<ChildSaRecord, ChildEntry>();
   private readonly detach: { unsubscribe(): void }[] = [];
-  private readonly sent = new Map<string, string>();
+  private readonly seen = new Retransmissions();
   private supervisorAnnounced = false;
   private lastCounters = '';
   private lastCountersAt = Number.NEGATIVE_INFINITY;
@@ -328,11 +307,7 @@ export class SupervisorInspector {
     const view = describeIkeMessage(decoded, raw, sk);
     const h = decoded.header;
     const key = `${direction}|${toHex(h.spiI)}|${toHex(h.spiR)}|${h.messageId}|${h.flags}|${h.exchangeType}|${view.fragment?.number ?? 0}`;
-    const print = fingerprint(raw);
-    const retransmission = this.sent.get(key) === print;
-    this.sent.delete(key);
-    this.sent.set(key, print);
-    if (this.sent.size > FINGERPRINTS) this.sent.delete(this.sent.keys().next().value as string);
+    const retransmission = this.seen.repeated(key, raw);
     this.hub.publish({
       kind: 'ike.message',
       ...(entry ? { actor: entry.id } : {}),
@@ -401,24 +376,7 @@ export class SupervisorInspector {
   private counters(force: boolean): void {
     if (!this.hub.active) return;
     if (!force && this.now - this.lastCountersAt < COUNTERS_INTERVAL_MS) return;
-    const c = this.sup.counters;
-    const ikeSas: Record<string, number> = {};
-    for (const h of this.sup.ikeSas) ikeSas[h.state] = (ikeSas[h.state] ?? 0) + 1;
-    const drops: Record<string, number> = {
-      malformed: c.malformed,
-      'unknown-spi': c.unknownSpi,
-      dos: c.dosDropped,
-      'actor-error': c.actorErrors,
-    };
-    for (const [reason, n] of Object.entries(this.sup.fragmentCounters().dropped))
-      drops[`fragment:${reason}`] = n;
-    const event = {
-      kind: 'counters' as const,
-      ikeSas,
-      halfOpen: this.sup.dos.halfOpen,
-      cookiesSent: c.cookiesSent,
-      drops,
-    };
+    const event = countersEvent(this.sup);
     const text = JSON.stringify(event);
     if (text === this.lastCounters) return;
     this.lastCounters = text;
@@ -426,36 +384,12 @@ export class SupervisorInspector {
     this.hub.publish(event);
   }
 
-  // ---- the actor tree ----
-
   private tree(): ActorNode[] {
-    const nodes: ActorNode[] = [{ id: GLOBAL, kind: 'supervisor', status: 'active' }];
-    for (const h of this.sup.ikeSas) {
-      const id = `ike:${h.uniqueid}`;
-      const snap = h.actor.getSnapshot();
-      const entry = this.byId.get(id);
-      nodes.push({
-        id,
-        kind: 'ike-sa',
-        parent: GLOBAL,
-        machine: 'ikeSa',
-        value: snap.value,
-        status: snap.status,
-        ike: ikeSummary(snap.context.session, h, entry?.createdAt ?? 0, this.hub.keys),
-      });
-      for (const c of h.children) {
-        const cs = c.lifecycle.getSnapshot();
-        nodes.push({
-          id: this.childIds.get(c.lifecycle) ?? `child:${h.uniqueid}:${c.uniqueid}`,
-          kind: 'child-sa',
-          parent: id,
-          machine: 'childSa',
-          value: cs.value,
-          status: cs.status,
-          child: childNodeSummary(c, this.hub.keys),
-        });
-      }
-    }
-    return nodes;
+    return actorTree(
+      this.sup,
+      this.hub.keys,
+      (id) => this.byId.get(id)?.createdAt,
+      (lifecycle) => this.childIds.get(lifecycle),
+    );
   }
 }
