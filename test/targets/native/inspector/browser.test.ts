@@ -5,7 +5,7 @@
  * timeline and statechart; then the same from the recording replayed, with the time slider.
  * Screenshots go to test-artifacts/inspector/.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -94,6 +94,7 @@ afterAll(async () => {
   await client?.stop();
   await gateway?.stop();
   await browser?.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Errors the page threw or logged: none expected. */
