@@ -2,6 +2,7 @@
 import type { ChildSaSummary, IkeSaSummary, InspectionEvent } from '../../../../actors/inspection/events.js';
 
 export const TIMELINE_LIMIT: number;
+export const PAYLOAD_LIMIT: number;
 export const STOPPED_LIMIT: number;
 
 export interface ActorRecord {

@@ -7,9 +7,11 @@
  */
 
 /** Most entries kept on one IKE SA's timeline; older ones are dropped (counted in `trimmed`). */
-export const TIMELINE_LIMIT = 2000;
+export const TIMELINE_LIMIT = 500;
+/** Entries of a timeline that keep their decoded payloads; older messages keep only their header. */
+export const PAYLOAD_LIMIT = 100;
 /** Most stopped IKE SAs kept (with their Child SAs and timelines); older ones are forgotten. */
-export const STOPPED_LIMIT = 200;
+export const STOPPED_LIMIT = 100;
 
 export function createModel() {
   return {
@@ -30,6 +32,13 @@ function pushTimeline(model, actor, entry) {
   const list = model.timelines[actor] ?? [];
   model.timelines[actor] = list;
   list.push(entry);
+  const old = list.length - 1 - PAYLOAD_LIMIT;
+  if (old >= 0 && list[old].kind === 'ike.message' && list[old].payloads.length)
+    list[old] = {
+      ...list[old],
+      payloads: [],
+      opaque: `payloads dropped: older than the last ${PAYLOAD_LIMIT} entries`,
+    };
   if (list.length > TIMELINE_LIMIT) {
     list.splice(0, list.length - TIMELINE_LIMIT);
     model.trimmed[actor] = (model.trimmed[actor] ?? 0) + 1;

@@ -151,6 +151,13 @@ describe('inspector page', () => {
         .poll(() => card.locator('.pill').first().textContent(), { timeout: 10_000 })
         .toBe('ESTABLISHED');
       await expect.poll(() => card.locator('.child').count()).toBe(1);
+      // Filters: by state, by peer.
+      await page.locator('#f-state').selectOption('CONNECTING');
+      await expect.poll(() => page.locator('.ike').count()).toBe(0);
+      await page.locator('#f-state').selectOption('');
+      await page.locator('#f-peer').fill('gateway.example');
+      await expect.poll(() => page.locator('.ike').count()).toBe(1);
+      await page.locator('#f-peer').fill('');
       await inspectSa(page, (await card.getAttribute('data-id'))!, 'live.png');
       // The README's picture: the IKE_AUTH response opened (SK decrypted with the SA's keys).
       await page.locator('#seq .msg[data-exchange="IKE_SA_INIT"]').first().click();
@@ -221,6 +228,10 @@ describe('inspector page', () => {
       await expect.poll(() => page.locator('#mode').textContent()).toBe('REPLAY');
       await expect.poll(() => page.locator('.ike .pill').first().textContent()).toBe('ESTABLISHED');
       await inspectSa(page, 'ike:1', 'replay-fixture.png');
+      // The IKE_AUTH request sent again: dashed and tagged; the drop as a note.
+      expect(await page.locator('#seq .arrow.re').count()).toBe(1);
+      expect(await page.locator('#seq .tag.re').textContent()).toBe('retransmission');
+      expect(await page.locator('#seq .drop').textContent()).toContain('dropped: integrity');
       expect(await page.content()).not.toContain(SECRET_HEX);
       // Back to the start: the SA is connecting, waiting for the IKE_SA_INIT response.
       await page.locator('#r-slider').fill('4');
