@@ -175,6 +175,40 @@ describe('inspection stream of two peers', () => {
     expect(counters?.ikeSas).toEqual({ ESTABLISHED: 1 });
   });
 
+  it("marks a peer's retransmitted request and the response sent again from cache", () => {
+    const { clock, client, gateway, net } = inspectedHosts();
+    let dropped = 0;
+    net.filter = (d) => {
+      const m = ikeMessageOf(d);
+      const response = m !== undefined && (m.header.flags & HeaderFlag.R) !== 0;
+      if (m?.header.exchangeType === ExchangeType.IKE_AUTH && response && dropped === 0) {
+        dropped++;
+        return false;
+      }
+      return true;
+    };
+    client.supervisor.initiate('gw', 'net');
+    clock.advance(10_000);
+    expect(messages(gateway, 'IKE_AUTH', 'in').map((m) => m.retransmission)).toEqual([false, true]);
+    expect(messages(gateway, 'IKE_AUTH', 'out').map((m) => m.retransmission)).toEqual([false, true]);
+    expect(messages(client, 'IKE_AUTH', 'in').map((m) => m.retransmission)).toEqual([false]);
+  });
+
+  it('shows IKE fragments (RFC 7383) with their numbers', () => {
+    const { clock, client, gateway } = inspectedHosts({ daemon: { fragment_size: 160 } });
+    client.supervisor.initiate('gw', 'net');
+    clock.advance(2000);
+    expect(client.supervisor.ikeSas[0]?.state).toBe('ESTABLISHED');
+    const out = messages(client, 'IKE_AUTH', 'out');
+    expect(out.length).toBeGreaterThan(1);
+    expect(out.map((m) => m.fragment?.number)).toEqual(out.map((_, i) => i + 1));
+    expect(out.every((m) => m.fragment?.total === out.length && m.opaque === 'not yet reassembled')).toBe(
+      true,
+    );
+    expect(names(out[0]!.payloads)).toEqual(['SKF']);
+    expect(messages(gateway, 'IKE_AUTH', 'in')).toHaveLength(out.length);
+  });
+
   it('keeps a bounded ring per SA and ages out ended SAs', () => {
     const peers = inspectedHosts({ hub: { ringSize: 25, endedActors: 1 }, listen: true });
     const { clock, client } = peers;
