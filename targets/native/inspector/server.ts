@@ -183,7 +183,15 @@ export async function startInspector(o: InspectorOptions): Promise<Inspector> {
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => ws.terminate());
-      const hello = { type: 'hello', mode: o.feed.kind, keys, machines: graphs };
+      const hello = {
+        type: 'hello',
+        mode: o.feed.kind,
+        keys,
+        machines: graphs,
+        ...(o.feed.kind === 'replay'
+          ? { recording: { file: o.feed.file ?? null, started: o.feed.recording.header.started || null } }
+          : {}),
+      };
       ws.send(JSON.stringify(hello));
       if (o.feed.kind === 'replay') ws.send(JSON.stringify({ type: 'events', events: replayEvents }));
       else ws.send(JSON.stringify({ type: 'state', state: model }));

@@ -194,11 +194,15 @@ function onMessage(msg) {
     $('mode').textContent = msg.mode === 'replay' ? 'REPLAY' : 'LIVE';
     $('mode').className = `badge ${msg.mode}`;
     $('replay').hidden = msg.mode !== 'replay';
+    ui.recording = msg.recording ?? null;
   } else if (msg.type === 'state') {
     ui.model = msg.state;
     ui.lastEventAt = Date.now();
   } else if (msg.type === 'events') {
     ui.events = msg.events;
+    const r = ui.recording;
+    $('link').textContent =
+      `${r?.file ? `${r.file} · ` : ''}${msg.events.length} events${r?.started ? `, recorded ${r.started}` : ''}`;
     ui.pos = 0;
     ui.model = createModel();
     seek(ui.events.length);
@@ -220,14 +224,15 @@ function connect() {
   url.hash = '';
   const ws = new WebSocket(url);
   ws.onopen = () => {
-    $('link').textContent = 'connected';
+    if (ui.mode === 'live') $('link').textContent = 'connected';
     $('link').className = 'link';
   };
   ws.onmessage = (m) => onMessage(JSON.parse(m.data));
   ws.onclose = () => {
-    $('link').textContent = ui.mode === 'replay' ? 'recording loaded' : 'disconnected, retrying…';
-    $('link').className = ui.mode === 'replay' ? 'link' : 'link down';
-    if (ui.mode !== 'replay') setTimeout(connect, 2000);
+    if (ui.mode === 'replay') return;
+    $('link').textContent = 'disconnected, retrying…';
+    $('link').className = 'link down';
+    setTimeout(connect, 2000);
   };
 }
 
