@@ -76,7 +76,10 @@ function rank(kids, transitions) {
     for (const b of dag.get(k)) ranks.set(b, Math.max(ranks.get(b) ?? 0, r + 1));
   }
   const groups = [];
-  for (const k of kids) (groups[ranks.get(k)] ??= []).push(k);
+  for (const k of kids) {
+    const r = ranks.get(k);
+    groups[r] = [...(groups[r] ?? []), k];
+  }
   return groups.filter(Boolean);
 }
 
