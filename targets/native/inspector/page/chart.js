@@ -198,6 +198,21 @@ export function chartSvg(graph, active = [], previous = []) {
     e.events.add(eventLabel(t.event));
     edges.set(key, e);
   }
+  // Labels go on top of every arrow, moved up or down until they overlap no other label and no state.
+  const taken = [...nodes.values()]
+    .filter((n) => !n.kids.length)
+    .map((n) => [n.x, n.y, n.x + n.w, n.y + n.h]);
+  const labels = [];
+  const placeLabel = (text, x, y, cls) => {
+    const w = textWidth(text, 10) + 4;
+    const box = (dy) => [x - w / 2, y + dy - 11, x + w / 2, y + dy + 1];
+    const free = (b) => !taken.some((t) => b[0] < t[2] && t[0] < b[2] && b[1] < t[3] && t[1] < b[3]);
+    const dy = [0, -12, 12, -24, 24, -36, 36].find((d) => free(box(d))) ?? 0;
+    taken.push(box(dy));
+    labels.push(
+      `<g class="${cls}"><text x="${x.toFixed(1)}" y="${(y + dy - 2).toFixed(1)}" text-anchor="middle">${esc(text)}</text></g>`,
+    );
+  };
   for (const e of edges.values()) {
     const a = nodes.get(e.source);
     const b = nodes.get(e.target);
@@ -231,18 +246,13 @@ export function chartSvg(graph, active = [], previous = []) {
       lx = 0.25 * sx + 0.5 * mx + 0.25 * ex;
       ly = 0.25 * sy + 0.5 * my + 0.25 * ey;
     }
-    parts.push(
-      `<g class="${cls}"><path d="${d}" marker-end="url(#${hot ? 'ahot' : 'a'})"/>` +
-        (label
-          ? `<text x="${lx.toFixed(1)}" y="${(ly - 3).toFixed(1)}" text-anchor="middle">${esc(label)}</text>`
-          : '') +
-        '</g>',
-    );
+    parts.push(`<g class="${cls}"><path d="${d}" marker-end="url(#${hot ? 'ahot' : 'a'})"/></g>`);
+    if (label) placeLabel(label, lx, ly, cls);
   }
   const marker = (id, color) =>
     `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="${color}"/></marker>`;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width + 60}" height="${height + 48}" viewBox="-14 -34 ${width + 60} ${height + 48}" role="img" aria-label="statechart ${esc(graph.id)}">` +
-    `<defs>${marker('a', '#566476')}${marker('ahot', '#38bdf8')}</defs>${parts.join('')}</svg>`
+    `<defs>${marker('a', '#566476')}${marker('ahot', '#38bdf8')}</defs>${parts.join('')}${labels.join('')}</svg>`
   );
 }
