@@ -150,6 +150,19 @@ describe('live inspector', () => {
     expect(ev).toMatchObject({ type: 'event', event: { kind: 'actor.stopped', actor: 'child:1:1' } });
   });
 
+  it('reads nothing a WebSocket client sends; a large message closes it', async () => {
+    const before = await (await fetch(`${base}/api/actors`)).text();
+    const ws = new WebSocket(`ws://127.0.0.1:${insp.port}/ws`);
+    await new Promise((resolve) => ws.on('open', resolve));
+    ws.send(JSON.stringify({ type: 'terminate', ike: 1 }));
+    ws.send(JSON.stringify({ kind: 'actor.stopped', seq: 999, t: 9999, actor: 'ike:1' }));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await (await fetch(`${base}/api/actors`)).text()).toBe(before);
+    const closed = new Promise<number>((resolve) => ws.on('close', (code: number) => resolve(code)));
+    ws.send('x'.repeat(4096));
+    expect(await closed).toBe(1009);
+  });
+
   it('refuses a foreign Host (DNS rebinding) and a cross-origin WebSocket', async () => {
     expect((await raw(insp.port, 'GET', '/api/actors', { host: 'evil.example:80' })).status).toBe(403);
     await expect(
