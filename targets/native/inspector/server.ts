@@ -53,6 +53,7 @@ const PAGE_FILES: Record<string, string> = {
   'chart.js': 'text/javascript; charset=utf-8',
   'sequence.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
+  'diagrams.css': 'text/css; charset=utf-8',
 };
 
 /** A client further behind than this (octets queued) is dropped rather than buffered for. */

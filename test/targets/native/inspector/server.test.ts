@@ -73,7 +73,7 @@ describe('live inspector', () => {
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(await page.text()).toContain('<script type="module" src="app.js">');
-    for (const f of ['app.js', 'model.js', 'chart.js', 'sequence.js', 'style.css'])
+    for (const f of ['app.js', 'model.js', 'chart.js', 'sequence.js', 'style.css', 'diagrams.css'])
       expect((await fetch(`${base}/${f}`)).status).toBe(200);
   });
 
