@@ -210,7 +210,7 @@ describe('inspector page', () => {
     }
   });
 
-  it('replays a recording with its slider', async () => {
+  it('replays a recording with its slider (keys recorded, not shown; behind a token)', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'ikev2-insp-')), 'fixture.jsonl');
     const source = new MemorySource(FIXTURE_MACHINES);
     const w = await RecordingWriter.start(file, source, true);
@@ -219,8 +219,12 @@ describe('inspector page', () => {
     const insp = await startInspector({
       address: '127.0.0.1',
       port: 0,
+      token: 'browser-token-0123',
       feed: { kind: 'replay', recording: readRecording(file) },
     });
+    const denied = await browser.page();
+    expect((await denied.goto(insp.url.replace(/\?token=.*/, '')))?.status()).toBe(401);
+    await denied.close();
     const page = await browser.page();
     const errors = watchErrors(page);
     try {
