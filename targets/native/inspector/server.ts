@@ -157,7 +157,18 @@ export async function startInspector(o: InspectorOptions): Promise<Inspector> {
     return json(res, 404, { error: 'not found' }, head);
   }
 
+  /** Never throws: a request it cannot read is a 400 (a throw here would stop the daemon). */
   function handle(req: IncomingMessage, res: ServerResponse) {
+    try {
+      route(req, res);
+    } catch (e) {
+      if (!res.headersSent)
+        json(res, 400, { error: `bad request: ${e instanceof Error ? e.message : String(e)}` });
+      else res.destroy();
+    }
+  }
+
+  function route(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://inspector');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
@@ -176,7 +187,13 @@ export async function startInspector(o: InspectorOptions): Promise<Inspector> {
   }
 
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
-    const url = new URL(req.url ?? '/', 'http://inspector');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://inspector');
+    } catch {
+      socket.destroy();
+      return;
+    }
     const refused = url.pathname === '/ws' ? refusal(req, url, o.token) : { status: 404, text: 'not found' };
     if (refused) {
       socket.end(`HTTP/1.1 ${refused.status} ${refused.status === 404 ? 'Not Found' : 'Refused'}\r\n\r\n`);

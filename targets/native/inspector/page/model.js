@@ -33,7 +33,7 @@ function pushTimeline(model, actor, entry) {
   model.timelines[actor] = list;
   list.push(entry);
   const old = list.length - 1 - PAYLOAD_LIMIT;
-  if (old >= 0 && list[old].kind === 'ike.message' && list[old].payloads.length)
+  if (old >= 0 && list[old].kind === 'ike.message' && list[old].payloads?.length)
     list[old] = {
       ...list[old],
       payloads: [],

@@ -65,7 +65,7 @@ export function sequenceHtml(tl, expanded, t0) {
           `<div class="arrow ${e.direction}${e.retransmission ? ' re' : ''}"></div></div></div>`,
       );
       if (open) {
-        const body = e.payloads.length
+        const body = e.payloads?.length
           ? e.payloads.map(payloadHtml).join('')
           : '<span class="muted">no payloads</span>';
         const flags = `<div class="muted mono">${esc(e.direction === 'out' ? `${e.local} → ${e.remote}` : `${e.remote} → ${e.local}`)} · ${e.initiatorFlag ? 'I' : ''}${e.response ? 'R' : ''} flags · ${e.length} octets</div>`;

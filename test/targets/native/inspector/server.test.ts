@@ -122,6 +122,12 @@ describe('live inspector', () => {
     expect(c).toMatchObject({ ikeSas: { ESTABLISHED: 1 }, drops: { integrity: 1 } });
   });
 
+  it('answers a request it cannot read with 400, and goes on', async () => {
+    const r = await raw(insp.port, 'GET', '/api/ike/%E0%A4%A/events', { host: '127.0.0.1' });
+    expect(r.status).toBe(400);
+    expect((await fetch(`${base}/api/actors`)).status).toBe(200);
+  });
+
   it('is read-only: every other method is 405', async () => {
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])
       for (const path of ['/', '/api/actors', '/api/ike/1/events', '/nothing']) {
