@@ -49,10 +49,12 @@ export class RecordingWriter {
     source: InspectionSource,
     private readonly keys: boolean,
     out: WriteStream,
+    onError?: (e: Error) => void,
   ) {
     this.out = out;
     out.on('error', (e) => {
       this.failure = e;
+      onError?.(e);
     });
     const header: RecordingHeader = {
       kind: 'recording',
@@ -65,14 +67,22 @@ export class RecordingWriter {
     this.off = source.subscribe((e) => this.write(e));
   }
 
-  /** Opens the file (rejects with a RecordingError if it cannot) and starts recording. */
-  static async start(file: string, source: InspectionSource, keys = false): Promise<RecordingWriter> {
+  /**
+   * Opens the file (rejects with a RecordingError if it cannot) and starts recording; a later
+   * write error stops the recording and is handed to `onError`.
+   */
+  static async start(
+    file: string,
+    source: InspectionSource,
+    keys = false,
+    onError?: (e: Error) => void,
+  ): Promise<RecordingWriter> {
     const out = createWriteStream(file, { flags: 'w', mode: 0o600 });
     await new Promise<void>((resolve, reject) => {
       out.once('open', () => resolve());
       out.once('error', (e) => reject(new RecordingError(file, undefined, e.message)));
     });
-    return new RecordingWriter(file, source, keys, out);
+    return new RecordingWriter(file, source, keys, out, onError);
   }
 
   /** The write error, if the file stopped taking lines. */

@@ -44,7 +44,10 @@ export class DaemonInspection {
     let recorder: RecordingWriter | undefined;
     try {
       if (o.record) {
-        recorder = await RecordingWriter.start(o.record.file, source, o.record.keys);
+        const file = o.record.file;
+        recorder = await RecordingWriter.start(file, source, o.record.keys, (err) =>
+          logger.error({ err, record: file }, 'recording stopped: cannot write'),
+        );
         logger.info({ record: o.record.file, keys: o.record.keys }, 'recording the inspection stream');
       }
       const server = o.inspect

@@ -109,7 +109,11 @@ export async function startInspector(o: InspectorOptions): Promise<Inspector> {
     graphs = source.machines();
     unsubscribe = source.subscribe((raw) => {
       const e = clean(raw);
-      apply(model, e);
+      try {
+        apply(model, e);
+      } catch (err) {
+        log?.warn({ err, seq: e.seq, kind: e.kind }, 'inspector: event not applied');
+      }
       const msg = JSON.stringify({ type: 'event', event: e });
       for (const ws of wss.clients) broadcast(ws, msg);
     });

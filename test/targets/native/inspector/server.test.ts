@@ -320,6 +320,20 @@ describe('record and replay', () => {
     await insp.close();
   });
 
+  it('a file it cannot open or write is an error, not a crash', async () => {
+    await expect(
+      RecordingWriter.start(join(dir, 'no', 'such', 'dir.jsonl'), new MemorySource()),
+    ).rejects.toThrow(/dir\.jsonl: ENOENT/);
+    const source = new MemorySource();
+    const errors: Error[] = [];
+    const w = await RecordingWriter.start('/dev/full', source, false, (e) => errors.push(e));
+    for (const e of FIXTURE_EVENTS) source.publish(e);
+    await expect.poll(() => errors.length).toBe(1);
+    expect(w.error?.message).toMatch(/ENOSPC/);
+    source.publish(FIXTURE_EVENTS[0]!); // ignored from now on
+    await w.close();
+  });
+
   it('names the line of a broken recording', () => {
     const file = join(dir, 'broken.jsonl');
     writeFileSync(file, `${JSON.stringify(FIXTURE_EVENTS[0])}\n{oops\n`);
