@@ -79,8 +79,10 @@ export function sequenceHtml(tl, expanded, t0) {
       );
     } else if (e.kind === 'state') {
       const who = e.actor?.startsWith('child:') ? 'Child SA ' : '';
+      // A failure is marked as a drop is: the IKE SA gave up (retransmissions, AUTH, a notify).
+      const failed = valueText(e.value) === 'failed' || e.status === 'error';
       out.push(
-        `<div class="row note">${tm}<div class="dg"><span>${who}→ ${esc(valueText(e.value))}${e.status !== 'active' ? ` (${esc(e.status)})` : ''}</span></div></div>`,
+        `<div class="row note${failed ? ' drop' : ''}">${tm}<div class="dg"><span>${who}→ ${esc(valueText(e.value))}${e.status !== 'active' ? ` (${esc(e.status)})` : ''}</span></div></div>`,
       );
     } else if (e.kind === 'created') {
       out.push(`<div class="row note">${tm}<div class="dg"><span>IKE SA created</span></div></div>`);
