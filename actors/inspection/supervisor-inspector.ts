@@ -29,10 +29,17 @@ import { type DecodedMessage, decodeMessage } from '../../ipsec/ike/wire/message
 import { toHex } from '../../ipsec/util/bytes.js';
 import type { Endpoint } from '../../transport/types.js';
 import { fragmentCounters } from '../ike-fragments.js';
+import type { IpsecBackend } from '../ipsec-backend.js';
 import type { IkeSaHandle, SupervisorEvent, SupervisorOptions } from '../supervisor-types.js';
 import { type ActorNode, GLOBAL, type InspectionHub } from './hub.js';
 import { childSummary, ikeSummary, safeEvent } from './summaries.js';
-import { actorTree, countersEvent, type InspectedSupervisor, Retransmissions } from './supervisor-view.js';
+import {
+  actorTree,
+  childTraffic,
+  countersEvent,
+  type InspectedSupervisor,
+  Retransmissions,
+} from './supervisor-view.js';
 
 export type { InspectedSupervisor };
 
@@ -74,6 +81,9 @@ export class SupervisorInspector {
   private supervisorAnnounced = false;
   private lastCounters = '';
   private lastCountersAt = Number.NEGATIVE_INFINITY;
+
+  /** The data plane, for the Child SAs' packet and byte counts (read-only). */
+  private backend?: Pick<IpsecBackend, 'querySa'>;
 
   constructor(
     readonly hub: InspectionHub,
@@ -251,6 +261,7 @@ export class SupervisorInspector {
 
   /** `o` with its IKE datagrams in and out seen by the inspector. */
   wrap(o: SupervisorOptions): SupervisorOptions {
+    this.backend = o.backend;
     const source = o.ikeIn$;
     return {
       ...o,
@@ -390,6 +401,7 @@ export class SupervisorInspector {
       this.hub.keys,
       (id) => this.byId.get(id)?.createdAt,
       (lifecycle) => this.childIds.get(lifecycle),
+      (c) => (this.backend ? childTraffic(this.backend, c) : undefined),
     );
   }
 }

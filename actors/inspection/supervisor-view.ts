@@ -5,7 +5,13 @@
  */
 import type { FragmentCounters } from '../../machines/ike-sa.types.js';
 import type { DosGuard } from '../dos-guard.js';
-import type { IkeSaHandle, SupervisorCounters, SupervisorEvent } from '../supervisor-types.js';
+import type { IpsecBackend } from '../ipsec-backend.js';
+import type {
+  IkeSaHandle,
+  InstalledChild,
+  SupervisorCounters,
+  SupervisorEvent,
+} from '../supervisor-types.js';
 import { type ActorNode, GLOBAL } from './hub.js';
 import { childNodeSummary, ikeSummary } from './summaries.js';
 
@@ -39,6 +45,7 @@ export function actorTree(
   keys: boolean,
   createdAt: (id: string) => number | undefined,
   childId: (lifecycle: object) => string | undefined,
+  traffic: (c: InstalledChild) => ChildTraffic | undefined = () => undefined,
 ): ActorNode[] {
   const nodes: ActorNode[] = [{ id: GLOBAL, kind: 'supervisor', status: 'active' }];
   for (const h of sup.ikeSas) {
@@ -62,11 +69,30 @@ export function actorTree(
         machine: 'childSa',
         value: cs.value,
         status: cs.status,
-        child: childNodeSummary(c, keys),
+        child: { ...childNodeSummary(c, keys), ...traffic(c) },
       });
     }
   }
   return nodes;
+}
+
+export interface ChildTraffic {
+  readonly packetsIn: number;
+  readonly bytesIn: number;
+  readonly packetsOut: number;
+  readonly bytesOut: number;
+}
+
+/** A Child SA's packets and bytes each way, from the data plane's SAs (as list-sas shows them). */
+export function childTraffic(backend: Pick<IpsecBackend, 'querySa'>, c: InstalledChild): ChildTraffic {
+  const sin = backend.querySa({ spi: c.record.spiIn, direction: 'in' });
+  const sout = backend.querySa({ spi: c.record.spiOut, direction: 'out' });
+  return {
+    packetsIn: sin?.packets ?? 0,
+    bytesIn: sin?.bytes ?? 0,
+    packetsOut: sout?.packets ?? 0,
+    bytesOut: sout?.bytes ?? 0,
+  };
 }
 
 /** FNV-1a over the octets, with the length. */
