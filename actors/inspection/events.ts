@@ -119,6 +119,8 @@ export type InspectionEvent =
       readonly payloads: readonly PayloadView[];
       /** Why the contents are not shown (e.g. 'not yet reassembled', 'no keys', 'integrity'). */
       readonly opaque?: string;
+      /** RFC 7383: the whole message, put together from this many fragments seen before it. */
+      readonly reassembled?: { readonly fragments: number };
     })
   | (EventBase & {
       readonly kind: 'ike.drop';

@@ -22,7 +22,6 @@
 import { Observable } from 'rxjs';
 import type { InspectionEvent as XStateInspectionEvent } from 'xstate';
 import type { ChildSaRecord, IkeSession } from '../../ipsec/ike/exchange/session.js';
-import { PayloadType } from '../../ipsec/ike/wire/constants.js';
 import { describeIkeMessage } from '../../ipsec/ike/wire/describe.js';
 import { type IkeHeader, isInitiator } from '../../ipsec/ike/wire/header.js';
 import { type DecodedMessage, decodeMessage } from '../../ipsec/ike/wire/message.js';
@@ -32,6 +31,7 @@ import { fragmentCounters } from '../ike-fragments.js';
 import type { IpsecBackend } from '../ipsec-backend.js';
 import type { IkeSaHandle, SupervisorEvent, SupervisorOptions } from '../supervisor-types.js';
 import { type ActorNode, GLOBAL, type InspectionHub } from './hub.js';
+import { ReassemblyView } from './reassembly-view.js';
 import { childSummary, ikeSummary, safeEvent } from './summaries.js';
 import {
   actorTree,
@@ -78,6 +78,7 @@ export class SupervisorInspector {
   private readonly children = new WeakMap<ChildSaRecord, ChildEntry>();
   private readonly detach: { unsubscribe(): void }[] = [];
   private readonly seen = new Retransmissions();
+  private readonly whole = new ReassemblyView();
   private supervisorAnnounced = false;
   private lastCounters = '';
   private lastCountersAt = Number.NEGATIVE_INFINITY;
@@ -253,6 +254,7 @@ export class SupervisorInspector {
       this.counters(false);
     }
     this.byId.delete(id);
+    this.whole.forget(id);
     const spi = e.handle.ourSpi;
     if (this.bySpi.get(spi) === entry) this.bySpi.delete(spi);
   }
@@ -293,7 +295,8 @@ export class SupervisorInspector {
     if (!d.ok) return; // a NAT-keepalive (RFC 3948 §2.3) is not an IKE message
     const h = d.value.header;
     const entry = this.entryFor(h, isInitiator(h)); // we set the I flag if we initiated the IKE SA
-    if (entry && d.value.sk?.type === PayloadType.SK && !this.sessionOf(entry).sk) {
+    // SK or SKF sent in the step that creates the keys: shown once the snapshot holds them.
+    if (entry && d.value.sk && !this.sessionOf(entry).sk) {
       entry.pending.push({ decoded: d.value, raw: data, local: from, remote: to });
       return;
     }
@@ -328,6 +331,25 @@ export class SupervisorInspector {
       ...view,
       retransmission,
     });
+    // RFC 7383: the last fragment of a message also shows the whole message, decoded.
+    const whole =
+      entry && sk && view.fragment ? this.whole.add(entry.id, direction, decoded, raw, sk) : undefined;
+    if (whole)
+      this.hub.publish({
+        kind: 'ike.message',
+        actor: entry!.id,
+        direction,
+        local: endpoint(local),
+        remote: endpoint(remote),
+        exchange: view.exchange,
+        messageId: view.messageId,
+        response: view.response,
+        initiatorFlag: view.initiatorFlag,
+        length: whole.length,
+        retransmission: false,
+        payloads: whole.payloads,
+        reassembled: { fragments: whole.fragments },
+      });
     return view.opaque;
   }
 

@@ -194,19 +194,37 @@ describe('inspection stream of two peers', () => {
     expect(messages(client, 'IKE_AUTH', 'in').map((m) => m.retransmission)).toEqual([false]);
   });
 
-  it('shows IKE fragments (RFC 7383) with their numbers', () => {
+  it('shows IKE fragments (RFC 7383) with their numbers, then each whole message decoded', () => {
     const { clock, client, gateway } = inspectedHosts({ daemon: { fragment_size: 160 } });
     client.supervisor.initiate('gw', 'net');
     clock.advance(2000);
     expect(client.supervisor.ikeSas[0]?.state).toBe('ESTABLISHED');
-    const out = messages(client, 'IKE_AUTH', 'out');
+    const all = messages(client, 'IKE_AUTH', 'out');
+    const out = all.filter((m) => !m.reassembled);
     expect(out.length).toBeGreaterThan(1);
     expect(out.map((m) => m.fragment?.number)).toEqual(out.map((_, i) => i + 1));
     expect(out.every((m) => m.fragment?.total === out.length && m.opaque === 'not yet reassembled')).toBe(
       true,
     );
     expect(names(out[0]!.payloads)).toEqual(['SKF']);
-    expect(messages(gateway, 'IKE_AUTH', 'in')).toHaveLength(out.length);
+    // After the last fragment: the whole request, its SK contents decoded, in both hosts' streams.
+    for (const [h, direction] of [
+      [client, 'out'],
+      [gateway, 'in'],
+    ] as const) {
+      const whole = messages(h, 'IKE_AUTH', direction).filter((m) => m.reassembled && !m.response);
+      expect(whole).toHaveLength(1);
+      expect(whole[0]!.reassembled).toEqual({ fragments: out.length });
+      expect(whole[0]!.length).toBe(out.reduce((n, m) => n + m.length, 0));
+      expect(names(skChildren(whole[0]!))).toEqual(
+        expect.arrayContaining(['IDi', 'AUTH', 'SA', 'TSi', 'TSr']),
+      );
+      if (h === client) expect(h.events.indexOf(whole[0]!)).toBeGreaterThan(h.events.indexOf(out.at(-1)!)); // after its last fragment
+    }
+    expect(messages(gateway, 'IKE_AUTH', 'in').filter((m) => !m.reassembled)).toHaveLength(out.length);
+    // The response came in fragments too, and is shown whole at the client.
+    const response = messages(client, 'IKE_AUTH', 'in').filter((m) => m.reassembled);
+    expect(names(skChildren(response[0]!))).toEqual(expect.arrayContaining(['IDr', 'AUTH', 'SA']));
   });
 
   it('keeps a bounded ring per SA and ages out ended SAs', () => {

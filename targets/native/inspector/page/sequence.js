@@ -56,6 +56,9 @@ export function sequenceHtml(tl, expanded, t0) {
       const tags = [
         e.retransmission ? '<span class="tag re">retransmission</span>' : '',
         e.fragment ? `<span class="tag fr">fragment ${e.fragment.number}/${e.fragment.total}</span>` : '',
+        e.reassembled
+          ? `<span class="tag fr">reassembled from ${e.reassembled.fragments} fragments</span>`
+          : '',
         e.opaque ? `<span class="tag op">${esc(e.opaque)}</span>` : '',
       ].join('');
       const open = expanded.has(e.seq);
