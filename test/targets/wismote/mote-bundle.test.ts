@@ -67,63 +67,9 @@ describe('the mote bundle', () => {
     const QuickJS = await newQuickJSWASMModuleFromVariant(variant);
     const vm = QuickJS.newContext();
     let now = 0;
-    let wake = Number.POSITIVE_INFINITY;
-    const frames: { dst: number; payload: Uint8Array }[] = [];
-    const logs: string[] = [];
-    let seed = 1;
     try {
-      const fns: [string, (...args: QuickJSHandle[]) => QuickJSHandle | undefined][] = [
-        ['hostNow', () => vm.newNumber(now)],
-        [
-          'hostWakeAt',
-          (ms) => {
-            wake = vm.getNumber(ms!);
-            return undefined;
-          },
-        ],
-        [
-          'hostRandom',
-          (n) => {
-            const out = new Uint8Array(vm.getNumber(n!));
-            for (let i = 0; i < out.length; i++) {
-              seed = (seed * 1103515245 + 12345) >>> 0; // a test's reproducible source
-              out[i] = seed >>> 24;
-            }
-            return vm.newArrayBuffer(out.buffer);
-          },
-        ],
-        [
-          'radioSend',
-          (dst, payload) => {
-            const b = vm.getArrayBuffer(payload!);
-            frames.push({ dst: vm.getNumber(dst!), payload: b.value.slice() });
-            b.dispose();
-            return undefined;
-          },
-        ],
-      ];
-      for (const [name, f] of fns) {
-        const h = vm.newFunction(name, f);
-        vm.setProp(vm.global, name, h);
-        h.dispose();
-      }
-      const console = vm.newObject();
-      const log = vm.newFunction('log', (...args) => {
-        logs.push(args.map((a) => vm.getString(a)).join(' '));
-        return undefined;
-      });
-      vm.setProp(console, 'log', log);
-      vm.setProp(vm.global, 'console', console);
-      log.dispose();
-      console.dispose();
-
-      run(vm, code);
-      run(
-        vm,
-        `globalThis.mote = Mote.createMote(
-          { now: hostNow, wakeAt: hostWakeAt, random: hostRandom, radioSend, log: (s) => console.log(s) },
-          { short: 2, psk: new Uint8Array(32).fill(7) });`,
-      );
+      const mote = moteVm(vm, code, () => now);
+      const { frames } = mote;
       // Each frame handed to the radio is acknowledged, and the mote's timers run, for 2 s.
       const settle = () => {
         for (let sent = 0; sent < frames.length; ) {
@@ -132,11 +78,10 @@ describe('the mote bundle', () => {
           vm.runtime.executePendingJobs();
         }
       };
-      vm.runtime.executePendingJobs();
       settle();
-      while (wake <= 2000) {
-        now = wake;
-        wake = Number.POSITIVE_INFINITY;
+      while (mote.wake <= 2000) {
+        now = mote.wake;
+        mote.wake = Number.POSITIVE_INFINITY;
         run(vm, 'mote.tick()');
         vm.runtime.executePendingJobs();
         settle();
