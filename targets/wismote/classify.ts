@@ -59,12 +59,18 @@ export function ikeInfo(data: Uint8Array, port: number, ikePort = 500): IkeInfo 
   };
 }
 
-export function categoryOf(data: Uint8Array, from: Endpoint, to: Endpoint, ikePort = 500): Category {
-  const port = from.port === ikePort || to.port === ikePort ? ikePort : to.port;
-  const ike = ikeInfo(data, port, ikePort);
-  if (ike) return ike.category;
+/** The IKE port when either end uses it, else the destination port (NAT-T). */
+const portOf = (from: Endpoint, to: Endpoint, ikePort: number) =>
+  from.port === ikePort || to.port === ikePort ? ikePort : to.port;
+
+/** What a datagram that is not IKE carries. */
+function nonIkeCategory(data: Uint8Array): Category {
   const c = classifyNatTDatagram(data);
   return c.ok && c.value.kind === 'esp' ? 'ESP' : 'other';
+}
+
+export function categoryOf(data: Uint8Array, from: Endpoint, to: Endpoint, ikePort = 500): Category {
+  return ikeInfo(data, portOf(from, to, ikePort), ikePort)?.category ?? nonIkeCategory(data);
 }
 
 /** The short address in an address of the mesh (its last 16 bits), if it parses. */
@@ -78,10 +84,9 @@ export function meshTagger(gatewayShort: number, ikePort = 500) {
   return (data: Uint8Array, from: Endpoint, to: Endpoint): string => {
     const a = shortOf(from.address);
     const mote = a === gatewayShort ? shortOf(to.address) : a;
-    const port = from.port === ikePort || to.port === ikePort ? ikePort : to.port;
-    const ike = ikeInfo(data, port, ikePort);
+    const ike = ikeInfo(data, portOf(from, to, ikePort), ikePort); // classified once per datagram
     if (ike) return `${mote ?? 0}|${ike.category}|${ike.response ? 'r' : 'i'}`;
-    return `${mote ?? 0}|${categoryOf(data, from, to, ikePort)}`;
+    return `${mote ?? 0}|${nonIkeCategory(data)}`;
   };
 }
 

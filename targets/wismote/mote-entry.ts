@@ -20,7 +20,8 @@ import type { RandomBytes } from '../../ipsec/crypto/types.js';
 import type { Clock, TimerHandle } from '../../ipsec/util/clock.js';
 import { MAX_MAC_PAYLOAD } from '../../transport/radio/frame.js';
 import { RadioTransport } from '../../transport/radio/radio-transport.js';
-import type { RadioInterface, RadioNodeStats, ReceivedFrame, TxStatus } from '../../transport/radio/types.js';
+import { newStats } from '../../transport/radio/stats.js';
+import type { RadioInterface, ReceivedFrame, TxStatus } from '../../transport/radio/types.js';
 import {
   GATEWAY_ID,
   GATEWAY_SHORT_ADDRESS,
@@ -128,21 +129,6 @@ function polyfillRandom(random: RandomBytes): void {
   };
   g.crypto = { ...(g.crypto ?? {}), getRandomValues };
 }
-
-const newStats = (): RadioNodeStats => ({
-  framesSent: 0,
-  bytesSent: 0,
-  acksSent: 0,
-  ackBytesSent: 0,
-  framesReceived: 0,
-  retries: 0,
-  noAck: 0,
-  channelAccessFailures: 0,
-  collisions: 0,
-  duplicatesDropped: 0,
-  lost: 0,
-  radioOnMs: 0,
-});
 
 /** The host's radio as a RadioInterface: one frame outstanding at a time, in order. */
 class HostRadio implements RadioInterface {

@@ -137,7 +137,6 @@ export class MoteSensor {
   private readonly dst: Uint8Array;
   private readonly sub;
   private stopped = false;
-  private sampling = true;
 
   constructor(private readonly o: MoteSensorOptions) {
     // RFC 7252 §4.4: the first number is random, so that a mote that rebooted does not reuse
@@ -169,7 +168,6 @@ export class MoteSensor {
   stopSampling(): void {
     if (this.sampler !== undefined) this.o.clock.clearTimeout(this.sampler);
     this.sampler = undefined;
-    this.sampling = false;
   }
 
   /** Readings still waiting for their acknowledgement or for an SA. */
@@ -191,7 +189,7 @@ export class MoteSensor {
   }
 
   private sample(): void {
-    if (this.stopped || !this.sampling) return;
+    if (this.stopped) return;
     this.sampler = this.o.clock.setTimeout(() => this.sample(), this.o.intervalMs);
     const b = this.o.random(3);
     const reading = { mote: this.o.short, seq: this.seq, value: (b[0]! << 16) | (b[1]! << 8) | b[2]! };

@@ -5,7 +5,6 @@
 import * as C from './constants.js';
 import { DEFAULT_PAN_ID } from './frame.js';
 import { DEFAULT_RANGE_M, type LinkQuality } from './topology.js';
-import type { RadioNodeStats } from './types.js';
 
 /** PHY and MAC parameters; each defaults to the standard's value for the 2450 MHz PHY. */
 export interface MediumOptions {
@@ -51,17 +50,4 @@ export const DEFAULT_MEDIUM_OPTIONS: MediumOptions = {
   keepLog: false,
 };
 
-export const newStats = (): RadioNodeStats => ({
-  framesSent: 0,
-  bytesSent: 0,
-  acksSent: 0,
-  ackBytesSent: 0,
-  framesReceived: 0,
-  retries: 0,
-  noAck: 0,
-  channelAccessFailures: 0,
-  collisions: 0,
-  duplicatesDropped: 0,
-  lost: 0,
-  radioOnMs: 0,
-});
+export { newStats } from './stats.js';
