@@ -15,21 +15,14 @@
  */
 import './mote-polyfills.js'; // first: modules below encode strings as they load
 import { createIpsecHost, type IpsecHost } from '../../actors/ipsec-host.js';
-import { nobleProvider } from '../../ipsec/crypto/noble/index.js';
 import type { RandomBytes } from '../../ipsec/crypto/types.js';
 import type { Clock, TimerHandle } from '../../ipsec/util/clock.js';
 import { MAX_MAC_PAYLOAD } from '../../transport/radio/frame.js';
 import { RadioTransport } from '../../transport/radio/radio-transport.js';
 import { newStats } from '../../transport/radio/stats.js';
 import type { RadioInterface, ReceivedFrame, TxStatus } from '../../transport/radio/types.js';
-import {
-  GATEWAY_ID,
-  GATEWAY_SHORT_ADDRESS,
-  type MoteSuiteName,
-  meshAddress,
-  moteConfig,
-  moteId,
-} from './profile.js';
+import { moteProvider, moteStackConfig } from './mote-stack.js';
+import { GATEWAY_ID, GATEWAY_SHORT_ADDRESS, type MoteSuiteName, meshAddress, moteId } from './profile.js';
 import { MoteSensor } from './sensor.js';
 
 /** What the host gives a mote. */
@@ -196,12 +189,12 @@ export function createMote(caps: MoteCapabilities, o: MoteOptions): Mote {
     nextHop: () => parent,
     random,
   });
-  const config = moteConfig(
+  const config = moteStackConfig(
     o.short,
     { name: `ike-${o.short.toString(16)}`, id: [moteId(o.short), GATEWAY_ID], secret: bytes(o.psk).slice() },
     { suite: o.suite ?? 'seed' },
   );
-  const host = createIpsecHost({ config, provider: nobleProvider, random, clock, transport });
+  const host = createIpsecHost({ config, provider: moteProvider, random, clock, transport });
   const ready = () => host.supervisor.ikeSas.some((h) => h.children.length > 0);
   const sensor = new MoteSensor({
     short: o.short,
