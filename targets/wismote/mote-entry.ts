@@ -14,13 +14,17 @@
  * is due when the host calls `tick()`. Promise jobs, if any, are the host engine's to run.
  */
 import './mote-polyfills.js'; // first: modules below encode strings as they load
-import { createIpsecHost, type IpsecHost } from '../../actors/ipsec-host.js';
+import { createIpsecHost, type IkeSend, type IpsecHost } from '../../actors/ipsec-host.js';
 import type { RandomBytes } from '../../ipsec/crypto/types.js';
+import { NON_ESP_MARKER_LENGTH } from '../../ipsec/esp/udp-encap.js';
 import type { Clock, TimerHandle } from '../../ipsec/util/clock.js';
 import { MAX_MAC_PAYLOAD } from '../../transport/radio/frame.js';
+import type { MediumOptions } from '../../transport/radio/medium-options.js';
+import { chainGapMs } from '../../transport/radio/pacing.js';
 import { RadioTransport } from '../../transport/radio/radio-transport.js';
 import { newStats } from '../../transport/radio/stats.js';
 import type { RadioInterface, ReceivedFrame, TxStatus } from '../../transport/radio/types.js';
+import type { Endpoint } from '../../transport/types.js';
 import { moteProvider, moteStackConfig } from './mote-stack.js';
 import { GATEWAY_ID, GATEWAY_SHORT_ADDRESS, type MoteSuiteName, meshAddress, moteId } from './profile.js';
 import { MoteSensor } from './sensor.js';
@@ -33,9 +37,33 @@ export interface MoteCapabilities {
   wakeAt(ms: number): void;
   /** `length` random octets from the platform's CSPRNG, as an ArrayBuffer or Uint8Array. */
   random(length: number): ArrayBuffer | Uint8Array;
-  /** Hands a MAC payload to the radio for `dst`; the host reports its end with `Mote.sent`. */
-  radioSend(dst: number, payload: ArrayBuffer): void;
+  /**
+   * Hands a MAC payload to the radio for `dst`; the host reports its end with `Mote.sent`.
+   * `tag` is the probe's label of the frame's datagram (absent without a `probe.tagOf`).
+   */
+  radioSend(dst: number, payload: ArrayBuffer, tag?: string): void;
   log(line: string): void;
+  /** What a test bench watches (a simulator; a board has none of these). */
+  readonly probe?: MoteProbe;
+}
+
+/**
+ * The simulator's view into a mote, as a debugger's probe: every hook optional, none changes
+ * what the mote does.
+ */
+export interface MoteProbe {
+  /** Labels a datagram the mote sends or forwards (the label rides on its frames). */
+  tagOf?(
+    data: ArrayBuffer,
+    fromAddress: string,
+    fromPort: number,
+    toAddress: string,
+    toPort: number,
+  ): string | undefined;
+  /** Every IKE message the mote sends: a first transmission or a retransmission. */
+  ikeSent?(data: ArrayBuffer): void;
+  /** The IKE SA came up ('ike-established') or a Child SA was installed ('child-installed'). */
+  event?(type: 'ike-established' | 'child-installed'): void;
 }
 
 export interface MoteOptions {
@@ -47,6 +75,23 @@ export interface MoteOptions {
   readonly intervalMs?: number;
   /** The neighbour toward the gateway (default: the gateway itself, one hop). */
   readonly parent?: number;
+  /** Next hops other than `parent`, as [destination, neighbour] (a forwarder's children). */
+  readonly routes?: readonly (readonly [number, number])[];
+  /** RFC 7383 IKE fragmentation, fragments sized to one frame (default: none). */
+  readonly ikeFragmentation?: boolean;
+  /** The mote is more than one hop from the gateway (sizes IKE fragments for forwarded hops). */
+  readonly multiHop?: boolean;
+  /** The medium's parameters, to pace frames on a chain of hops (transport/radio/pacing.ts). */
+  readonly pacing?: MediumOptions;
+}
+
+/** What the mote's sensor has done this boot. */
+export interface MoteStats {
+  readonly taken: number;
+  readonly retransmitted: number;
+  readonly outstanding: number;
+  /** Datagrams the radio transport cut into 6LoWPAN fragments (RFC 4944 §5.3). */
+  readonly datagramsFragmented: number;
 }
 
 export interface Mote {
@@ -60,6 +105,9 @@ export interface Mote {
   sent(status: TxStatus): void;
   /** Whether a Child SA is installed. */
   readonly ready: boolean;
+  stats(): MoteStats;
+  /** Stops taking readings; those in flight may still complete. */
+  stopSampling(): void;
   stop(): void;
 }
 
@@ -128,20 +176,25 @@ class HostRadio implements RadioInterface {
   readonly maxPayload = MAX_MAC_PAYLOAD;
   readonly stats = newStats();
   private handler?: (frame: ReceivedFrame) => void;
-  private readonly queue: { dst: number; payload: Uint8Array; done?: (status: TxStatus) => void }[] = [];
+  private readonly queue: {
+    dst: number;
+    payload: Uint8Array;
+    done?: (status: TxStatus) => void;
+    tag?: string;
+  }[] = [];
   private enabled = true;
   constructor(
     readonly address: number,
     private readonly caps: MoteCapabilities,
   ) {}
-  send(dst: number, payload: Uint8Array, done?: (status: TxStatus) => void): void {
+  send(dst: number, payload: Uint8Array, done?: (status: TxStatus) => void, tag?: string): void {
     if (payload.length > this.maxPayload)
       throw new RangeError(`MAC payload of ${payload.length} octets exceeds ${this.maxPayload}`);
     if (!this.enabled) {
       done?.('TRX_OFF');
       return;
     }
-    this.queue.push({ dst, payload, ...(done ? { done } : {}) });
+    this.queue.push({ dst, payload, ...(done ? { done } : {}), ...(tag !== undefined ? { tag } : {}) });
     if (this.queue.length === 1) this.transmit();
   }
   onReceive(handler: (frame: ReceivedFrame) => void): void {
@@ -160,14 +213,16 @@ class HostRadio implements RadioInterface {
   sent(status: TxStatus): void {
     const f = this.queue.shift();
     if (!f) return;
-    f.done?.(status);
+    // The next frame goes out before `done` runs: a frame that `done` queues waits its turn
+    // (transmitting after `done` would hand the radio that frame twice).
     if (this.queue.length > 0) this.transmit();
+    f.done?.(status);
   }
   private transmit(): void {
     const f = this.queue[0]!;
     this.stats.framesSent++;
     this.stats.bytesSent += f.payload.length;
-    this.caps.radioSend(f.dst, f.payload.slice().buffer);
+    this.caps.radioSend(f.dst, f.payload.slice().buffer, f.tag);
   }
 }
 
@@ -179,6 +234,9 @@ export function createMote(caps: MoteCapabilities, o: MoteOptions): Mote {
   const radio = new HostRadio(o.short, caps);
   const address = meshAddress(o.short);
   const parent = o.parent ?? GATEWAY_SHORT_ADDRESS;
+  const routes = new Map(o.routes ?? []);
+  const probe = caps.probe;
+  const tagOf = probe?.tagOf;
   const transport = new RadioTransport({
     radio,
     clock,
@@ -186,15 +244,50 @@ export function createMote(caps: MoteCapabilities, o: MoteOptions): Mote {
       { address, port: 500 },
       { address, port: 4500 },
     ],
-    nextHop: () => parent,
+    nextHop: (dst) => routes.get(dst) ?? parent,
     random,
+    ...(o.pacing ? { interFrameGapMs: chainGapMs(o.pacing) } : {}),
+    ...(tagOf
+      ? {
+          tagOf: (data, from, to) => tagOf(data.slice().buffer, from.address, from.port, to.address, to.port),
+        }
+      : {}),
   });
   const config = moteStackConfig(
     o.short,
     { name: `ike-${o.short.toString(16)}`, id: [moteId(o.short), GATEWAY_ID], secret: bytes(o.psk).slice() },
-    { suite: o.suite ?? 'seed' },
+    { suite: o.suite ?? 'seed', ikeFragmentation: o.ikeFragmentation === true },
+    // RFC 7383 fragments sized to one frame: fragment_size is the MAC payload.
+    o.ikeFragmentation ? { fragment_size: radio.maxPayload } : {},
   );
-  const host = createIpsecHost({ config, provider: moteProvider, random, clock, transport });
+  const ikeSent = probe?.ikeSent;
+  const host = createIpsecHost({
+    config,
+    provider: moteProvider,
+    random,
+    clock,
+    transport,
+    ...(ikeSent
+      ? {
+          wrapSend:
+            (send: IkeSend): IkeSend =>
+            (data, from, to, natT) => {
+              ikeSent(data.slice().buffer);
+              send(data, from, to, natT);
+            },
+        }
+      : {}),
+    // The octets of a datagram that are not IKE: compressed headers on the first hop, or on the
+    // largest hop of a multi-hop path (addresses no longer derive from link-layer ones), and
+    // the non-ESP marker on port 4500 (RFC 3948 §2.2).
+    ...(o.ikeFragmentation
+      ? {
+          ikeDatagramOverhead: (remote: Endpoint, natT: boolean) =>
+            transport.headerOverhead(remote, undefined, o.multiHop ? 'any' : 'first') +
+            (natT ? NON_ESP_MARKER_LENGTH : 0),
+        }
+      : {}),
+  });
   const ready = () => host.supervisor.ikeSas.some((h) => h.children.length > 0);
   const sensor = new MoteSensor({
     short: o.short,
@@ -211,9 +304,13 @@ export function createMote(caps: MoteCapabilities, o: MoteOptions): Mote {
     },
   });
   host.supervisor.on((e) => {
-    if (e.type === 'ike-established') caps.log(`mote ${o.short}: IKE SA established`);
+    if (e.type === 'ike-established') {
+      caps.log(`mote ${o.short}: IKE SA established`);
+      probe?.event?.('ike-established');
+    }
     if (e.type !== 'child-installed') return;
     caps.log(`mote ${o.short}: Child SA installed`);
+    probe?.event?.('child-installed');
     sensor.flush();
   });
   sensor.start();
@@ -227,6 +324,13 @@ export function createMote(caps: MoteCapabilities, o: MoteOptions): Mote {
     get ready() {
       return ready();
     },
+    stats: () => ({
+      taken: sensor.counters.taken,
+      retransmitted: sensor.counters.retransmitted,
+      outstanding: sensor.outstanding,
+      datagramsFragmented: transport.stats.datagramsFragmented,
+    }),
+    stopSampling: () => sensor.stopSampling(),
     stop: () => {
       sensor.stop();
       host.supervisor.close();

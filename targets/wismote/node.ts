@@ -1,8 +1,9 @@
 /**
- * One node of the simulated mesh: a radio (which outlives reboots), and, while powered, the same
- * stack the daemon runs (actors/ipsec-host.ts: ESP data plane + IKE supervisor) on a radio
- * transport, with the sensor application (motes) or the readings sink (gateway).
- * A reboot drops every piece of state but the radio's position and the node's accounts.
+ * The nodes of the simulated mesh. Each has a radio (which outlives reboots) and, while powered,
+ * a stack: the gateway runs the daemon's stack (actors/ipsec-host.ts: ESP data plane + IKE
+ * supervisor) in this process with the readings sink; a mote runs its firmware
+ * (mote-node.ts, mote-entry.ts) in a MoteRuntime. A reboot drops every piece of state but the
+ * radio's position and the node's accounts.
  */
 import type { IkeDatagramOverhead } from '../../actors/ike-fragments.js';
 import { createIpsecHost, type IkeSend, type IpsecHost } from '../../actors/ipsec-host.js';
@@ -15,7 +16,7 @@ import type { RadioInterface } from '../../transport/radio/types.js';
 import type { Endpoint, Transport } from '../../transport/types.js';
 import { shortOf } from './classify.js';
 import { GATEWAY_SHORT_ADDRESS, meshAddress } from './profile.js';
-import { GatewaySink, MoteSensor } from './sensor.js';
+import { GatewaySink } from './sensor.js';
 
 /** What a node needs of its radio transport beyond the Transport seam. */
 export interface MeshTransport extends Transport {
@@ -26,26 +27,8 @@ export interface MeshTransport extends Transport {
   headerOverhead(to: Endpoint, from?: Endpoint, hop?: 'first' | 'any'): number;
 }
 
-export interface SimNodeOptions {
-  readonly short: number;
-  readonly radio: RadioInterface;
-  readonly clock: Clock;
-  readonly provider: CryptoProvider;
-  readonly seed: string;
-  readonly config: Config;
-  /** A fresh transport over the radio for each boot. */
-  readonly transport: (short: number) => MeshTransport;
-  readonly intervalMs: number;
-  /** Every IKE message this node sends (first transmission or retransmission). */
-  readonly onIkeSent?: (node: SimNode, mote: number, data: Uint8Array, retransmission: boolean) => void;
-  /**
-   * Octets of a datagram that are not IKE, for sizing RFC 7383 fragments: given this boot's
-   * transport (absent: the UDP/IP default, which over 6LoWPAN only wastes room).
-   */
-  readonly ikeDatagramOverhead?: (transport: MeshTransport) => IkeDatagramOverhead;
-  /** A Child SA came up on this node. */
-  readonly onChildUp?: (node: SimNode) => void;
-}
+/** Every IKE message a node sends (first transmission or retransmission), for the accounts. */
+export type IkeSentHook = (node: MeshNode, mote: number, data: Uint8Array, retransmission: boolean) => void;
 
 export interface NodeCounters {
   boots: number;
@@ -55,8 +38,24 @@ export interface NodeCounters {
   ikeSasEstablished: number;
 }
 
+/** What the simulator knows of every node, gateway or mote. */
+export interface MeshNode {
+  readonly short: number;
+  readonly address: string;
+  readonly isGateway: boolean;
+  readonly counters: NodeCounters;
+  readonly up: boolean;
+  /** When the first Child SA of the current boot came up (ms), if it did. */
+  readonly firstChildAt?: number;
+  /** Handshake time of the first Child SA of each boot, ms. */
+  readonly handshakes: readonly number[];
+  boot(): void;
+  shutdown(): void;
+  stopSampling(): void;
+}
+
 /** A small memory of recently sent IKE datagrams, to tell retransmissions (identical octets) apart. */
-class SentMemory {
+export class SentMemory {
   private readonly seen = new Set<string>();
   private readonly order: string[] = [];
   constructor(private readonly limit = 64) {}
@@ -71,7 +70,8 @@ class SentMemory {
   }
 }
 
-export class SimNode {
+/** The counters every node keeps and how an IKE message it sends is counted. */
+export abstract class CountingNode implements MeshNode {
   readonly address: string;
   readonly counters: NodeCounters = {
     boots: 0,
@@ -80,53 +80,91 @@ export class SimNode {
     childSasInstalled: 0,
     ikeSasEstablished: 0,
   };
-  host?: IpsecHost;
-  sensor?: MoteSensor;
-  sink?: GatewaySink;
-  /** Every boot's sensor or sink, for the accounts (a reboot starts new ones). */
-  readonly sensors: MoteSensor[] = [];
-  readonly sinks: GatewaySink[] = [];
-  private transport?: MeshTransport;
-  /** When the node last booted and when its first Child SA of that boot came up (ms). */
+  readonly handshakes: number[] = [];
   bootedAt?: number;
   firstChildAt?: number;
-  /** Handshake time of the first Child SA of each boot, ms. */
-  readonly handshakes: number[] = [];
   private readonly sent = new SentMemory();
 
-  constructor(private readonly o: SimNodeOptions) {
-    this.address = meshAddress(o.short);
-  }
-
-  get short(): number {
-    return this.o.short;
+  constructor(
+    readonly short: number,
+    private readonly onIkeSent?: IkeSentHook,
+  ) {
+    this.address = meshAddress(short);
   }
 
   get isGateway(): boolean {
-    return this.o.short === GATEWAY_SHORT_ADDRESS;
+    return this.short === GATEWAY_SHORT_ADDRESS;
   }
 
-  get up(): boolean {
+  abstract get up(): boolean;
+  abstract boot(): void;
+  abstract shutdown(): void;
+  abstract stopSampling(): void;
+
+  /** Counts an IKE message this node sends to `to`; true for a retransmission. */
+  protected countIkeSent(data: Uint8Array, to: string): boolean {
+    const retransmission = this.sent.check(data);
+    this.counters.ikeMessages++;
+    if (retransmission) this.counters.ikeRetransmissions++;
+    const mote = this.isGateway ? (shortOf(to) ?? 0) : this.short;
+    this.onIkeSent?.(this, mote, data, retransmission);
+    return retransmission;
+  }
+
+  /** A Child SA came up at `now`: the first of a mote's boot ends its handshake. */
+  protected countChildUp(now: number): void {
+    this.counters.childSasInstalled++;
+    if (this.firstChildAt === undefined && !this.isGateway) {
+      this.firstChildAt = now;
+      this.handshakes.push(now - (this.bootedAt ?? 0));
+    }
+  }
+}
+
+export interface GatewayNodeOptions {
+  readonly radio: RadioInterface;
+  readonly clock: Clock;
+  readonly provider: CryptoProvider;
+  readonly seed: string;
+  readonly config: Config;
+  /** A fresh transport over the radio for each boot. */
+  readonly transport: (short: number) => MeshTransport;
+  readonly onIkeSent?: IkeSentHook;
+  /**
+   * Octets of a datagram that are not IKE, for sizing RFC 7383 fragments: given this boot's
+   * transport (absent: the UDP/IP default, which over 6LoWPAN only wastes room).
+   */
+  readonly ikeDatagramOverhead?: (transport: MeshTransport) => IkeDatagramOverhead;
+}
+
+/** The gateway: the daemon's stack and the readings sink, in this process. */
+export class GatewayNode extends CountingNode {
+  host?: IpsecHost;
+  sink?: GatewaySink;
+  /** Every boot's sink, for the accounts (a restart starts a new one). */
+  readonly sinks: GatewaySink[] = [];
+  private transport?: MeshTransport;
+
+  constructor(private readonly o: GatewayNodeOptions) {
+    super(GATEWAY_SHORT_ADDRESS, o.onIkeSent);
+  }
+
+  override get up(): boolean {
     return this.host !== undefined;
   }
 
-  /** Powers the node on with no state (a first boot or a reboot). */
-  boot(): void {
+  /** Powers the node on with no state (a first boot or a restart). */
+  override boot(): void {
     if (this.host) return;
     const { clock, provider, config } = this.o;
     this.counters.boots++;
     this.o.radio.setEnabled(true);
-    const transport = this.o.transport(this.o.short);
-    const random = seededRandom(`${this.o.seed}/node/${this.o.short}/boot/${this.counters.boots}`);
+    const transport = this.o.transport(this.short);
+    const random = seededRandom(`${this.o.seed}/node/${this.short}/boot/${this.counters.boots}`);
     const wrapSend =
       (send: IkeSend): IkeSend =>
       (data, from, to, natT) => {
-        const retransmission = this.sent.check(data);
-        this.counters.ikeMessages++;
-        if (retransmission) this.counters.ikeRetransmissions++;
-        const peer = shortOf(to.address);
-        const mote = this.isGateway ? (peer ?? 0) : this.o.short;
-        this.o.onIkeSent?.(this, mote, data, retransmission);
+        this.countIkeSent(data, to.address);
         send(data, from, to, natT);
       };
     const host = createIpsecHost({
@@ -144,44 +182,16 @@ export class SimNode {
     this.firstChildAt = undefined;
     host.supervisor.on((e) => {
       if (e.type === 'ike-established') this.counters.ikeSasEstablished++;
-      if (e.type !== 'child-installed') return;
-      this.counters.childSasInstalled++;
-      if (this.firstChildAt === undefined && !this.isGateway) {
-        this.firstChildAt = clock.now();
-        this.handshakes.push(this.firstChildAt - (this.bootedAt ?? 0));
-      }
-      this.sensor?.flush();
-      this.o.onChildUp?.(this);
+      if (e.type === 'child-installed') this.countChildUp(clock.now());
     });
-    if (this.isGateway) {
-      this.sink = new GatewaySink({ pipeline: host.esp.pipeline, address: this.address, clock });
-      this.sinks.push(this.sink);
-    } else {
-      this.sensor = new MoteSensor({
-        short: this.o.short,
-        address: this.address,
-        gateway: meshAddress(GATEWAY_SHORT_ADDRESS),
-        pipeline: host.esp.pipeline,
-        clock,
-        random: seededRandom(`${this.o.seed}/sensor/${this.o.short}/boot/${this.counters.boots}`),
-        intervalMs: this.o.intervalMs,
-        ready: () => host.supervisor.ikeSas.some((h) => h.children.length > 0),
-        // Unanswered readings: is the gateway still there? (RFC 7296 §2.4 liveness check)
-        onUnanswered: () => {
-          for (const h of host.supervisor.ikeSas)
-            if (h.state === 'ESTABLISHED') host.supervisor.task(h.uniqueid, { kind: 'dpd' });
-        },
-      });
-      this.sensors.push(this.sensor);
-      this.sensor.start();
-    }
+    this.sink = new GatewaySink({ pipeline: host.esp.pipeline, address: this.address, clock });
+    this.sinks.push(this.sink);
     host.supervisor.start();
   }
 
   /** Powers the node off: every SA, queue and timer of this boot is gone. */
-  shutdown(): void {
+  override shutdown(): void {
     if (!this.host) return;
-    this.sensor?.stop();
     this.sink?.stop();
     this.host.supervisor.close();
     this.host.esp.close();
@@ -189,12 +199,8 @@ export class SimNode {
     this.o.radio.setEnabled(false);
     this.host = undefined;
     this.transport = undefined;
-    this.sensor = undefined;
     this.sink = undefined;
   }
 
-  /** Stops taking readings (the run's end); what is in flight may still complete. */
-  stopSampling(): void {
-    this.sensor?.stopSampling();
-  }
+  override stopSampling(): void {}
 }

@@ -11,6 +11,7 @@ import type { CryptoProvider } from '../../ipsec/crypto/types.js';
 import { VirtualClock } from '../../ipsec/util/clock.js';
 import type { AirEvent } from '../../transport/radio/types.js';
 import { ikeInfo, parseTag } from './classify.js';
+import type { MoteRuntime } from './mote-runtime.js';
 import { GATEWAY_SHORT_ADDRESS, meshAddress } from './profile.js';
 import type { SeedComparison } from './report.js';
 import type { SimOptions } from './sim-options.js';
@@ -39,13 +40,18 @@ const oneHop = (o: SimOptions): SimOptions => ({
 const nameOf = (category: string, response: boolean) => `${category} ${response ? 'response' : 'request'}`;
 
 /** Our handshake, message by message. */
-export function measureHandshake(o: SimOptions, provider: CryptoProvider): MessageCost[] {
+export function measureHandshake(
+  o: SimOptions,
+  provider: CryptoProvider,
+  runtime?: MoteRuntime,
+): MessageCost[] {
   const clock = new VirtualClock(0);
   const air = new Map<string, { frames: number; bytes: number }>();
   const ike = new Map<string, number>();
   const world = buildWorld(oneHop(o), {
     clock,
     provider,
+    ...(runtime ? { runtime } : {}),
     onAir: (e: AirEvent) => {
       const t = parseTag(e);
       if (t.response === undefined) return;
@@ -122,9 +128,13 @@ export function measureSeed(o: SimOptions, provider: CryptoProvider): MessageCos
   return out;
 }
 
-export function seedComparison(o: SimOptions, provider: CryptoProvider): SeedComparison {
+export function seedComparison(
+  o: SimOptions,
+  provider: CryptoProvider,
+  runtime?: MoteRuntime,
+): SeedComparison {
   const seed = measureSeed(o, provider);
-  const ours = measureHandshake(o, provider);
+  const ours = measureHandshake(o, provider, runtime);
   const sum = (l: readonly MessageCost[]) => l.reduce((s, m) => s + m.bytesOnAir, 0);
   return { seed, ours, seedHandshakeBytesOnAir: sum(seed), oursHandshakeBytesOnAir: sum(ours) };
 }

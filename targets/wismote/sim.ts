@@ -15,7 +15,8 @@ import { VirtualClock } from '../../ipsec/util/clock.js';
 import type { AirEvent } from '../../transport/radio/types.js';
 import { AirAccounts } from './accounts.js';
 import { ikeInfo, parseTag } from './classify.js';
-import type { SimNode } from './node.js';
+import type { MoteRuntime } from './mote-runtime.js';
+import type { MeshNode } from './node.js';
 import { type MoteReport, moteReport, round, type SimReport, sumExchanges } from './report.js';
 import { seedComparison } from './seed-baseline.js';
 import type { SimOptions } from './sim-options.js';
@@ -36,6 +37,10 @@ export interface SimDeps {
   readonly onProgress?: (line: string) => void;
   /** About how many progress lines a run prints (default 10). */
   readonly progressLines?: number;
+  /** Where the motes' firmware runs (default: this process); the report is the same. */
+  readonly runtime?: MoteRuntime;
+  /** A wall clock (ms) to time the motes' handshake steps (world.motes[i].steps). */
+  readonly wallClock?: () => number;
 }
 
 export interface SimResult {
@@ -57,6 +62,8 @@ export function runSimulation(o: SimOptions, deps: SimDeps): SimResult {
   const world = buildWorld(o, {
     clock,
     provider: deps.provider,
+    ...(deps.runtime ? { runtime: deps.runtime } : {}),
+    ...(deps.wallClock ? { wallClock: deps.wallClock } : {}),
     onAir: (e) => {
       accounts.onAir(e);
       if (deps.timeline) frames.push(e);
@@ -105,8 +112,7 @@ export function runSimulation(o: SimOptions, deps: SimDeps): SimResult {
   }
   for (const m of motes) m.stopSampling();
   const drainEnd = durationMs + DRAIN_LIMIT_MS;
-  while (clock.now() < drainEnd && motes.some((m) => m.up && (m.sensor?.outstanding ?? 0) > 0))
-    clock.advance(STEP_MS);
+  while (clock.now() < drainEnd && motes.some((m) => m.up && m.outstanding > 0)) clock.advance(STEP_MS);
   if (clock.now() > durationMs) progress();
 
   for (const m of motes)
@@ -131,7 +137,7 @@ export function runSimulation(o: SimOptions, deps: SimDeps): SimResult {
 }
 
 /** A mote counts as established when the Child SA of its current boot came up. */
-const established = (m: SimNode) => m.up && m.firstChildAt !== undefined;
+const established = (m: MeshNode) => m.up && m.firstChildAt !== undefined;
 
 function buildReport(
   o: SimOptions,
@@ -149,7 +155,7 @@ function buildReport(
     for (const [mote, n] of sink.duplicates) duplicates.set(mote, (duplicates.get(mote) ?? 0) + n);
   }
   const moteReports: MoteReport[] = motes.map((m) => {
-    const taken = m.sensors.reduce((s, x) => s + x.counters.taken, 0);
+    const stats = m.stats();
     return moteReport(
       {
         id: m.short,
@@ -159,9 +165,9 @@ function buildReport(
         handshakeMs: m.handshakes.length > 0 ? m.handshakes[m.handshakes.length - 1]! : null,
         radio: medium.stats(m.short)!,
         ikeRetransmissions: m.counters.ikeRetransmissions,
-        readingsSent: taken,
+        readingsSent: stats.taken,
         readingsDelivered: delivered.get(m.short) ?? 0,
-        readingRetransmissions: m.sensors.reduce((s, x) => s + x.counters.retransmitted, 0),
+        readingRetransmissions: stats.retransmitted,
         boots: m.counters.boots,
       },
       accounts,
@@ -211,6 +217,8 @@ function buildReport(
     },
     air,
     exchanges: sumExchanges(moteReports.map((m) => m.exchanges)),
-    ...(deps.compareWithSeed !== false ? { seedComparison: seedComparison(o, deps.provider) } : {}),
+    ...(deps.compareWithSeed !== false
+      ? { seedComparison: seedComparison(o, deps.provider, deps.runtime) }
+      : {}),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The simulated mesh of one run: a topology (generated, then positions and link qualities from
- * the scenario), the 802.15.4 medium over it, and one SimNode per address — the gateway and the
+ * the scenario), the 802.15.4 medium over it, and one node per address — the gateway and the
  * motes — each on a RadioTransport with static routes along the tree. Every random stream is
  * derived from the run's seed and a fixed name, so the same seed builds the same world.
  */
@@ -15,12 +15,13 @@ import { RadioTransport } from '../../transport/radio/radio-transport.js';
 import { lineTopology, starTopology, Topology, treeTopology } from '../../transport/radio/topology.js';
 import type { AirEvent, RadioInterface } from '../../transport/radio/types.js';
 import { meshTagger } from './classify.js';
-import { type MeshTransport, SimNode } from './node.js';
+import { MoteNode } from './mote-node.js';
+import { type MoteRuntime, nodeMoteRuntime } from './mote-runtime.js';
+import { GatewayNode, type IkeSentHook, type MeshTransport } from './node.js';
 import {
   GATEWAY_SHORT_ADDRESS,
   gatewayConfig,
   meshAddress,
-  moteConfig,
   motePsks,
   type ProfileOptions,
 } from './profile.js';
@@ -98,16 +99,24 @@ export interface World {
   readonly topology: Topology;
   readonly medium: Medium;
   readonly radios: ReadonlyMap<number, RadioInterface>;
-  readonly gateway: SimNode;
-  readonly motes: readonly SimNode[];
+  readonly gateway: GatewayNode;
+  readonly motes: readonly MoteNode[];
+  /** The gateway's radio transports, one per boot (a mote's is inside its firmware). */
   readonly transports: RadioTransport[];
+  /** Datagrams cut into 6LoWPAN fragments by every node, every boot (RFC 4944 §5.3). */
+  datagramsFragmented(): number;
 }
 
 export interface WorldDeps {
   readonly clock: VirtualClock;
+  /** The gateway's crypto provider (a mote's is its firmware's). */
   readonly provider: CryptoProvider;
   readonly onAir: (e: AirEvent) => void;
-  readonly onIkeSent?: (node: SimNode, mote: number, data: Uint8Array, retransmission: boolean) => void;
+  readonly onIkeSent?: IkeSentHook;
+  /** Where the motes' firmware runs (default: this process). */
+  readonly runtime?: MoteRuntime;
+  /** A wall clock (ms) to time the motes' handshake steps (mote-node.ts StepTimes). */
+  readonly wallClock?: () => number;
 }
 
 export function buildWorld(o: SimOptions, deps: WorldDeps): World {
@@ -119,65 +128,87 @@ export function buildWorld(o: SimOptions, deps: WorldDeps): World {
   const transports: RadioTransport[] = [];
   // Multi-hop: frames are paced so that forwarders are not hit by their hidden terminals.
   const multiHop = topology.addresses.some((a) => hopsToGateway(topology, a) > 1);
-  const pacing = multiHop ? chainGapMs(medium.options) : undefined;
-  const transportOf = (short: number): MeshTransport => {
-    const t = meshTransport(
-      short,
-      radios.get(short)!,
-      topology,
-      clock,
-      `${o.seed}/6lowpan/${short}/${transports.length}`,
-      pacing,
-    );
-    transports.push(t);
-    return t;
-  };
+  const tagOf = meshTagger(GATEWAY_SHORT_ADDRESS);
   const ikeFragmentation = o.fragmentation === 'ike';
   const profile: ProfileOptions = { suite: o.suite, ikeFragmentation };
-  // RFC 7383 fragments sized to one frame: fragment_size is the MAC payload, the overhead the
-  // compressed headers (and the room a forwarded hop needs).
-  const frameDaemon = (short: number) =>
-    ikeFragmentation ? { fragment_size: radios.get(short)!.maxPayload } : {};
-  // On a path of more than one hop the compressed headers grow on forwarded hops (addresses
-  // no longer derive from the link-layer ones): 'any' is the largest over every hop.
-  const overhead =
-    (short: number) =>
-    (transport: MeshTransport): IkeDatagramOverhead =>
-    (remote, natT) => {
-      const peer = topology.addresses.find((a) => meshAddress(a) === remote.address);
-      const multiHop =
-        hopsToGateway(topology, short) > 1 || (peer !== undefined && hopsToGateway(topology, peer) > 1);
-      return (
-        transport.headerOverhead(remote, undefined, multiHop ? 'any' : 'first') +
-        (natT ? NON_ESP_MARKER_LENGTH : 0)
-      );
-    };
   const shorts = topology.addresses.filter((a) => a !== GATEWAY_SHORT_ADDRESS).sort((a, b) => a - b);
   const psks = motePsks(shorts, seededRandom(`${o.seed}/psk`));
-  const common = {
+  const gw = GATEWAY_SHORT_ADDRESS;
+  const gateway = new GatewayNode({
     clock,
     provider,
     seed: o.seed,
-    transport: transportOf,
-    intervalMs: o.intervalS * 1000,
-    ...(deps.onIkeSent ? { onIkeSent: deps.onIkeSent } : {}),
-  };
-  const gateway = new SimNode({
-    ...common,
-    short: GATEWAY_SHORT_ADDRESS,
-    radio: radios.get(GATEWAY_SHORT_ADDRESS)!,
-    config: gatewayConfig(psks.values(), profile, frameDaemon(GATEWAY_SHORT_ADDRESS)),
-    ...(ikeFragmentation ? { ikeDatagramOverhead: overhead(GATEWAY_SHORT_ADDRESS) } : {}),
-  });
-  const motes = shorts.map(
-    (short) =>
-      new SimNode({
-        ...common,
+    radio: radios.get(gw)!,
+    transport: (short) => {
+      const t = meshTransport(
         short,
-        radio: radios.get(short)!,
-        config: moteConfig(short, psks.get(short)!, profile, frameDaemon(short)),
-        ...(ikeFragmentation ? { ikeDatagramOverhead: overhead(short) } : {}),
-      }),
-  );
-  return { topology, medium, radios, gateway, motes, transports };
+        radios.get(short)!,
+        topology,
+        clock,
+        `${o.seed}/6lowpan/${short}/${transports.length}`,
+        multiHop ? chainGapMs(medium.options) : undefined,
+      );
+      transports.push(t);
+      return t;
+    },
+    // RFC 7383 fragments sized to one frame: fragment_size is the MAC payload, the overhead the
+    // compressed headers (on every hop of a multi-hop path: forwarded hops carry more).
+    config: gatewayConfig(
+      psks.values(),
+      profile,
+      ikeFragmentation ? { fragment_size: radios.get(gw)!.maxPayload } : {},
+    ),
+    ...(deps.onIkeSent ? { onIkeSent: deps.onIkeSent } : {}),
+    ...(ikeFragmentation
+      ? {
+          ikeDatagramOverhead:
+            (transport: MeshTransport): IkeDatagramOverhead =>
+            (remote, natT) => {
+              const peer = topology.addresses.find((a) => meshAddress(a) === remote.address);
+              const far = peer !== undefined && hopsToGateway(topology, peer) > 1;
+              return (
+                transport.headerOverhead(remote, undefined, far ? 'any' : 'first') +
+                (natT ? NON_ESP_MARKER_LENGTH : 0)
+              );
+            },
+        }
+      : {}),
+  });
+  const runtime = deps.runtime ?? nodeMoteRuntime;
+  const motes = shorts.map((short) => {
+    const next = topology.routesOf(short);
+    const parent = next(gw) ?? gw;
+    const routes = topology.addresses
+      .map((a) => [a, next(a)] as const)
+      .filter((r): r is readonly [number, number] => r[1] !== undefined && r[1] !== parent);
+    return new MoteNode({
+      short,
+      radio: radios.get(short)!,
+      clock,
+      seed: o.seed,
+      runtime,
+      psk: psks.get(short)!.secret,
+      suite: o.suite,
+      intervalMs: o.intervalS * 1000,
+      parent,
+      routes,
+      ikeFragmentation,
+      multiHop: hopsToGateway(topology, short) > 1,
+      ...(multiHop ? { pacing: medium.options } : {}),
+      tagOf,
+      ...(deps.onIkeSent ? { onIkeSent: deps.onIkeSent } : {}),
+      ...(deps.wallClock ? { wallClock: deps.wallClock } : {}),
+    });
+  });
+  return {
+    topology,
+    medium,
+    radios,
+    gateway,
+    motes,
+    transports,
+    datagramsFragmented: () =>
+      transports.reduce((s, t) => s + t.stats.datagramsFragmented, 0) +
+      motes.reduce((s, m) => s + m.stats().datagramsFragmented, 0),
+  };
 }

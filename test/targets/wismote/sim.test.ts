@@ -70,8 +70,7 @@ describe('ikev2 sim', () => {
   );
 
   it('fragmentation = ike cuts IKE_AUTH into RFC 7383 fragments of one frame each; 6lowpan leaves it to RFC 4944', () => {
-    const fragmentedDatagrams = (r: ReturnType<typeof run>) =>
-      r.world.transports.reduce((s, t) => s + t.stats.datagramsFragmented, 0);
+    const fragmentedDatagrams = (r: ReturnType<typeof run>) => r.world.datagramsFragmented();
     const ike = run({ seed: 'frag', motes: 3, fragmentation: 'ike', durationS: 30 });
     const low = run({ seed: 'frag', motes: 3, fragmentation: '6lowpan', durationS: 30 });
     for (const r of [ike, low]) expect(r.report.ok).toBe(true);
@@ -92,7 +91,7 @@ describe('ikev2 sim', () => {
       (s, m) => s + m.exchanges.find((e) => e.exchange === 'IKE_SA_INIT')!.messages * m.hops,
       0,
     );
-    const fragmented = r.world.transports.reduce((s, t) => s + t.stats.datagramsFragmented, 0);
+    const fragmented = r.world.datagramsFragmented();
     expect(fragmented).toBe(init);
   });
 
