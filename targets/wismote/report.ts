@@ -192,7 +192,8 @@ export function moteReport(f: MoteFacts, accounts: AirAccounts): MoteReport {
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 
-function table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+/** A text table: the first column left-aligned, the others right-aligned. */
+export function table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (r: readonly (string | number)[]) =>
     r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]!) : pad(c, widths[i]!))).join('  ');

@@ -4,18 +4,27 @@
  *
  *   ikev2 sim --motes N --loss P --seed S [--topology star|line|tree] [--suite NAME]
  *             [--fragmentation 6lowpan|ike] [--duration D] [--interval S] [--scenario FILE]
- *             --report DIR [--quiet]
+ *             [--runtime node|quickjs] [--mote-bundle FILE] --report DIR [--quiet]
+ *
+ * `--runtime quickjs` runs each mote's firmware bundle in a QuickJS runtime of its own
+ * (quickjs-runtime.ts) and writes DIR/runtime.json (heap and step times); report.json is the
+ * same as the node runtime's for the same seed.
  *
  * Command-line options win over the scenario file's settings. Exit codes: 0 when every mote
  * established and every reading was delivered, 1 when not, 2 for a usage or scenario error.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { err, ok, type Result } from '../../ipsec/result.js';
 import { nodeProvider } from '../native/crypto/node-provider.js';
+import type { MoteRuntimeName } from './mote-runtime.js';
 import { isMoteSuite, MOTE_SUITES } from './profile.js';
+import type { QuickJsMoteRuntime } from './quickjs-runtime.js';
 import { formatSummary } from './report.js';
+import { type BundleSize, formatRuntimeReport, runtimeReport } from './runtime-report.js';
 import { checkScenario, parseScenario } from './scenario.js';
 import { runSimulation } from './sim.js';
 import { SIM_DEFAULTS, SIM_LIMITS, type SimOptions } from './sim-options.js';
@@ -30,8 +39,12 @@ export const SIM_USAGE = `usage: ikev2 sim --report DIR [options]
   --duration D           seconds of readings (default ${SIM_DEFAULTS.durationS})
   --interval S           seconds between two readings of a mote (default ${SIM_DEFAULTS.intervalS})
   --scenario FILE        YAML scenario: positions, link qualities, reboots, gateway restarts
+  --runtime R            node | quickjs: where the motes' firmware runs (default node); quickjs
+                         runs each mote in a QuickJS runtime of its own and measures its heap
+  --mote-bundle FILE     the firmware for --runtime quickjs (default dist/mote/mote.min.js,
+                         made by npm run build:mote)
   --quiet                no progress line
-Writes DIR/report.json and DIR/timeline.svg and prints a summary.
+Writes DIR/report.json, DIR/timeline.svg and DIR/runtime.json and prints a summary.
 `;
 
 const SPEC = {
@@ -45,6 +58,8 @@ const SPEC = {
   interval: { type: 'string' },
   scenario: { type: 'string' },
   report: { type: 'string' },
+  runtime: { type: 'string' },
+  'mote-bundle': { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -53,6 +68,9 @@ export interface SimCommand {
   readonly options: SimOptions;
   readonly reportDir: string;
   readonly quiet: boolean;
+  readonly runtime: MoteRuntimeName;
+  /** The firmware bundle for the quickjs runtime (absent: the package's dist/mote/mote.min.js). */
+  readonly moteBundle?: string;
 }
 
 function number(name: string, v: string, min: number, max: number, integer = false): number {
@@ -109,9 +127,19 @@ export function parseSimArgs(
       o = { ...o, durationS: number('duration', v.duration, 1, SIM_LIMITS.maxDurationS) };
     if (v.interval !== undefined) o = { ...o, intervalS: number('interval', v.interval, 0.1, 86_400) };
     if (v.report === undefined || v.report === '') throw new Error('--report DIR is required');
+    const runtime = v.runtime ?? 'node';
+    if (runtime !== 'node' && runtime !== 'quickjs') throw new Error('--runtime must be node or quickjs');
+    if (v['mote-bundle'] !== undefined && runtime !== 'quickjs')
+      throw new Error('--mote-bundle applies to --runtime quickjs');
     const checked = checkScenario(o);
     if (!checked.ok) throw new Error(checked.error);
-    return ok({ options: checked.value, reportDir: v.report, quiet: v.quiet === true });
+    return ok({
+      options: checked.value,
+      reportDir: v.report,
+      quiet: v.quiet === true,
+      runtime,
+      ...(v['mote-bundle'] !== undefined ? { moteBundle: v['mote-bundle'] } : {}),
+    });
   } catch (e) {
     const m = e instanceof Error ? e.message : String(e);
     // One line: node:util's messages may span several.
@@ -124,8 +152,45 @@ export interface SimIo {
   readonly stderr: { write(s: string): unknown; isTTY?: boolean };
 }
 
+/** The package's own firmware bundle: dist/mote/mote.min.js under the nearest package.json. */
+export function defaultMoteBundle(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'dist', 'mote', 'mote.min.js');
+}
+
+/** The runtime the command asked for, with the firmware bundle loaded for QuickJS. */
+async function loadRuntime(
+  cmd: SimCommand,
+): Promise<{ runtime?: QuickJsMoteRuntime; bundle?: BundleSize; error?: string }> {
+  if (cmd.runtime === 'node') return {};
+  const path = cmd.moteBundle ?? defaultMoteBundle();
+  let code: Buffer;
+  try {
+    code = readFileSync(path);
+  } catch (e) {
+    const hint = cmd.moteBundle === undefined ? " (run 'npm run build:mote')" : '';
+    return { error: `cannot read the mote bundle ${path}: ${(e as Error).message}${hint}` };
+  }
+  // Loaded only here: QuickJS (a development dependency) is not needed by any other command.
+  let engine: typeof import('./quickjs-runtime.js');
+  try {
+    engine = await import('./quickjs-runtime.js');
+  } catch (e) {
+    return {
+      error: `the quickjs runtime needs quickjs-emscripten and @jitl/quickjs-wasmfile-release-sync (${(e as Error).message})`,
+    };
+  }
+  const { loadQuickJs, QuickJsMoteRuntime } = engine;
+  const quickjs = await loadQuickJs();
+  return {
+    runtime: new QuickJsMoteRuntime(quickjs, { code: code.toString('utf8') }),
+    bundle: { path, octets: code.length, gzipOctets: gzipSync(code, { level: 9 }).length },
+  };
+}
+
 /** `ikev2 sim ...`: returns the exit code. */
-export function simMain(argv: readonly string[], io: SimIo): number {
+export async function simMain(argv: readonly string[], io: SimIo): Promise<number> {
   const parsed = parseSimArgs(argv);
   if (!parsed.ok) {
     io.stderr.write(`ikev2: sim: ${parsed.error} (see 'ikev2 sim --help')\n`);
@@ -135,20 +200,40 @@ export function simMain(argv: readonly string[], io: SimIo): number {
     io.stdout.write(SIM_USAGE);
     return 0;
   }
-  const { options, reportDir, quiet } = parsed.value;
+  const cmd = parsed.value;
+  const { options, reportDir, quiet } = cmd;
+  const loaded = await loadRuntime(cmd);
+  if (loaded.error !== undefined) {
+    io.stderr.write(`ikev2: sim: ${loaded.error}\n`);
+    return 2;
+  }
+  const { runtime, bundle } = loaded;
   // A terminal gets one line rewritten in place; a log gets a line now and then.
   const tty = io.stderr.isTTY === true;
+  const started = performance.now();
   const result = runSimulation(options, {
     provider: nodeProvider,
     timeline: true,
+    ...(runtime ? { runtime, wallClock: runtime.firmwareClock } : { wallClock: () => performance.now() }),
     ...(quiet ? {} : { onProgress: (line: string) => io.stderr.write(tty ? `\r${line}` : `${line}\n`) }),
     progressLines: tty ? 100 : 10,
   });
   if (!quiet && tty) io.stderr.write('\n');
+  const rt = runtimeReport(
+    cmd.runtime,
+    result.world.motes,
+    runtime?.measurements() ?? [],
+    performance.now() - started,
+    bundle,
+  );
   mkdirSync(reportDir, { recursive: true });
   writeFileSync(join(reportDir, 'report.json'), `${JSON.stringify(result.report, null, 2)}\n`);
   writeFileSync(join(reportDir, 'timeline.svg'), result.timelineSvg ?? '');
+  writeFileSync(join(reportDir, 'runtime.json'), `${JSON.stringify(rt, null, 2)}\n`);
   io.stdout.write(formatSummary(result.report));
-  io.stdout.write(`wrote ${join(reportDir, 'report.json')} and ${join(reportDir, 'timeline.svg')}\n`);
+  if (runtime) io.stdout.write(`\n${formatRuntimeReport(rt)}`);
+  io.stdout.write(
+    `wrote ${join(reportDir, 'report.json')}, ${join(reportDir, 'timeline.svg')} and ${join(reportDir, 'runtime.json')}\n`,
+  );
   return result.report.ok ? 0 : 1;
 }

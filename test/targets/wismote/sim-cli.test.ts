@@ -181,10 +181,10 @@ describe('parseSimArgs', () => {
 });
 
 describe('simMain', () => {
-  it('a small run writes DIR/report.json and DIR/timeline.svg, prints the summary, returns 0', () => {
+  it('a small run writes DIR/report.json and DIR/timeline.svg, prints the summary, returns 0', async () => {
     const dir = join(tempDir(), 'nested', 'out');
     const t = io();
-    const code = simMain(
+    const code = await simMain(
       ['--motes', '2', '--duration', '20', '--interval', '5', '--seed', 'cli', '--report', dir, '--quiet'],
       t.io,
     );
@@ -218,10 +218,10 @@ describe('simMain', () => {
     expect(t.out()).toContain(`wrote ${join(dir, 'report.json')} and ${join(dir, 'timeline.svg')}\n`);
   });
 
-  it('not quiet, not a terminal: progress lines on stderr, each ending in a newline', () => {
+  it('not quiet, not a terminal: progress lines on stderr, each ending in a newline', async () => {
     const dir = tempDir();
     const t = io(false);
-    expect(simMain(['--motes', '1', '--duration', '10', '--report', dir], t.io)).toBe(0);
+    expect(await simMain(['--motes', '1', '--duration', '10', '--report', dir], t.io)).toBe(0);
     expect(t.errWrites.length).toBeGreaterThan(1);
     for (const w of t.errWrites) {
       expect(w.endsWith('\n')).toBe(true);
@@ -230,18 +230,18 @@ describe('simMain', () => {
     expect(t.out()).not.toBe('');
   });
 
-  it('not quiet, a terminal: one line rewritten in place, a newline at the end', () => {
+  it('not quiet, a terminal: one line rewritten in place, a newline at the end', async () => {
     const dir = tempDir();
     const t = io(true);
-    expect(simMain(['--motes', '1', '--duration', '10', '--report', dir], t.io)).toBe(0);
+    expect(await simMain(['--motes', '1', '--duration', '10', '--report', dir], t.io)).toBe(0);
     expect(t.errWrites.length).toBeGreaterThan(2);
     for (const w of t.errWrites.slice(0, -1)) expect(w.startsWith('\r')).toBe(true);
     expect(t.errWrites.at(-1)).toBe('\n');
   });
 
-  it('--help prints the usage on stdout and returns 0', () => {
+  it('--help prints the usage on stdout and returns 0', async () => {
     const t = io();
-    expect(simMain(['--help'], t.io)).toBe(0);
+    expect(await simMain(['--help'], t.io)).toBe(0);
     expect(t.out()).toBe(SIM_USAGE);
     expect(SIM_USAGE).toContain('--report DIR');
     for (const flag of [
@@ -266,9 +266,9 @@ describe('simMain', () => {
     [[]],
     [['--report', 'r', '--scenario', '/nonexistent/s.yaml']],
     [['--report', 'r', '--loss', '-0.5']],
-  ])('bad arguments %j: one line on stderr, exit 2, nothing written', (argv) => {
+  ])('bad arguments %j: one line on stderr, exit 2, nothing written', async (argv) => {
     const t = io();
-    expect(simMain(argv, t.io)).toBe(2);
+    expect(await simMain(argv, t.io)).toBe(2);
     expect(t.out()).toBe('');
     expect(t.err()).toMatch(/^ikev2: sim: [^\n]+ \(see 'ikev2 sim --help'\)\n$/);
   });

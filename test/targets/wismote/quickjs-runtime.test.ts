@@ -1,0 +1,82 @@
+/**
+ * `ikev2 sim --runtime quickjs`: every mote's firmware bundle in a QuickJS runtime of its own,
+ * against the gateway in Node over the same simulated medium. The runtimes must not change
+ * behaviour: the report is the same, to the octet and the microsecond, as the node runtime's for
+ * the same seed, on a star with loss, on a line with RFC 7383 fragmentation (routes, pacing and
+ * fragment sizing cross the host boundary) and across a reboot (a fresh runtime).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { nobleProvider } from '../../../ipsec/crypto/noble/index.js';
+import { loadQuickJs, QuickJsMoteRuntime } from '../../../targets/wismote/quickjs-runtime.js';
+import { runSimulation } from '../../../targets/wismote/sim.js';
+import { SIM_DEFAULTS, type SimOptions } from '../../../targets/wismote/sim-options.js';
+
+/** The firmware bundle, built as `npm run build:mote` builds it (minified). */
+async function buildBundle(): Promise<string> {
+  const script = '../../../scripts/build-mote.mjs';
+  const { moteBuildOptions } = (await import(script)) as {
+    moteBuildOptions: (minify: boolean) => Record<string, unknown>;
+  };
+  const esbuild = await import('esbuild');
+  const r = await esbuild.build({ ...moteBuildOptions(true), metafile: false } as Parameters<typeof esbuild.build>[0]);
+  return r.outputFiles![0]!.text;
+}
+
+let code = '';
+beforeAll(async () => {
+  code = await buildBundle();
+}, 60_000);
+
+async function both(o: Partial<SimOptions>) {
+  const options = { ...SIM_DEFAULTS, ...o };
+  const node = runSimulation(options, { provider: nobleProvider, compareWithSeed: false });
+  const runtime = new QuickJsMoteRuntime(await loadQuickJs(), { code });
+  const quickjs = runSimulation(options, {
+    provider: nobleProvider,
+    compareWithSeed: false,
+    runtime,
+    wallClock: runtime.firmwareClock,
+  });
+  return { node: node.report, quickjs: quickjs.report, world: quickjs.world, heaps: runtime.measurements() };
+}
+
+describe('the quickjs mote runtime', () => {
+  it('a star of 3 motes under 10 % loss: the same report as the node runtime, and each mote measured', async () => {
+    const r = await both({ seed: 'qjs-star', motes: 3, loss: 0.1, durationS: 60, intervalS: 10 });
+    expect(r.quickjs.ok).toBe(true);
+    expect(r.quickjs.motes.every((m) => m.established && m.readingsDelivered >= 3)).toBe(true);
+    expect(JSON.stringify(r.quickjs)).toBe(JSON.stringify(r.node));
+    expect(r.heaps.map((h) => h.short)).toEqual([2, 3, 4]);
+    for (const h of r.heaps) {
+      // An empty QuickJS context holds ~84 KiB; the firmware's code and state come on top.
+      expect(h.afterBoot!.octets).toBeGreaterThan(200 * 1024);
+      expect(h.afterBoot!.functionOctets).toBeGreaterThan(0);
+      expect(h.afterHandshake!.octets).toBeGreaterThan(0);
+      expect(h.peak!.octets).toBeGreaterThanOrEqual(Math.max(h.afterBoot!.octets, h.afterHandshake!.octets));
+      expect(h.samples).toBeGreaterThan(10);
+    }
+    for (const m of r.world.motes) {
+      const s = m.steps[0]!;
+      expect(s.ikeSaInitRequest).toBeGreaterThan(0);
+      expect(s.ikeAuthRequest).toBeGreaterThan(0);
+      expect(s.childSaInstalled).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
+  it('a line of 3 with RFC 7383 fragmentation and a reboot: the same report as the node runtime', async () => {
+    const r = await both({
+      seed: 'qjs-line',
+      motes: 3,
+      topology: 'line',
+      fragmentation: 'ike',
+      durationS: 90,
+      intervalS: 15,
+      events: [{ atS: 40, kind: 'reboot', mote: 3, downS: 5 }],
+    });
+    expect(r.quickjs.ok).toBe(true);
+    expect(r.quickjs.motes.find((m) => m.id === 3)!.boots).toBe(2);
+    expect(Math.max(...r.quickjs.motes.map((m) => m.hops))).toBe(3);
+    expect(JSON.stringify(r.quickjs)).toBe(JSON.stringify(r.node));
+    expect(r.heaps.find((h) => h.short === 3)!.boots).toBe(2);
+  }, 120_000);
+});
