@@ -96,11 +96,7 @@ export function formatRuntimeReport(r: RuntimeReport): string {
       r.motes.map((m) => [
         `${m.id}`,
         ...(heap
-          ? [
-              kib(m.heap?.afterBoot?.octets),
-              kib(m.heap?.afterHandshake?.octets),
-              kib(m.heap?.peak?.octets),
-            ]
+          ? [kib(m.heap?.afterBoot?.octets), kib(m.heap?.afterHandshake?.octets), kib(m.heap?.peak?.octets)]
           : []),
         ms(m.stepsMs?.ikeSaInitRequest),
         ms(m.stepsMs?.ikeAuthRequest),

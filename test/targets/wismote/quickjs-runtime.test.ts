@@ -18,8 +18,8 @@ async function buildBundle(): Promise<string> {
     moteBuildOptions: (minify: boolean) => Record<string, unknown>;
   };
   const esbuild = await import('esbuild');
-  const r = await esbuild.build({ ...moteBuildOptions(true), metafile: false } as Parameters<typeof esbuild.build>[0]);
-  return r.outputFiles![0]!.text;
+  const r = await esbuild.build(moteBuildOptions(true) as esbuild.BuildOptions & { write: false });
+  return r.outputFiles[0]!.text;
 }
 
 let code = '';
