@@ -5,6 +5,7 @@
  * the same seed, on a star with loss, on a line with RFC 7383 fragmentation (routes, pacing and
  * fragment sizing cross the host boundary) and across a reboot (a fresh runtime).
  */
+import type { BuildOptions } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../../ipsec/crypto/noble/index.js';
 import { loadQuickJs, QuickJsMoteRuntime } from '../../../targets/wismote/quickjs-runtime.js';
@@ -18,7 +19,7 @@ async function buildBundle(): Promise<string> {
     moteBuildOptions: (minify: boolean) => Record<string, unknown>;
   };
   const esbuild = await import('esbuild');
-  const r = await esbuild.build(moteBuildOptions(true) as esbuild.BuildOptions & { write: false });
+  const r = await esbuild.build(moteBuildOptions(true) as BuildOptions & { write: false });
   return r.outputFiles[0]!.text;
 }
 
