@@ -16,10 +16,10 @@ import { SIM_DEFAULTS, type SimOptions } from '../../../targets/wismote/sim-opti
 async function buildBundle(): Promise<string> {
   const script = '../../../scripts/build-mote.mjs';
   const { moteBuildOptions } = (await import(script)) as {
-    moteBuildOptions: (minify: boolean) => Record<string, unknown>;
+    moteBuildOptions: (minify: boolean) => BuildOptions & { write: false };
   };
   const esbuild = await import('esbuild');
-  const r = await esbuild.build(moteBuildOptions(true) as BuildOptions & { write: false });
+  const r = await esbuild.build(moteBuildOptions(true));
   return r.outputFiles[0]!.text;
 }
 
