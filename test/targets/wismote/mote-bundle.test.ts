@@ -8,6 +8,7 @@
  * arrives through the Child SA.
  */
 import variantModule from '@jitl/quickjs-wasmfile-release-sync';
+import type { BuildOptions } from 'esbuild';
 import * as esbuild from 'esbuild';
 import {
   newQuickJSWASMModuleFromVariant,
@@ -36,20 +37,13 @@ import type { RadioInterface, ReceivedFrame } from '../../../transport/radio/typ
 const variant = ((variantModule as { default?: QuickJSSyncVariant }).default ??
   variantModule) as QuickJSSyncVariant;
 
+/** The firmware bundle with `npm run build:mote`'s own esbuild options, not minified. */
 async function buildMote(): Promise<string> {
-  const r = await esbuild.build({
-    entryPoints: ['targets/wismote/mote-entry.ts'],
-    bundle: true,
-    format: 'iife',
-    globalName: 'Mote',
-    target: 'es2020',
-    platform: 'neutral',
-    conditions: ['module'],
-    mainFields: ['module', 'main'],
-    define: { 'process.env.NODE_ENV': '"production"' },
-    write: false,
-    logLevel: 'silent',
-  });
+  const script = '../../../scripts/build-mote.mjs';
+  const { moteBuildOptions } = (await import(script)) as {
+    moteBuildOptions: (minify: boolean) => BuildOptions & { write: false };
+  };
+  const r = await esbuild.build(moteBuildOptions(false));
   return r.outputFiles[0]!.text;
 }
 
