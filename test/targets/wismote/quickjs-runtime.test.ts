@@ -5,11 +5,16 @@
  * the same seed, on a star with loss, on a line with RFC 7383 fragmentation (routes, pacing and
  * fragment sizing cross the host boundary) and across a reboot (a fresh runtime).
  */
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../../ipsec/crypto/noble/index.js';
 import { loadQuickJs, QuickJsMoteRuntime } from '../../../targets/wismote/quickjs-runtime.js';
 import { runSimulation } from '../../../targets/wismote/sim.js';
+import { simMain } from '../../../targets/wismote/sim-cli.js';
 import { SIM_DEFAULTS, type SimOptions } from '../../../targets/wismote/sim-options.js';
 
 /** The firmware bundle, built as `npm run build:mote` builds it (minified). */
@@ -79,5 +84,46 @@ describe('the quickjs mote runtime', () => {
     expect(Math.max(...r.quickjs.motes.map((m) => m.hops))).toBe(3);
     expect(JSON.stringify(r.quickjs)).toBe(JSON.stringify(r.node));
     expect(r.heaps.find((h) => h.short === 3)!.boots).toBe(2);
+  }, 120_000);
+
+  it("ikev2 sim --runtime quickjs prints and writes each mote's heap, step times and the bundle size", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ikev2-qjs-'));
+    try {
+      const bundle = join(dir, 'mote.min.js');
+      writeFileSync(bundle, code);
+      const out: string[] = [];
+      const err: string[] = [];
+      const io = {
+        stdout: { write: (t: string) => out.push(t) },
+        stderr: { write: (t: string) => err.push(t) },
+      };
+      const argv = ['--motes', '2', '--duration', '20', '--seed', 'cli', '--quiet'];
+      const report = join(dir, 'out');
+      expect(
+        await simMain([...argv, '--runtime', 'quickjs', '--mote-bundle', bundle, '--report', report], io),
+      ).toBe(0);
+      expect(err.join('')).toBe('');
+      const text = out.join('');
+      expect(text).toContain(`bundle ${bundle} ${(Buffer.byteLength(code) / 1024).toFixed(1)} KiB`);
+      expect(text).toMatch(
+        /heap boot KiB +heap handshake KiB +heap peak KiB +IKE_SA_INIT ms +IKE_AUTH ms +Child SA ms/,
+      );
+      const rt = JSON.parse(readFileSync(join(report, 'runtime.json'), 'utf8'));
+      expect(rt.runtime).toBe('quickjs');
+      expect(rt.bundle.octets).toBe(Buffer.byteLength(code));
+      expect(rt.bundle.gzipOctets).toBeLessThan(rt.bundle.octets);
+      for (const m of rt.motes) {
+        expect(m.heap.peak.octets).toBeGreaterThanOrEqual(m.heap.afterBoot.octets);
+        expect(m.stepsMs.ikeAuthRequest).toBeGreaterThan(0);
+      }
+      // The same report.json as the node runtime's.
+      const nodeReport = join(dir, 'node');
+      expect(await simMain([...argv, '--report', nodeReport], io)).toBe(0);
+      expect(readFileSync(join(report, 'report.json'), 'utf8')).toBe(
+        readFileSync(join(nodeReport, 'report.json'), 'utf8'),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });

@@ -2,7 +2,7 @@
  * sim-cli.ts: `ikev2 sim`'s command line (defaults, flags, the command line over the scenario,
  * one-line usage errors) and a small run end to end into a temporary report directory.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -52,7 +52,12 @@ const tempDir = () => {
 
 describe('parseSimArgs', () => {
   it('defaults: only --report is needed', () => {
-    expect(parsed(['--report', 'out'])).toEqual({ options: SIM_DEFAULTS, reportDir: 'out', quiet: false });
+    expect(parsed(['--report', 'out'])).toEqual({
+      options: SIM_DEFAULTS,
+      reportDir: 'out',
+      quiet: false,
+      runtime: 'node',
+    });
   });
 
   it('reads every flag', () => {
@@ -75,6 +80,10 @@ describe('parseSimArgs', () => {
       '0.5',
       '--report',
       'dir',
+      '--runtime',
+      'quickjs',
+      '--mote-bundle',
+      'fw.js',
       '--quiet',
     ]);
     expect(c).toEqual({
@@ -91,6 +100,8 @@ describe('parseSimArgs', () => {
       },
       reportDir: 'dir',
       quiet: true,
+      runtime: 'quickjs',
+      moteBundle: 'fw.js',
     });
     expect(parsed(['--report=d', '--loss=1', '--motes=1']).options).toMatchObject({ loss: 1, motes: 1 });
   });
@@ -215,7 +226,18 @@ describe('simMain', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('>mote 3<');
     expect(t.out()).toContain('established 2/2');
-    expect(t.out()).toContain(`wrote ${join(dir, 'report.json')} and ${join(dir, 'timeline.svg')}\n`);
+    expect(t.out()).toContain(
+      `wrote ${join(dir, 'report.json')}, ${join(dir, 'timeline.svg')} and ${join(dir, 'runtime.json')}\n`,
+    );
+    // The node runtime's runtime.json: the firmware's time per handshake step, no heap.
+    const rt = JSON.parse(readFileSync(join(dir, 'runtime.json'), 'utf8'));
+    expect(rt.runtime).toBe('node');
+    expect(rt.motes.map((m: { id: number }) => m.id)).toEqual([2, 3]);
+    for (const m of rt.motes) {
+      expect(m.stepsMs.ikeSaInitRequest).toBeGreaterThan(0);
+      expect(m.stepsMs.childSaInstalled).toBeGreaterThan(0);
+      expect(m.heap).toBeUndefined();
+    }
   });
 
   it('not quiet, not a terminal: progress lines on stderr, each ending in a newline', async () => {
@@ -254,6 +276,8 @@ describe('simMain', () => {
       '--duration',
       '--interval',
       '--scenario',
+      '--runtime',
+      '--mote-bundle',
       '--quiet',
     ])
       expect(SIM_USAGE).toContain(flag);
@@ -266,11 +290,24 @@ describe('simMain', () => {
     [[]],
     [['--report', 'r', '--scenario', '/nonexistent/s.yaml']],
     [['--report', 'r', '--loss', '-0.5']],
+    [['--report', 'r', '--runtime', 'v8']],
+    [['--report', 'r', '--mote-bundle', 'm.js']],
   ])('bad arguments %j: one line on stderr, exit 2, nothing written', async (argv) => {
     const t = io();
     expect(await simMain(argv, t.io)).toBe(2);
     expect(t.out()).toBe('');
     expect(t.err()).toMatch(/^ikev2: sim: [^\n]+ \(see 'ikev2 sim --help'\)\n$/);
+  });
+
+  it('--runtime quickjs without its bundle: one line naming the file and the build command, exit 2', async () => {
+    const dir = join(tempDir(), 'out');
+    const t = io();
+    const missing = join(tempDir(), 'none.js');
+    expect(await simMain(['--runtime', 'quickjs', '--mote-bundle', missing, '--report', dir], t.io)).toBe(2);
+    expect(t.err()).toMatch(
+      new RegExp(`^ikev2: sim: cannot read the mote bundle ${missing}: ENOENT[^\n]*\n$`),
+    );
+    expect(existsSync(dir)).toBe(false);
   });
 
   it("main(['sim', ...]) runs the simulator", async () => {
