@@ -2,11 +2,17 @@
  * `npm run build:mote`: the mote target (targets/wismote/mote-entry.ts and what it reaches:
  * ipsec/, machines/, actors/, transport/radio/, rxjs, xstate, @noble/*) as one ES2020 script for
  * an embedded JS engine with no Node built-ins: an IIFE that defines the global `Mote`
- * (`Mote.createMote(capabilities, options)`). Writes dist/mote/mote.js and dist/mote/mote.min.js,
- * and prints the sizes (raw, minified, gzipped) and what each package contributes.
+ * (`Mote.createMote(capabilities, options)`).
+ *
+ * Writes dist/mote/mote.js and dist/mote/mote.min.js (the crypto of every suite of the mote
+ * profile) and dist/mote/mote-<suite>.min.js (one suite's crypto alone: the firmware a board
+ * would flash), prints the sizes (raw, minified, gzipped) of each, and where the bytes of the
+ * default bundle go: per package and folder, and the largest files.
+ * `--suite <name>` builds that suite's firmware only; `--top <n>` lists n files (default 25).
  *
  * `conditions: ['module']` makes xstate resolve to its ES module build (its CommonJS build would
- * drag a require shim in).
+ * drag a require shim in); `es2015` makes rxjs resolve to its ES2015 build (its default, ES5,
+ * needs tslib's helpers).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,15 +23,46 @@ import * as esbuild from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const MOTE_ENTRY = join(root, 'targets/wismote/mote-entry.ts');
 
-/** esbuild options of the mote bundle (the test builds with the same). */
-export const moteBuildOptions = (minify) => ({
+/** The mote profile's suites (targets/wismote/profile.ts MOTE_SUITES) and their crypto's export. */
+export const MOTE_SUITE_CRYPTO = {
+  seed: 'SEED_CRYPTO',
+  'ccm8-ecp256': 'CCM8_ECP256_CRYPTO',
+  'ccm8-x25519': 'CCM8_X25519_CRYPTO',
+};
+
+/**
+ * A firmware for one suite: targets/wismote/mote-build.ts (the suites the build carries)
+ * becomes a module that names that suite alone.
+ */
+function oneSuite(suite) {
+  const name = MOTE_SUITE_CRYPTO[suite];
+  if (!name) throw new Error(`unknown suite ${suite} (${Object.keys(MOTE_SUITE_CRYPTO).join(', ')})`);
+  const crypto = join(root, 'targets/wismote/mote-crypto.ts');
+  return {
+    name: 'mote-suite',
+    setup(build) {
+      build.onResolve({ filter: /\/mote-build\.js$/ }, () => ({
+        path: 'mote-build',
+        namespace: 'mote-suite',
+      }));
+      build.onLoad({ filter: /.*/, namespace: 'mote-suite' }, () => ({
+        contents: `import { ${name} } from ${JSON.stringify(crypto)};\nexport const MOTE_BUILD_SUITES = [${name}];\n`,
+        loader: 'js',
+        resolveDir: root,
+      }));
+    },
+  };
+}
+
+/** esbuild options of the mote bundle (tests build with the same); `suite`: one suite's firmware. */
+export const moteBuildOptions = (minify, { suite } = {}) => ({
   entryPoints: [MOTE_ENTRY],
   bundle: true,
   format: 'iife',
   globalName: 'Mote',
   target: 'es2020',
   platform: 'neutral',
-  conditions: ['module'],
+  conditions: ['module', 'es2015'],
   mainFields: ['module', 'main'],
   minify,
   legalComments: 'none',
@@ -33,6 +70,7 @@ export const moteBuildOptions = (minify) => ({
   write: false,
   logLevel: 'silent',
   define: { 'process.env.NODE_ENV': '"production"' },
+  ...(suite ? { plugins: [oneSuite(suite)] } : {}),
 });
 
 /** Which package (node_modules/<pkg>) or our top-level folder an input path belongs to. */
@@ -42,34 +80,97 @@ export function ownerOf(path) {
   return `${path.split('/')[0]}/`;
 }
 
-const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+/** The folder of an input: ours to two levels (ipsec/ike/), a package's to its first (@noble/curves/abstract/). */
+export function folderOf(path) {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(path);
+  if (m) {
+    const rest = m[2].split('/').filter((p) => p !== 'dist' && p !== 'esm' && p !== 'internal');
+    return `${m[1]}/${rest.length > 1 ? `${rest[0]}/` : ''}`;
+  }
+  if (path.startsWith('mote-suite:')) return 'targets/';
+  const parts = path.split('/');
+  return parts.length > 2 ? `${parts[0]}/${parts[1]}/` : `${parts[0]}/`;
+}
 
-async function main() {
-  const raw = await esbuild.build(moteBuildOptions(false));
-  const min = await esbuild.build(moteBuildOptions(true));
+/** Minified bytes per input file (esbuild's bytesInOutput). */
+export function bytesPerInput(metafile) {
+  const out = new Map();
+  for (const o of Object.values(metafile.outputs))
+    for (const [path, i] of Object.entries(o.inputs)) out.set(path, (out.get(path) ?? 0) + i.bytesInOutput);
+  return out;
+}
+
+/** Sums of `bytes` (per input) grouped by `key`, largest first. */
+export function groupBytes(bytes, key) {
+  const out = new Map();
+  for (const [path, n] of bytes) out.set(key(path), (out.get(key(path)) ?? 0) + n);
+  return [...out].sort((a, b) => b[1] - a[1]);
+}
+
+/** Builds the bundle: its minified code, its sizes and its metafile. */
+export async function buildMote({ suite } = {}) {
+  const raw = await esbuild.build(moteBuildOptions(false, { suite }));
+  const min = await esbuild.build(moteBuildOptions(true, { suite }));
   const rawCode = raw.outputFiles[0].contents;
   const minCode = min.outputFiles[0].contents;
-  const out = join(root, 'dist/mote');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'mote.js'), rawCode);
-  writeFileSync(join(out, 'mote.min.js'), minCode);
   const text = Buffer.from(minCode).toString('utf8');
   if (/\bnode:|require\(/.test(text)) throw new Error('the mote bundle reaches for a Node built-in');
+  return {
+    rawCode,
+    minCode,
+    sizes: { raw: rawCode.length, min: minCode.length, gzip: gzipSync(minCode, { level: 9 }).length },
+    metafile: min.metafile,
+  };
+}
 
-  console.log('dist/mote/mote.js      raw      ', kib(rawCode.length).padStart(10));
-  console.log('dist/mote/mote.min.js  minified ', kib(minCode.length).padStart(10));
-  console.log('                       gzipped  ', kib(gzipSync(minCode, { level: 9 }).length).padStart(10));
-  // What each package contributes to the minified output (esbuild's per-input bytesInOutput).
-  const byOwner = new Map();
-  for (const o of Object.values(min.metafile.outputs))
-    for (const [path, i] of Object.entries(o.inputs)) {
-      const k = ownerOf(path);
-      byOwner.set(k, (byOwner.get(k) ?? 0) + i.bytesInOutput);
-    }
-  const total = [...byOwner.values()].reduce((a, b) => a + b, 0);
-  console.log('\ncontribution to the minified bundle:');
-  for (const [k, n] of [...byOwner].sort((a, b) => b[1] - a[1]))
-    console.log(`  ${k.padEnd(22)} ${kib(n).padStart(10)} ${((100 * n) / total).toFixed(1).padStart(5)} %`);
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const pct = (n, total) => `${((100 * n) / total).toFixed(1).padStart(5)} %`;
+
+function printBreakdown(metafile, top) {
+  const bytes = bytesPerInput(metafile);
+  const total = [...bytes.values()].reduce((a, b) => a + b, 0);
+  const table = (title, rows) => {
+    console.log(`\n${title}`);
+    for (const [k, n] of rows) console.log(`  ${k.padEnd(48)} ${kib(n).padStart(10)} ${pct(n, total)}`);
+  };
+  table('contribution to the minified bundle, per package:', groupBytes(bytes, ownerOf));
+  table('per folder:', groupBytes(bytes, folderOf));
+  table(
+    `the ${top} largest files:`,
+    groupBytes(bytes, (p) => p.replace(/^.*node_modules\//, '')).slice(0, top),
+  );
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const arg = (name) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const only = arg('--suite');
+  const top = Number(arg('--top') ?? 25);
+  const out = join(root, 'dist/mote');
+  mkdirSync(out, { recursive: true });
+  const builds = only ? [only] : [undefined, ...Object.keys(MOTE_SUITE_CRYPTO)];
+  let first;
+  console.log(
+    `${'bundle'.padEnd(30)} ${'raw'.padStart(10)} ${'minified'.padStart(10)} ${'gzipped'.padStart(10)}`,
+  );
+  for (const suite of builds) {
+    const b = await buildMote({ suite });
+    first ??= b;
+    const file = suite ? `mote-${suite}.min.js` : 'mote.min.js';
+    if (!suite) writeFileSync(join(out, 'mote.js'), b.rawCode);
+    writeFileSync(join(out, file), b.minCode);
+    const s = b.sizes;
+    console.log(
+      `${`dist/mote/${file}`.padEnd(30)} ${kib(s.raw).padStart(10)} ${kib(s.min).padStart(10)} ${kib(s.gzip).padStart(10)}`,
+    );
+  }
+  console.log(
+    only ? `\nwhere the bytes go (suite ${only}):` : '\nwhere the bytes go (mote.min.js, every suite):',
+  );
+  printBreakdown(first.metafile, top);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

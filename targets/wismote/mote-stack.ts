@@ -1,7 +1,29 @@
 /**
  * What the mote firmware (mote-entry.ts) takes of the stack: its crypto provider and its
  * configuration. One seam, so the firmware can be cut down to what its profile needs without
- * touching the firmware's logic.
+ * touching the firmware's logic: the provider carries only the transforms of the suites this
+ * build names (mote-build.ts, mote-crypto.ts), and a firmware built for one suite refuses to
+ * boot with another (rather than failing in its first handshake).
  */
-export { nobleProvider as moteProvider } from '../../ipsec/crypto/noble/index.js';
-export { moteConfig as moteStackConfig } from './profile.js';
+import type { Config, DaemonConfig, IkeSecret } from '../../ipsec/config/model.js';
+import { composeNobleProvider } from '../../ipsec/crypto/noble/compose.js';
+import type { CryptoProvider } from '../../ipsec/crypto/types.js';
+import { MOTE_BUILD_SUITES } from './mote-build.js';
+import { moteAlgorithms } from './mote-crypto.js';
+import { moteConfig, type ProfileOptions } from './profile.js';
+
+export const moteProvider: CryptoProvider = composeNobleProvider(moteAlgorithms(MOTE_BUILD_SUITES));
+
+/** The mote's Config (profile.ts moteConfig), for a suite this build carries. */
+export function moteStackConfig(
+  short: number,
+  psk: IkeSecret,
+  o: ProfileOptions,
+  daemon?: Partial<DaemonConfig>,
+): Config {
+  if (!MOTE_BUILD_SUITES.some((s) => s.suite === o.suite))
+    throw new Error(
+      `suite ${o.suite}: this firmware carries ${MOTE_BUILD_SUITES.map((s) => s.suite).join(', ')}`,
+    );
+  return moteConfig(short, psk, o, daemon);
+}

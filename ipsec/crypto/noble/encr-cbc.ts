@@ -4,7 +4,9 @@
  * plaintext to the block size themselves, so the input must already be block-aligned.
  */
 import { CryptoError } from '../errors.js';
+import { EncrId } from '../ids.js';
 import type { Cipher, EncrTransform } from '../types.js';
+import { AES_KEY_BITS, type EncrAlgorithm } from './encr.js';
 import {
   AES_BLOCK,
   checkIv,
@@ -96,3 +98,13 @@ export function createAesCbc(transform: EncrTransform, keyMaterial: Uint8Array):
     },
   };
 }
+
+/** RFC 3602 §3: 16-octet IV. */
+export const ENCR_AES_CBC: EncrAlgorithm = /* @__PURE__ */ (() => ({
+  id: EncrId.AES_CBC,
+  keyBits: AES_KEY_BITS,
+  salt: 0,
+  iv: 16,
+  icv: 0,
+  make: createAesCbc,
+}))();

@@ -9,7 +9,9 @@
 
 import { equalBytes } from '../../util/bytes.js';
 import { CryptoError } from '../errors.js';
+import { EncrId } from '../ids.js';
 import type { Cipher, EncrTransform } from '../types.js';
+import { AES_KEY_BITS, type EncrAlgorithm } from './encr.js';
 import {
   AES_BLOCK,
   type AesKeySchedule,
@@ -213,3 +215,10 @@ export function createAesCcm(transform: EncrTransform, keyMaterial: Uint8Array):
     },
   };
 }
+
+/** RFC 4309 §3, §7.1: 3-octet salt, 8-octet IV, ICV of 8, 12 or 16 octets. */
+export const ENCR_AES_CCM: readonly EncrAlgorithm[] = /* @__PURE__ */ (() => [
+  { id: EncrId.AES_CCM_8, keyBits: AES_KEY_BITS, salt: 3, iv: 8, icv: 8, make: createAesCcm },
+  { id: EncrId.AES_CCM_12, keyBits: AES_KEY_BITS, salt: 3, iv: 8, icv: 12, make: createAesCcm },
+  { id: EncrId.AES_CCM_16, keyBits: AES_KEY_BITS, salt: 3, iv: 8, icv: 16, make: createAesCcm },
+])();

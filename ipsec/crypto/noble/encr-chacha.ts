@@ -3,7 +3,9 @@
  * from KEYMAT and an 8-byte explicit IV; the ICV is the 16-byte Poly1305 tag.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { EncrId } from '../ids.js';
 import type { Cipher, EncrTransform } from '../types.js';
+import type { EncrAlgorithm } from './encr.js';
 import { checkIv, destroyedError, splitKeyMaterial } from './encr-common.js';
 
 /** RFC 8439 §2.8: the Poly1305 tag. */
@@ -47,3 +49,13 @@ export function createChaCha20Poly1305(transform: EncrTransform, keyMaterial: Ui
     },
   };
 }
+
+/** RFC 7634 §2: 256-bit key, 4-octet salt, 8-octet IV, 16-octet ICV. */
+export const ENCR_CHACHA20_POLY1305: EncrAlgorithm = /* @__PURE__ */ (() => ({
+  id: EncrId.CHACHA20_POLY1305,
+  keyBits: [256],
+  salt: 4,
+  iv: 8,
+  icv: 16,
+  make: createChaCha20Poly1305,
+}))();

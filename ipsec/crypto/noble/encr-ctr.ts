@@ -2,7 +2,10 @@
  * ENCR_AES_CTR (RFC 3686): AES counter mode with a 4-byte nonce from KEYMAT and an 8-byte
  * explicit IV. Stream mode: any plaintext length, no padding needed.
  */
+
+import { EncrId } from '../ids.js';
 import type { Cipher, EncrTransform } from '../types.js';
+import { AES_KEY_BITS, type EncrAlgorithm } from './encr.js';
 import { AES_BLOCK, checkIv, ctr32, destroyedError, expandAesKey, splitKeyMaterial } from './encr-common.js';
 
 export function createAesCtr(transform: EncrTransform, keyMaterial: Uint8Array): Cipher {
@@ -37,3 +40,13 @@ export function createAesCtr(transform: EncrTransform, keyMaterial: Uint8Array):
     },
   };
 }
+
+/** RFC 3686 §3, §5.1: 4-octet nonce (salt), 8-octet IV. */
+export const ENCR_AES_CTR: EncrAlgorithm = /* @__PURE__ */ (() => ({
+  id: EncrId.AES_CTR,
+  keyBits: AES_KEY_BITS,
+  salt: 4,
+  iv: 8,
+  icv: 0,
+  make: createAesCtr,
+}))();

@@ -9,7 +9,9 @@
  */
 import { GHASH } from '@noble/ciphers/_polyval.js';
 import { equalBytes } from '../../util/bytes.js';
+import { EncrId } from '../ids.js';
 import type { Cipher, EncrTransform } from '../types.js';
+import { AES_KEY_BITS, type EncrAlgorithm } from './encr.js';
 import {
   AES_BLOCK,
   checkIv,
@@ -112,3 +114,10 @@ export function createAesGcm(transform: EncrTransform, keyMaterial: Uint8Array):
     },
   };
 }
+
+/** RFC 4106 §3, §8.1: 4-octet salt, 8-octet IV, ICV of 8, 12 or 16 octets. */
+export const ENCR_AES_GCM: readonly EncrAlgorithm[] = /* @__PURE__ */ (() => [
+  { id: EncrId.AES_GCM_8, keyBits: AES_KEY_BITS, salt: 4, iv: 8, icv: 8, make: createAesGcm },
+  { id: EncrId.AES_GCM_12, keyBits: AES_KEY_BITS, salt: 4, iv: 8, icv: 12, make: createAesGcm },
+  { id: EncrId.AES_GCM_16, keyBits: AES_KEY_BITS, salt: 4, iv: 8, icv: 16, make: createAesGcm },
+])();

@@ -22,7 +22,7 @@ export const P192_CURVE: WeierstrassOpts<bigint> = {
 };
 
 /** P-192 points (affine x, y in [0, p-1]; fromBytes checks the curve equation). */
-export const p192Point = weierstrass(P192_CURVE);
+export const p192Point = /* @__PURE__ */ weierstrass(P192_CURVE);
 
 /** ECDH helpers over P-192 (we use only the Point API from ke.ts; this is for tests and tools). */
-export const p192: ECDH = ecdh(p192Point);
+export const p192: ECDH = /* @__PURE__ */ ecdh(p192Point);

@@ -1,7 +1,7 @@
 /**
  * Pseudo-random functions (RFC 7296 §3.3.2 Transform Type 2) on @noble/*: PRF_HMAC_SHA1
  * (RFC 2104), PRF_HMAC_SHA2_256/384/512 (RFC 4868 §2.1), PRF_AES128_XCBC (RFC 4434) and
- * PRF_AES128_CMAC (RFC 4615). The key changes per call (SKEYSEED, prf+ with SK_d, AUTH), so no
+ * PRF_AES128_CMAC (RFC 4615), one entry each, composed into a provider by compose.ts. The key changes per call (SKEYSEED, prf+ with SK_d, AUTH), so no
  * per-key state is kept beyond the call; derived key material is wiped after use.
  */
 import { hmac } from '@noble/hashes/hmac.js';
@@ -18,10 +18,7 @@ import { aesXcbcMac, wipeXcbcKey, XCBC_KEY_LENGTH, type XcbcKey, xcbcKey } from 
 type PrfFunction = (key: Uint8Array, data: Uint8Array) => Uint8Array;
 
 /** RFC 2104 §2 / RFC 4868 §2.1: HMAC takes a key of any length, hashed first if over a block. */
-const hmacPrf =
-  (hash: CHash): PrfFunction =>
-  (key, data) =>
-    hmac(hash, key, data);
+const hmacPrf = (hash: CHash, key: Uint8Array, data: Uint8Array): Uint8Array => hmac(hash, key, data);
 
 // The all-zero 128-bit keys used to shorten over-long keys are public: schedule them once.
 let zeroXcbc: XcbcKey | undefined;
@@ -64,25 +61,46 @@ function cmacPrf(key: Uint8Array, data: Uint8Array): Uint8Array {
   return out;
 }
 
-function prfFunction(transform: PrfTransform): PrfFunction {
-  switch (transform.id) {
-    case PrfId.HMAC_SHA1:
-      return hmacPrf(sha1);
-    case PrfId.HMAC_SHA2_256: // RFC 4868 §2.1: PRF output is the full, untruncated HMAC
-      return hmacPrf(sha256);
-    case PrfId.HMAC_SHA2_384:
-      return hmacPrf(sha384);
-    case PrfId.HMAC_SHA2_512:
-      return hmacPrf(sha512);
-    case PrfId.AES128_XCBC:
-      return xcbcPrf;
-    case PrfId.AES128_CMAC:
-      return cmacPrf;
-    default:
-      throw new CryptoError('UNSUPPORTED_TRANSFORM', `PRF ${transform.name} (${transform.id})`);
-  }
+/** One PRF transform: its function of (key, data). */
+export interface PrfAlgorithm {
+  readonly id: number;
+  readonly compute: PrfFunction;
 }
 
-export function createNoblePrf(transform: PrfTransform): Prf {
-  return { transform, compute: prfFunction(transform) };
+export const PRF_HMAC_SHA1: PrfAlgorithm = /* @__PURE__ */ (() => ({
+  id: PrfId.HMAC_SHA1,
+  compute: (k, d) => hmacPrf(sha1, k, d),
+}))();
+// RFC 4868 §2.1: PRF output is the full, untruncated HMAC
+export const PRF_HMAC_SHA2_256: PrfAlgorithm = /* @__PURE__ */ (() => ({
+  id: PrfId.HMAC_SHA2_256,
+  compute: (k, d) => hmacPrf(sha256, k, d),
+}))();
+export const PRF_HMAC_SHA2_384: PrfAlgorithm = /* @__PURE__ */ (() => ({
+  id: PrfId.HMAC_SHA2_384,
+  compute: (k, d) => hmacPrf(sha384, k, d),
+}))();
+export const PRF_HMAC_SHA2_512: PrfAlgorithm = /* @__PURE__ */ (() => ({
+  id: PrfId.HMAC_SHA2_512,
+  compute: (k, d) => hmacPrf(sha512, k, d),
+}))();
+export const PRF_AES128_XCBC: PrfAlgorithm = /* @__PURE__ */ (() => ({
+  id: PrfId.AES128_XCBC,
+  compute: xcbcPrf,
+}))();
+export const PRF_AES128_CMAC: PrfAlgorithm = /* @__PURE__ */ (() => ({
+  id: PrfId.AES128_CMAC,
+  compute: cmacPrf,
+}))();
+
+export type PrfFactory = (transform: PrfTransform) => Prf;
+
+/** The provider's prf over `algorithms`; any other transform throws UNSUPPORTED_TRANSFORM. */
+export function prfFactory(algorithms: readonly PrfAlgorithm[]): PrfFactory {
+  const byId = new Map(algorithms.map((a) => [a.id, a.compute]));
+  return (transform) => {
+    const compute = byId.get(transform.id);
+    if (!compute) throw new CryptoError('UNSUPPORTED_TRANSFORM', `PRF ${transform.name} (${transform.id})`);
+    return { transform, compute };
+  };
 }

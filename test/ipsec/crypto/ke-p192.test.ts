@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KeId } from '../../../ipsec/crypto/ids.js';
 import { bigIntToBytes, bytesToBigInt } from '../../../ipsec/crypto/modp-groups.js';
-import { createNobleKeyExchange } from '../../../ipsec/crypto/noble/ke.js';
+import { createNobleKeyExchange } from '../../../ipsec/crypto/noble/index.js';
 import { P192_CURVE, p192Point } from '../../../ipsec/crypto/noble/p192.js';
 import { seededRandom } from '../../../ipsec/crypto/random.js';
 import { mustKe } from '../../../ipsec/crypto/transforms.js';

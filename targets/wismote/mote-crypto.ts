@@ -1,0 +1,97 @@
+/**
+ * The crypto a mote carries: per suite of the profile (profile.ts MOTE_SUITES), exactly the
+ * transforms it negotiates, composed into a noble provider (ipsec/crypto/noble/compose.ts). A
+ * build that names one suite (scripts/build-mote.mjs --suite) carries only that suite's code:
+ * the seed's is AES (CTR, XCBC) and P-192, without x25519/x448, MODP, CBC, GCM, ChaCha20 or
+ * ECDSA.
+ *
+ * Heap: noble precomputes, for the base point of each curve, a table of 2^(W-1) points per
+ * W-bit window of the (blinded, 128 bits longer) scalar: W = 6 (its default) is 1760 points for
+ * P-192, hundreds of KiB of BigInts in QuickJS. A mote does one base-point multiplication per
+ * handshake, so its curves use BASE_WINDOW, a small table (measured: bench/mote-size.ts); the
+ * results are the same, only the time per multiplication changes. The mote's points are its
+ * own (not noble's shared p256), so a gateway in the same process keeps noble's table.
+ */
+import { weierstrass } from '@noble/curves/abstract/weierstrass.js';
+import { sha1 } from '@noble/hashes/legacy.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { KeId } from '../../ipsec/crypto/ids.js';
+import type { NobleAlgorithms } from '../../ipsec/crypto/noble/compose.js';
+import { ENCR_AES_CCM } from '../../ipsec/crypto/noble/encr-ccm.js';
+import { ENCR_AES_CTR } from '../../ipsec/crypto/noble/encr-ctr.js';
+import { ecpMethod } from '../../ipsec/crypto/noble/ke-ecp.js';
+import { KE_CURVE_25519 } from '../../ipsec/crypto/noble/ke-montgomery.js';
+import { INTEG_AES_XCBC_96 } from '../../ipsec/crypto/noble/mac.js';
+import { P192_CURVE } from '../../ipsec/crypto/noble/p192.js';
+import { P256_CURVE } from '../../ipsec/crypto/noble/p256.js';
+import { PRF_AES128_XCBC, PRF_HMAC_SHA2_256 } from '../../ipsec/crypto/noble/prf.js';
+import type { MoteSuiteName } from './profile.js';
+
+/** The window of the mote's base-point tables (bits): 2^(W-1) points per window. */
+export const BASE_WINDOW = 4;
+
+/** Short-Weierstrass points with the mote's base-point window. */
+function motePoints(curve: typeof P192_CURVE) {
+  const Point = weierstrass(curve);
+  Point.BASE.precompute(BASE_WINDOW);
+  return Point;
+}
+
+/** What every suite needs besides its transforms. */
+const HASHES = {
+  sha256, // digests of cached responses (ipsec/ike/retransmission.ts)
+  sha1, // NAT_DETECTION_* hashes, should a peer send them unasked (RFC 7296 §2.23)
+};
+
+export interface MoteSuiteCrypto {
+  readonly suite: MoteSuiteName;
+  readonly algorithms: Omit<NobleAlgorithms, 'name' | 'hashes'>;
+}
+
+/** aes128ctr-aesxcbc-prfaesxcbc-ecp192, ESP aes128ctr-aesxcbc. */
+export const SEED_CRYPTO: MoteSuiteCrypto = /* @__PURE__ */ (() => ({
+  suite: 'seed',
+  algorithms: {
+    encr: [ENCR_AES_CTR], // RFC 3686
+    integ: [INTEG_AES_XCBC_96], // RFC 3566
+    prf: [PRF_AES128_XCBC], // RFC 4434
+    ke: [ecpMethod(KeId.ECP_192, motePoints(P192_CURVE))], // RFC 5114 §2.6
+  },
+}))();
+
+/** aes128ccm8-prfsha256-ecp256, ESP aes128ccm8. */
+export const CCM8_ECP256_CRYPTO: MoteSuiteCrypto = /* @__PURE__ */ (() => ({
+  suite: 'ccm8-ecp256',
+  algorithms: {
+    encr: ENCR_AES_CCM, // RFC 4309
+    integ: [],
+    prf: [PRF_HMAC_SHA2_256], // RFC 4868
+    ke: [ecpMethod(KeId.ECP_256, motePoints(P256_CURVE))], // RFC 5903 §3.1
+  },
+}))();
+
+/** aes128ccm8-prfsha256-x25519, ESP aes128ccm8. */
+export const CCM8_X25519_CRYPTO: MoteSuiteCrypto = /* @__PURE__ */ (() => ({
+  suite: 'ccm8-x25519',
+  algorithms: {
+    encr: ENCR_AES_CCM,
+    integ: [],
+    prf: [PRF_HMAC_SHA2_256],
+    ke: [KE_CURVE_25519], // RFC 8031 (x25519 has no base-point table: a Montgomery ladder)
+  },
+}))();
+
+/** The union of the suites' algorithms, one provider for all of them. */
+export function moteAlgorithms(suites: readonly MoteSuiteCrypto[]): NobleAlgorithms {
+  const all = <K extends keyof MoteSuiteCrypto['algorithms']>(k: K) => [
+    ...new Set(suites.flatMap((s) => s.algorithms[k] as readonly MoteSuiteCrypto['algorithms'][K][number][])),
+  ];
+  return {
+    name: `noble-mote(${suites.map((s) => s.suite).join(',')})`,
+    encr: all('encr'),
+    integ: all('integ'),
+    prf: all('prf'),
+    ke: all('ke'),
+    hashes: HASHES,
+  };
+}
