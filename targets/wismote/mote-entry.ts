@@ -171,6 +171,19 @@ function polyfillRandom(random: RandomBytes): void {
   g.crypto = { ...(g.crypto ?? {}), getRandomValues };
 }
 
+/**
+ * setTimeout / clearTimeout on the mote's clock where the engine has none (QuickJS): xstate
+ * reports an error thrown inside an actor by rethrowing it from a timer, which then surfaces from
+ * the host's `tick()` instead of as a ReferenceError.
+ */
+function polyfillTimers(clock: Clock): void {
+  const g = globalThis as { setTimeout?: unknown; clearTimeout?: unknown };
+  if (typeof g.setTimeout === 'function') return;
+  g.setTimeout = (fn: (...args: unknown[]) => void, ms = 0, ...args: unknown[]) =>
+    clock.setTimeout(() => fn(...args), ms);
+  g.clearTimeout = (handle: TimerHandle) => clock.clearTimeout(handle);
+}
+
 /** The host's radio as a RadioInterface: one frame outstanding at a time, in order. */
 class HostRadio implements RadioInterface {
   readonly maxPayload = MAX_MAC_PAYLOAD;
@@ -231,6 +244,7 @@ export function createMote(caps: MoteCapabilities, o: MoteOptions): Mote {
   const random: RandomBytes = (length) => bytes(caps.random(length)).slice(0, length);
   polyfillRandom(random);
   const clock = new HostClock(caps);
+  polyfillTimers(clock);
   const radio = new HostRadio(o.short, caps);
   const address = meshAddress(o.short);
   const parent = o.parent ?? GATEWAY_SHORT_ADDRESS;

@@ -85,6 +85,13 @@ describe('the mote bundle', () => {
       // The IKE_SA_INIT request (152 octets of IKE) in 6LoWPAN: FRAG1 (11000xxx) then FRAGN.
       expect(frames[0]!.payload[0]! >>> 3).toBe(0b11000);
       expect(frames.reduce((n, f) => n + f.payload.length, 0)).toBeGreaterThan(152);
+      // QuickJS has no setTimeout: the mote gives the engine one on its own clock (xstate
+      // rethrows an actor's error from a timer), and it runs on the host's tick.
+      run(vm, 'globalThis.fired = 0; setTimeout((n) => { globalThis.fired = n; }, 5, 7);');
+      now = mote.wake;
+      expect(now).toBeLessThanOrEqual(2005);
+      for (; now <= 2005; now = Math.max(now + 1, mote.wake)) run(vm, 'mote.tick()');
+      expect(vm.getProp(vm.global, 'fired').consume((h) => vm.getNumber(h))).toBe(7);
       run(vm, 'mote.stop(); globalThis.mote = undefined;');
       vm.runtime.executePendingJobs();
     } finally {
