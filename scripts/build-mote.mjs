@@ -54,6 +54,36 @@ function oneSuite(suite) {
   };
 }
 
+/**
+ * AES on small tables: ipsec/crypto/noble/aes.ts (noble's round function, 1.28 MiB of tables
+ * built at load) becomes aes-small.ts (5 KiB of tables, encryption only: every suite of the
+ * mote runs AES forward). The largest part of a mote's heap otherwise.
+ */
+const smallAes = {
+  name: 'mote-aes',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/aes\.js$/ }, (a) =>
+      a.importer.includes('/ipsec/crypto/noble/')
+        ? { path: join(root, 'ipsec/crypto/noble/aes-small.ts') }
+        : undefined,
+    );
+  },
+};
+
+/**
+ * The polyfills (targets/wismote/mote-polyfills.ts) are all side effect: kept whatever
+ * package.json's `sideEffects` says of the sources.
+ */
+const keepPolyfills = {
+  name: 'mote-polyfills',
+  setup(build) {
+    build.onResolve({ filter: /\/mote-polyfills\.js$/ }, () => ({
+      path: join(root, 'targets/wismote/mote-polyfills.ts'),
+      sideEffects: true,
+    }));
+  },
+};
+
 /** esbuild options of the mote bundle (tests build with the same); `suite`: one suite's firmware. */
 export const moteBuildOptions = (minify, { suite } = {}) => ({
   entryPoints: [MOTE_ENTRY],
@@ -70,7 +100,7 @@ export const moteBuildOptions = (minify, { suite } = {}) => ({
   write: false,
   logLevel: 'silent',
   define: { 'process.env.NODE_ENV': '"production"' },
-  ...(suite ? { plugins: [oneSuite(suite)] } : {}),
+  plugins: [keepPolyfills, smallAes, ...(suite ? [oneSuite(suite)] : [])],
 });
 
 /** Which package (node_modules/<pkg>) or our top-level folder an input path belongs to. */

@@ -3,9 +3,10 @@
  * cost of AES-CMAC-96 (RFC 4494) is the CBC-MAC alone. noble's `cmac` re-expands the key on
  * every call; this reuses its AES block and doubling primitives instead.
  */
-import { unsafe } from '@noble/ciphers/aes.js';
+
 import { wipe } from '../../util/bytes.js';
 import { CryptoError } from '../errors.js';
+import { aes } from './aes.js';
 import { AES_BLOCK, tweakedCbcMac } from './xcbc.js';
 
 /** RFC 4493 §1 / RFC 4494 §2: AES-128 only. */
@@ -25,10 +26,10 @@ export function cmacKey(key: Uint8Array): CmacKey {
       'INVALID_KEY_LENGTH',
       `AES-CMAC needs a ${CMAC_KEY_LENGTH}-byte key, got ${key.length}`,
     );
-  const xk = unsafe.expandKeyLE(key);
-  const l = unsafe.encryptBlock(xk, new Uint8Array(AES_BLOCK)); // L := AES-128(K, const_Zero)
-  const k1 = unsafe.dbl(l.slice()); // K1 := L << 1, XOR const_Rb if MSB(L) = 1
-  const k2 = unsafe.dbl(k1.slice()); // K2 := K1 << 1, XOR const_Rb if MSB(K1) = 1
+  const xk = aes.expandKeyLE(key);
+  const l = aes.encryptBlock(xk, new Uint8Array(AES_BLOCK)); // L := AES-128(K, const_Zero)
+  const k1 = aes.dbl(l.slice()); // K1 := L << 1, XOR const_Rb if MSB(L) = 1
+  const k2 = aes.dbl(k1.slice()); // K2 := K1 << 1, XOR const_Rb if MSB(K1) = 1
   wipe(l);
   return { xk, k1, k2 };
 }

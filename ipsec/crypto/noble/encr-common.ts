@@ -1,14 +1,15 @@
 /**
  * Shared checks and AES building blocks for the portable (noble) ENCR transforms.
  *
- * The AES round function comes from @noble/ciphers' `unsafe` exports, keyed once per SA
+ * The AES round function comes from aes.ts (@noble/ciphers' `unsafe` exports), keyed once per SA
  * (the key schedule is expanded at construction, never per packet). Words are loaded and
  * stored through DataView in little-endian order, which is the word layout noble's round
  * function expects on every host, so callers may pass buffers at any byte offset.
  */
-import { unsafe } from '@noble/ciphers/aes.js';
+
 import { CryptoError } from '../errors.js';
 import type { EncrTransform } from '../types.js';
+import { aes } from './aes.js';
 
 /** AES block size (FIPS 197 §3.1). */
 export const AES_BLOCK = 16;
@@ -43,11 +44,11 @@ export function expandAesKey(transform: EncrTransform, key: Uint8Array): AesKeyS
 export function expandAesKeyBytes(key: Uint8Array): AesKeySchedule {
   if (!AES_KEY_BYTES.has(key.length))
     throw new CryptoError('INVALID_KEY_LENGTH', `AES key must be 16, 24 or 32 bytes, got ${key.length}`);
-  return unsafe.expandKeyLE(key);
+  return aes.expandKeyLE(key);
 }
 
 export function expandAesDecryptionKey(key: Uint8Array): AesKeySchedule {
-  return unsafe.expandKeyDecLE(key);
+  return aes.expandKeyDecLE(key);
 }
 
 /**
@@ -84,11 +85,11 @@ export function ctr32(
   // noble reads src and dst as Uint32Array views, which need 4-byte aligned offsets: packet
   // slices often are not, so copy those (dst is always ours).
   const input = src.byteOffset % 4 === 0 ? src : src.slice();
-  unsafe.ctr32(xk, false, counterBlock, input, dst);
+  aes.ctr32(xk, false, counterBlock, input, dst);
   if (input !== src) input.fill(0);
   return dst;
 }
 
 /** One AES block encryption over little-endian words (noble's layout). */
-export const encryptWords = unsafe.encrypt;
-export const decryptWords = unsafe.decrypt;
+export const encryptWords = aes.encrypt;
+export const decryptWords = aes.decrypt;

@@ -2,9 +2,10 @@
  * AES-XCBC-MAC (RFC 3566) on the raw AES block of @noble/ciphers, plus the CBC-MAC loop with a
  * keyed last-block tweak that it shares with AES-CMAC (cmac.ts).
  */
-import { unsafe } from '@noble/ciphers/aes.js';
+
 import { wipe } from '../../util/bytes.js';
 import { CryptoError } from '../errors.js';
+import { aes } from './aes.js';
 
 /** AES block size in bytes (FIPS 197). */
 export const AES_BLOCK = 16;
@@ -16,7 +17,7 @@ export const XCBC_KEY_LENGTH = 16;
  * CBC-MAC over `data` whose last block is XORed with `completeKey` when it is a full block, or
  * padded with 10* and XORed with `paddedKey` otherwise (RFC 3566 §4 steps 3-4,
  * RFC 4493 §2.4 steps 4-6). An empty message is one padded block.
- * `xk` is an AES key schedule from `unsafe.expandKeyLE`.
+ * `xk` is an AES key schedule from `aes.expandKeyLE`.
  */
 export function tweakedCbcMac(
   xk: Uint32Array,
@@ -31,7 +32,7 @@ export function tweakedCbcMac(
   // E[i] = E[K1, M[i] XOR E[i-1]] for all but the last block (RFC 3566 §4 step 3)
   for (let i = 0; i < blocks - 1; i++, offset += AES_BLOCK) {
     for (let j = 0; j < AES_BLOCK; j++) e[j]! ^= data[offset + j]!;
-    unsafe.encryptBlock(xk, e);
+    aes.encryptBlock(xk, e);
   }
   const lastLength = data.length - offset;
   if (lastLength === AES_BLOCK) {
@@ -43,7 +44,7 @@ export function tweakedCbcMac(
     e[lastLength]! ^= 0x80;
     for (let j = 0; j < AES_BLOCK; j++) e[j]! ^= paddedKey[j]!;
   }
-  unsafe.encryptBlock(xk, e);
+  aes.encryptBlock(xk, e);
   return e;
 }
 
@@ -61,12 +62,12 @@ export function xcbcKey(key: Uint8Array): XcbcKey {
       'INVALID_KEY_LENGTH',
       `AES-XCBC-MAC needs a ${XCBC_KEY_LENGTH}-byte key, got ${key.length}`,
     );
-  const xk = unsafe.expandKeyLE(key);
-  const derive = (constant: number) => unsafe.encryptBlock(xk, new Uint8Array(AES_BLOCK).fill(constant));
+  const xk = aes.expandKeyLE(key);
+  const derive = (constant: number) => aes.encryptBlock(xk, new Uint8Array(AES_BLOCK).fill(constant));
   const k1 = derive(0x01); // K1 = 0x01010101010101010101010101010101 encrypted with K
   const k2 = derive(0x02); // K2 = 0x02020202020202020202020202020202 encrypted with K
   const k3 = derive(0x03); // K3 = 0x03030303030303030303030303030303 encrypted with K
-  const xk1 = unsafe.expandKeyLE(k1);
+  const xk1 = aes.expandKeyLE(k1);
   wipe(k1);
   xk.fill(0);
   return { xk1, k2, k3 };
