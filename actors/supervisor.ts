@@ -39,7 +39,7 @@ import {
 } from './ike-fragments.js';
 import { IKE_PORT, IkeRouter } from './ike-router.js';
 import { IkeSaEndings } from './ike-sa-endings.js';
-import { SupervisorInspector } from './inspection/supervisor-inspector.js';
+import type { SupervisorInspector } from './inspection/supervisor-inspector.js';
 import type { IpsecEvent } from './ipsec-backend.js';
 import { floatToNatT, startKeepalives, stopKeepalives } from './nat-t.js';
 import { StartActions } from './start-actions.js';
@@ -78,7 +78,7 @@ export class Supervisor {
 
   /** Throws FragmentSizeError when daemon.fragment_size leaves no room for IKE fragments. */
   constructor(options: SupervisorOptions) {
-    if (options.inspection) this.inspector = new SupervisorInspector(options.inspection, this);
+    if (options.inspection) this.inspector = options.inspection.inspect(this);
     const o = this.inspector?.wrap(options) ?? options;
     this.o = o;
     assertFragmentSize(o.config, o.ikeDatagramOverhead ?? udpOverhead);

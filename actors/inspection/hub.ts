@@ -19,6 +19,7 @@ import { childSaMachine } from '../../machines/child-sa.machine.js';
 import { ikeSaMachine } from '../../machines/ike-sa.machine.js';
 import type { ActorKind, ChildSaSummary, IkeSaSummary, InspectionEvent, MachineGraph } from './events.js';
 import { machineGraph } from './graph.js';
+import { type InspectedSupervisor, SupervisorInspector } from './supervisor-inspector.js';
 
 /** An event as a producer hands it over: the hub adds `seq` and `t`. */
 export type InspectionEventInit = InspectionEvent extends infer E
@@ -102,6 +103,16 @@ export class InspectionHub {
     this.endedLimit = o.endedActors ?? 100;
     this.global = new Ring(o.globalRingSize ?? 2000);
     this.retain = o.retain ?? false;
+  }
+
+  /**
+   * This hub's view of a supervisor (its actors, IKE messages, drops). Made here, not by the
+   * supervisor, so that a supervisor without a hub never reaches the inspector's code (a mote's
+   * firmware carries none of it). supervisor-inspector.ts imports this module back: neither
+   * uses the other while the modules load.
+   */
+  inspect(supervisor: InspectedSupervisor): SupervisorInspector {
+    return new SupervisorInspector(this, supervisor);
   }
 
   /** Someone wants events: producers build them only then. */
