@@ -8,8 +8,10 @@
  * Heap: noble precomputes, for the base point of each curve, a table of 2^(W-1) points per
  * W-bit window of the (blinded, 128 bits longer) scalar: W = 6 (its default) is 1760 points for
  * P-192, hundreds of KiB of BigInts in QuickJS. A mote does one base-point multiplication per
- * handshake, so its curves use BASE_WINDOW, a small table (measured: bench/mote-size.ts); the
- * results are the same, only the time per multiplication changes. The mote's points are its
+ * handshake, so its curves keep no table (BASE_WINDOW = 1: noble's constant-time fixed-window
+ * multiply with a 16-point table built per call; measured by bench/mote-size.ts, W = 4 costs
+ * 65 KiB more heap and W = 2 33 KiB); the results are the same, only the time per
+ * multiplication changes. The mote's points are its
  * own (not noble's shared p256), so a gateway in the same process keeps noble's table.
  */
 import { weierstrass } from '@noble/curves/abstract/weierstrass.js';
@@ -27,8 +29,8 @@ import { P256_CURVE } from '../../ipsec/crypto/noble/p256.js';
 import { PRF_AES128_XCBC, PRF_HMAC_SHA2_256 } from '../../ipsec/crypto/noble/prf.js';
 import type { MoteSuiteName } from './profile.js';
 
-/** The window of the mote's base-point tables (bits): 2^(W-1) points per window. */
-export const BASE_WINDOW = 4;
+/** The window of the mote's base-point tables (bits): 2^(W-1) points per window; 1 = none. */
+export const BASE_WINDOW = 1;
 
 /** Short-Weierstrass points with the mote's base-point window. */
 function motePoints(curve: typeof P192_CURVE) {
