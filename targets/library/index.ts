@@ -11,6 +11,7 @@
 export type { DataPlaneCounters, DropReason } from '../../actors/esp-counters.js';
 export type { EspHost } from '../../actors/esp-host.js';
 export type { InboundPacket, RawIpLink } from '../../actors/esp-pipeline.js';
+export type { IkeDatagramOverhead } from '../../actors/ike-fragments.js';
 // The raw host: what the façade (createPeer) is built on.
 export { createIpsecHost, type IpsecHost, type IpsecHostOptions } from '../../actors/ipsec-host.js';
 export type { Supervisor } from '../../actors/supervisor.js';

@@ -15,6 +15,7 @@
 import type { DataPlaneCounters } from '../../actors/esp-counters.js';
 import type { EspHost } from '../../actors/esp-host.js';
 import type { InboundPacket } from '../../actors/esp-pipeline.js';
+import type { IkeDatagramOverhead } from '../../actors/ike-fragments.js';
 import { createIpsecHost, type IpsecHost } from '../../actors/ipsec-host.js';
 import type { Supervisor } from '../../actors/supervisor.js';
 import type {
@@ -55,6 +56,12 @@ export interface PeerOptions {
   readonly natTPort?: number;
   /** Receives the supervisor's log records (a pino logger fits); default: none. */
   readonly logger?: SupervisorLogger;
+  /**
+   * For a transport that is not UDP over IP: the octets of each IKE datagram that are not the
+   * IKE message, which the IKE fragment size (RFC 7383) leaves room for. Default: IP + UDP
+   * headers, + the non-ESP marker on the NAT-T port.
+   */
+  readonly ikeDatagramOverhead?: IkeDatagramOverhead;
 }
 
 /** An IKE SA as the events describe it (a snapshot: copy what you need). */
@@ -263,6 +270,7 @@ export function createPeer(o: PeerOptions): Peer {
     transport: o.transport,
     ...(o.natTPort !== undefined ? { natTPort: o.natTPort } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
+    ...(o.ikeDatagramOverhead ? { ikeDatagramOverhead: o.ikeDatagramOverhead } : {}),
   });
   const { supervisor, esp } = host;
   let listeners: ((e: PeerEvent) => void)[] = [];
