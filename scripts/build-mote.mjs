@@ -105,6 +105,7 @@ export const moteBuildOptions = (minify, { suite } = {}) => ({
 
 /** Which package (node_modules/<pkg>) or our top-level folder an input path belongs to. */
 export function ownerOf(path) {
+  if (path.startsWith('mote-suite:')) return 'targets/';
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
   if (m) return m[1];
   return `${path.split('/')[0]}/`;
