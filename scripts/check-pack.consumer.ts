@@ -55,12 +55,9 @@ peer.sendUdp({
   to: { address: '10.0.0.1', port: 2 },
   payload: new Uint8Array(1),
 });
+const from = { address: '10.1.0.1', port: 1 };
 // @ts-expect-error: payloads are octets
-peer.sendUdp({
-  from: { address: '10.1.0.1', port: 1 },
-  to: { address: '10.0.0.1', port: 2 },
-  payload: 'text',
-});
+peer.sendUdp({ from, to: from, payload: 'text' });
 const unsubscribe: () => void = peer.onUdp((m) => m.payload.byteLength);
 unsubscribe();
 void peer.connect('gw', { timeoutMs: 1000 }).then(({ ike }) => ike.remote.address.toUpperCase());

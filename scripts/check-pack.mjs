@@ -138,7 +138,7 @@ try {
   for (const args of [[], ['--transport', 'memory']]) {
     step(`node two-peers.mjs ${args.join(' ')}`.trimEnd());
     const out = run('node', ['two-peers.mjs', ...args], { cwd: app, timeout: 60_000 });
-    process.stdout.write(out.replace(/^/gm, '    '));
+    process.stdout.write(`${out.trimEnd().replace(/^/gm, '    ')}\n`);
     for (const want of ["CHILD_SA 'net' up", 'received "pong from 10.0.1.1:7"', 'two-peers: OK'])
       if (!out.includes(want)) fail(`two-peers ${args.join(' ')}: no "${want}" in its output`);
   }
