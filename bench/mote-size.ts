@@ -7,7 +7,7 @@
  * when that revision is given and git is there), the default firmware (every suite of the
  * profile) and the seed's (scripts/build-mote.mjs --suite seed).
  *
- *   npm run build && node dist/bench/mote-size.js
+ *   npm run bench:mote
  *   BENCH_BASELINE=688c75f BENCH_MOTES=3 BENCH_SECONDS=60 to change the run
  */
 import { execFileSync } from 'node:child_process';
