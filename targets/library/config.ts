@@ -119,9 +119,12 @@ export function defineConfig(input: ConfigInput): Config {
   const secrets: IkeSecret[] = (input.secrets ?? []).map((s, i) => {
     const name = s.name ?? `ike-${i}`;
     for (const id of s.id ?? []) identity(problems, `secrets.${name}.id`, id);
-    const secret = typeof s.secret === 'string' ? utf8(s.secret) : s.secret.slice();
-    if (secret.length === 0) problems.push(`secrets.${name}: empty secret`);
-    return { name, id: [...(s.id ?? [])], secret };
+    const given: unknown = s.secret;
+    const secret =
+      typeof given === 'string' ? utf8(given) : given instanceof Uint8Array ? given.slice() : undefined;
+    if (!secret) problems.push(`secrets.${name}: the secret is ${typeof given}, not a string or Uint8Array`);
+    else if (secret.length === 0) problems.push(`secrets.${name}: empty secret`);
+    return { name, id: [...(s.id ?? [])], secret: secret ?? new Uint8Array(0) };
   });
   const names = new Set<string>();
   for (const c of input.connections) {

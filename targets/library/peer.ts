@@ -403,7 +403,9 @@ export function createPeer(o: PeerOptions): Peer {
               'no-child',
               `${what} is up but CHILD_SA '${childName}' was not created (see the peer's log)`,
             );
-        } else if (e.type === 'ike-failed')
+        } else if (closed && (e.type === 'ike-failed' || e.type === 'ike-closed'))
+          fail('closed', `${what}: the peer was closed`);
+        else if (e.type === 'ike-failed')
           fail('ike-failed', `${what} failed: ${failureText(handle) ?? 'no reason given'}`);
         else if (e.type === 'ike-closed')
           fail('ike-closed', `${what} closed before CHILD_SA '${childName}' was installed`);

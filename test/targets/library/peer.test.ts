@@ -167,7 +167,12 @@ describe('library Peer', () => {
       message: "IKE SA 'site' #1: no CHILD_SA 'net' after 3000 ms",
     });
     await expect(client.connect('nope')).rejects.toThrow("no connection 'nope'");
+    const pending = client.connect('site');
     client.close();
+    await expect(pending).rejects.toMatchObject({
+      code: 'closed',
+      message: "IKE SA 'site' #2: the peer was closed",
+    });
     await expect(client.connect('site')).rejects.toMatchObject({ code: 'closed' });
   });
 
@@ -233,18 +238,22 @@ describe('defineConfig', () => {
             children: [],
           },
         ],
-        secrets: [{ id: ['a.example'], secret: 'k' }],
+        secrets: [
+          { id: ['a.example'], secret: 'k' },
+          { name: 'env', id: ['nobody.example'], secret: undefined as unknown as string },
+        ],
       });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigValidationError);
     const problems = (error as ConfigValidationError).problems;
-    expect(problems).toHaveLength(5);
+    expect(problems).toHaveLength(6);
     expect(problems[0]).toBe('daemon: port and port_nat_t are both 4500');
-    expect(problems[1]).toMatch(/^connections\.a\.proposals: .*nosuchprf/);
-    expect(problems[2]).toMatch(/^connections\.a\.remote\.id: invalid IPv4 identity/);
-    expect(problems[3]).toMatch(/^connections\.a\.children\.c\.local_ts: '10\.0\.0\.0\/33'/);
-    expect(problems[4]).toBe("connections.b: no secret for local id 'b.example' or remote id 'x.example'");
+    expect(problems[1]).toBe('secrets.env: the secret is undefined, not a string or Uint8Array');
+    expect(problems[2]).toMatch(/^connections\.a\.proposals: .*nosuchprf/);
+    expect(problems[3]).toMatch(/^connections\.a\.remote\.id: invalid IPv4 identity/);
+    expect(problems[4]).toMatch(/^connections\.a\.children\.c\.local_ts: '10\.0\.0\.0\/33'/);
+    expect(problems[5]).toBe("connections.b: no secret for local id 'b.example' or remote id 'x.example'");
   });
 });
