@@ -41,8 +41,8 @@ export const SIM_USAGE = `usage: ikev2 sim --report DIR [options]
   --scenario FILE        YAML scenario: positions, link qualities, reboots, gateway restarts
   --runtime R            node | quickjs: where the motes' firmware runs (default node); quickjs
                          runs each mote in a QuickJS runtime of its own and measures its heap
-  --mote-bundle FILE     the firmware for --runtime quickjs (default dist/mote/mote.min.js,
-                         made by npm run build:mote)
+  --mote-bundle FILE     the firmware for --runtime quickjs (default dist/mote/mote-SUITE.min.js,
+                         else dist/mote/mote.min.js, made by npm run build:mote)
   --quiet                no progress line
 Writes DIR/report.json, DIR/timeline.svg and DIR/runtime.json and prints a summary.
 `;
@@ -152,11 +152,16 @@ export interface SimIo {
   readonly stderr: { write(s: string): unknown; isTTY?: boolean };
 }
 
-/** The package's own firmware bundle: dist/mote/mote.min.js under the nearest package.json. */
-export function defaultMoteBundle(): string {
+/**
+ * The package's own firmware for a suite, under the nearest package.json: dist/mote/
+ * mote-<suite>.min.js (that suite's crypto alone, as a board would carry), else mote.min.js
+ * (every suite of the profile).
+ */
+export function defaultMoteBundle(suite: string): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'dist', 'mote', 'mote.min.js');
+  const one = join(dir, 'dist', 'mote', `mote-${suite}.min.js`);
+  return existsSync(one) ? one : join(dir, 'dist', 'mote', 'mote.min.js');
 }
 
 /** The runtime the command asked for, with the firmware bundle loaded for QuickJS. */
@@ -164,7 +169,7 @@ async function loadRuntime(
   cmd: SimCommand,
 ): Promise<{ runtime?: QuickJsMoteRuntime; bundle?: BundleSize; error?: string }> {
   if (cmd.runtime === 'node') return {};
-  const path = cmd.moteBundle ?? defaultMoteBundle();
+  const path = cmd.moteBundle ?? defaultMoteBundle(cmd.options.suite);
   let code: Buffer;
   try {
     code = readFileSync(path);
