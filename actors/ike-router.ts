@@ -18,7 +18,7 @@ import { CookieJar } from '../ipsec/ike/cookie.js';
 import { encodeFor, findNotify, findPayload, notify } from '../ipsec/ike/exchange/messages.js';
 import type { IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
 import { ProtocolId } from '../ipsec/ike/model.js';
-import { parseProposals } from '../ipsec/ike/proposal/keywords.js';
+import { configuredProposals } from '../ipsec/ike/proposal/configured.js';
 import { parseIp } from '../ipsec/ike/ts/text.js';
 import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
 import { isInitiator, isResponse } from '../ipsec/ike/wire/header.js';
@@ -196,7 +196,7 @@ export class IkeRouter {
       this.o.logger?.info({ remote: d.remote }, 'no connection for IKE_SA_INIT from this peer');
       return;
     }
-    const proposals = parseProposals(config.proposals, ProtocolId.IKE);
+    const proposals = configuredProposals(config.proposals, ProtocolId.IKE);
     if (!proposals.ok) return;
     const session: IkeSession = {
       role: 'responder',

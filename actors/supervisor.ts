@@ -18,7 +18,7 @@ import type { Identity } from '../ipsec/ike/identity.js';
 import { wipeChildSaKeys } from '../ipsec/ike/keys/child-keys.js';
 import { wipeIkeSaKeys } from '../ipsec/ike/keys/ike-keys.js';
 import { ProtocolId } from '../ipsec/ike/model.js';
-import { parseProposals } from '../ipsec/ike/proposal/keywords.js';
+import { configuredProposals } from '../ipsec/ike/proposal/configured.js';
 import { parseIp, tsToString } from '../ipsec/ike/ts/text.js';
 import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
 import { toHex } from '../ipsec/util/bytes.js';
@@ -210,7 +210,7 @@ export class Supervisor {
     const local = { address: config.local_addrs[0] ?? '0.0.0.0', port: config.local_port };
     const remote = { address: config.remote_addrs[0] ?? '', port: config.remote_port };
     if (!parseIp(remote.address)) throw new Error(`connection '${connection}' has no usable remote address`);
-    const proposals = parseProposals(config.proposals, ProtocolId.IKE);
+    const proposals = configuredProposals(config.proposals, ProtocolId.IKE);
     if (!proposals.ok) throw new Error(`proposals: ${proposals.error.message}`);
     const others = this.ikeSas.some((h) => h.name === config.name && h.remote.address === remote.address);
     const session = {

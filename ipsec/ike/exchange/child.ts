@@ -9,7 +9,7 @@ import { err, ok, type Result } from '../../result.js';
 import type { ChildSaKeys } from '../keys/child-keys.js';
 import { deriveChildSaKeys } from '../keys/child-keys.js';
 import { type Proposal, ProtocolId, type TrafficSelector } from '../model.js';
-import { parseProposals } from '../proposal/keywords.js';
+import { configuredProposals } from '../proposal/configured.js';
 import { checkProposalResponse, selectProposal } from '../proposal/select.js';
 import { negotiatedSuite } from '../proposal/suite.js';
 import { checkNarrowedTs, narrowTrafficSelectors } from '../ts/narrow.js';
@@ -56,7 +56,7 @@ export function prepareChild(
   config: ChildConfig,
   opts: ChildRequestOptions,
 ): Result<PendingChild, string> {
-  const parsed = parseProposals(config.esp_proposals, ProtocolId.ESP);
+  const parsed = configuredProposals(config.esp_proposals, ProtocolId.ESP);
   if (!parsed.ok) return err(`esp_proposals: ${parsed.error.message}`);
   const tsi = resolveTs(config.local_ts, s.local);
   if (!tsi.ok) return tsi;
@@ -145,7 +145,7 @@ export function respondChild(
       NotifyError.NO_PROPOSAL_CHOSEN,
       `mode mismatch: peer wants ${transport ? 'transport' : 'tunnel'}`,
     );
-  const ours = parseProposals(config.esp_proposals, ProtocolId.ESP);
+  const ours = configuredProposals(config.esp_proposals, ProtocolId.ESP);
   if (!ours.ok) return fail(NotifyError.NO_PROPOSAL_CHOSEN, `esp_proposals: ${ours.error.message}`);
   const offered = sa.proposals.filter((p) => p.protocolId === ProtocolId.ESP && p.spi.length === 4);
   const chosen = selectProposal(offered, ours.value, {

@@ -14,7 +14,7 @@ import type { KeyExchange } from '../../crypto/types.js';
 import { err, ok, type Result } from '../../result.js';
 import { deriveRekeyedIkeSaKeys } from '../keys/ike-keys.js';
 import { type Proposal, ProtocolId } from '../model.js';
-import { parseProposals } from '../proposal/keywords.js';
+import { configuredProposals } from '../proposal/configured.js';
 import { checkProposalResponse, chosenKeGroup, invalidKeGroup, selectProposal } from '../proposal/select.js';
 import { negotiatedSuite } from '../proposal/suite.js';
 import { createSkKeyPair } from '../sk.js';
@@ -55,7 +55,7 @@ export function buildChildRequest(
   config: ChildConfig,
   rekey?: ChildSaRecord,
 ): Result<{ request: CreateChildRequest; payloads: Payload[] }, string> {
-  const parsed = parseProposals(config.esp_proposals, ProtocolId.ESP);
+  const parsed = configuredProposals(config.esp_proposals, ProtocolId.ESP);
   if (!parsed.ok) return err(`esp_proposals: ${parsed.error.message}`);
   let pending: PendingChild;
   const spiIn = deps.allocChildSpi();

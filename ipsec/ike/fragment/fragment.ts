@@ -20,7 +20,7 @@ import { encrTransform, integTransform } from '../../crypto/transforms.js';
 import type { EncrTransform, IntegTransform, RandomBytes } from '../../crypto/types.js';
 import { err, ok, type Result } from '../../result.js';
 import { type Proposal, ProtocolId } from '../model.js';
-import { parseProposals } from '../proposal/keywords.js';
+import { configuredProposals } from '../proposal/configured.js';
 import { openSk, type SkKeys, sealSk } from '../sk.js';
 import { PayloadType } from '../wire/constants.js';
 import { IKE_HEADER_LENGTH, IKE_HEADER_LENGTH_OFFSET } from '../wire/header.js';
@@ -164,6 +164,6 @@ export function minimumBudgetForProposals(proposals: readonly Proposal[]): numbe
 
 /** minimumBudgetForProposals of a connection's IKE proposals; undefined if they do not parse. */
 export function minimumBudgetForConnection(c: ConnectionConfig): number | undefined {
-  const proposals = parseProposals(c.proposals, ProtocolId.IKE);
+  const proposals = configuredProposals(c.proposals, ProtocolId.IKE);
   return proposals.ok ? minimumBudgetForProposals(proposals.value) : undefined;
 }
