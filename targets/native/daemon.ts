@@ -93,7 +93,8 @@ export class Daemon {
     }
     let saveKeys: SaveKeys | undefined;
     try {
-      if (o.saveKeysDir) saveKeys = new SaveKeys(o.saveKeysDir, o.logger.child({ component: 'save-keys' }));
+      if (o.saveKeysDir)
+        saveKeys = new SaveKeys(o.saveKeysDir, o.logger.child({ component: 'save-keys' }), { clock });
     } catch (e) {
       await host.close();
       await inspection?.close();
@@ -177,7 +178,7 @@ export class Daemon {
           log.info({ ...base, old: e.old.uniqueid }, 'IKE SA rekeyed');
           break;
       }
-      this.saveKeys?.update(this.host.supervisor.ikeSas);
+      this.saveKeys?.event(e); // O(1): appends what came up, marks what went
     });
   }
 
@@ -230,6 +231,7 @@ export class Daemon {
         this.o.logger.warn({ ike: left.map((h) => h.uniqueid) }, 'closing IKE SAs not yet deleted');
       await this.control?.close();
       await this.closeHost();
+      this.saveKeys?.close(); // drops the rows gone for keepGoneMs; the others stay for captures
       await this.inspection?.close();
       this.o.logger.info({}, 'daemon stopped');
     })();
