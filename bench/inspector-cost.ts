@@ -1,5 +1,5 @@
 /**
- * IKE SA setups per second, in process on virtual time: two hosts (actors/ipsec-host.ts on a
+ * (npm run bench:inspector) IKE SA setups per second, in process on virtual time: two hosts (actors/ipsec-host.ts on a
  * memory network), the client initiating one IKE SA with its Child SA after the other
  * (IKE_SA_INIT + IKE_AUTH, node:crypto, ECP-256), with and without the inspection hub:
  *
