@@ -1,7 +1,8 @@
 /**
  * IKE SA setups per second, in process on virtual time (npm run bench:inspector): two hosts
- * (actors/ipsec-host.ts on a memory network), the client initiating one IKE SA with its Child SA after the other
- * (IKE_SA_INIT + IKE_AUTH, node:crypto, ECP-256), with and without the inspection hub:
+ * (actors/ipsec-host.ts on a memory network), the client initiating one IKE SA with its Child
+ * SA after the other (IKE_SA_INIT + IKE_AUTH, node:crypto, ECP-256), with and without the
+ * inspection hub:
  *
  *   no hub            SupervisorOptions.inspection unset
  *   hub, no listener  a hub nobody listens to: must cost (almost) nothing (issue #12: < 2 %)
