@@ -71,6 +71,22 @@ const smallAes = {
 };
 
 /**
+ * A compiled profile: ipsec/ike/proposal/keywords.ts (the proposal keyword parser) becomes
+ * targets/wismote/no-keywords.ts; the firmware's proposals are compiled in
+ * (targets/wismote/mote-proposals.ts).
+ */
+const compiledProfile = {
+  name: 'mote-compiled-profile',
+  setup(build) {
+    build.onResolve({ filter: /\/keywords\.js$/ }, (a) =>
+      a.importer.endsWith('/ipsec/ike/proposal/configured.ts')
+        ? { path: join(root, 'targets/wismote/no-keywords.ts') }
+        : undefined,
+    );
+  },
+};
+
+/**
  * The polyfills (targets/wismote/mote-polyfills.ts) are all side effect: kept whatever
  * package.json's `sideEffects` says of the sources.
  */
@@ -100,7 +116,7 @@ export const moteBuildOptions = (minify, { suite } = {}) => ({
   write: false,
   logLevel: 'silent',
   define: { 'process.env.NODE_ENV': '"production"' },
-  plugins: [keepPolyfills, smallAes, ...(suite ? [oneSuite(suite)] : [])],
+  plugins: [keepPolyfills, smallAes, compiledProfile, ...(suite ? [oneSuite(suite)] : [])],
 });
 
 /** Which package (node_modules/<pkg>) or our top-level folder an input path belongs to. */

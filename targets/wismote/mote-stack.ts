@@ -2,14 +2,18 @@
  * What the mote firmware (mote-entry.ts) takes of the stack: its crypto provider and its
  * configuration. One seam, so the firmware can be cut down to what its profile needs without
  * touching the firmware's logic: the provider carries only the transforms of the suites this
- * build names (mote-build.ts, mote-crypto.ts), and a firmware built for one suite refuses to
- * boot with another (rather than failing in its first handshake).
+ * build names (mote-build.ts, mote-crypto.ts), a firmware built for one suite refuses to
+ * boot with another (rather than failing in its first handshake), and the proposals come
+ * compiled (mote-proposals.ts), so the firmware carries no keyword parser.
  */
 import type { Config, DaemonConfig, IkeSecret } from '../../ipsec/config/model.js';
 import { composeNobleProvider } from '../../ipsec/crypto/noble/compose.js';
 import type { CryptoProvider } from '../../ipsec/crypto/types.js';
+import { ProtocolId } from '../../ipsec/ike/model.js';
+import { provideProposals } from '../../ipsec/ike/proposal/configured.js';
 import { MOTE_BUILD_SUITES } from './mote-build.js';
 import { moteAlgorithms } from './mote-crypto.js';
+import { MOTE_PROPOSALS } from './mote-proposals.js';
 import { moteConfig, type ProfileOptions } from './profile.js';
 
 export const moteProvider: CryptoProvider = composeNobleProvider(moteAlgorithms(MOTE_BUILD_SUITES));
@@ -25,5 +29,12 @@ export function moteStackConfig(
     throw new Error(
       `suite ${o.suite}: this firmware carries ${MOTE_BUILD_SUITES.map((s) => s.suite).join(', ')}`,
     );
-  return moteConfig(short, psk, o, daemon);
+  const config = moteConfig(short, psk, o, daemon);
+  // A compiled profile: the proposals are handed over parsed (the firmware has no parser).
+  const compiled = MOTE_PROPOSALS[o.suite];
+  for (const c of config.connections) {
+    provideProposals(c.proposals, ProtocolId.IKE, compiled.ike);
+    for (const child of c.children) provideProposals(child.esp_proposals, ProtocolId.ESP, compiled.esp);
+  }
+  return config;
 }

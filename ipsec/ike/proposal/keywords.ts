@@ -26,6 +26,9 @@ import { encrTransform, integTransform, keTransform, prfTransform } from '../../
 import { err, ok, type Result } from '../../result.js';
 import { type Proposal, ProtocolId, type TransformSpec } from '../model.js';
 import { defaultProposals } from './defaults.js';
+import { isAeadEncr, orderByType } from './order.js';
+
+export { isAeadEncr, orderByType } from './order.js';
 
 export type KeywordErrorCode =
   | 'EMPTY' // empty proposal string or empty token ("aes128--sha256")
@@ -152,16 +155,6 @@ const PRF_FOR_INTEG: ReadonlyMap<number, number> = new Map([
 
 const sameTransform = (a: TransformSpec, b: TransformSpec): boolean =>
   a.type === b.type && a.id === b.id && a.keyLength === b.keyLength;
-
-/** Whether an encryption transform is a combined-mode (AEAD) cipher (RFC 5282). */
-export function isAeadEncr(t: TransformSpec): boolean {
-  return t.type === ENCR && encrTransform(t.id, t.keyLength)?.aead === true;
-}
-
-/** Orders transforms by type (ENCR, PRF, INTEG, KE, ESN), keeping the order within a type. */
-export function orderByType(transforms: readonly TransformSpec[]): TransformSpec[] {
-  return [...transforms].sort((a, b) => a.type - b.type); // Array.prototype.sort is stable
-}
 
 function fail(code: KeywordErrorCode, proposal: string, message: string, keyword?: string) {
   return err<KeywordError>(

@@ -14,7 +14,7 @@ import { err, ok, type Result } from '../../result.js';
 import { type Proposal, ProtocolId, type TransformSpec } from '../model.js';
 import { NotifyError } from '../wire/notify-types.js';
 import type { WireTransform } from '../wire/payload-types.js';
-import { isAeadEncr, orderByType } from './keywords.js';
+import { isAeadEncr, orderByType } from './order.js';
 
 const { ENCR, PRF, INTEG, KE, ESN } = TransformType;
 
