@@ -385,6 +385,11 @@ export class SaveKeys {
     this.check(true);
   }
 
+  /** close() was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** flush(), then closes the files; later events are ignored. Idempotent. */
   close(): void {
     if (this.closed) return;
