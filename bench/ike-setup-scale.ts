@@ -25,7 +25,10 @@
  * Environment:
  *   SIZES=1000,10000,100000   IKE SAs per run (each run a fresh process)
  *   IDLE_S=10                 seconds the N SAs stay established, idle, while CPU is measured
- *   DPD_DELAY=30              swanctl dpd_delay (s) on both sides (0 = no DPD)
+ *   DPD_DELAY=300             swanctl dpd_delay (s) on both sides (0 = no DPD). Not 30: at 30 s the
+ *                             first SAs probe while the rest are still being set up, and from 10k
+ *                             SAs on the setup figures then measure DPD (measured: 13.5 datagrams
+ *                             per SA instead of 2 at 10k). DPD_DELAY=30 IDLE_S=60 measures DPD idling.
  *   INFLIGHT=64               initiations in flight
  *   RESPONDER_PROCESS=1       responder in its own process (see above)
  *   MAX_SETUP_S=600           stop a size's setup after this long and report how far it got
@@ -81,7 +84,7 @@ const SIZES = (env.SIZES ?? (PROFILE || HEAPSNAPSHOT ? '10000' : '1000,10000,100
   .map((s) => Number(s.trim()))
   .filter((n) => n > 0);
 const IDLE_S = Number(env.IDLE_S ?? 10);
-const DPD_DELAY = Number(env.DPD_DELAY ?? 30);
+const DPD_DELAY = Number(env.DPD_DELAY ?? 300);
 const INFLIGHT = Number(env.INFLIGHT ?? 64);
 const RESPONDER_PROCESS = env.RESPONDER_PROCESS === '1';
 const MAX_SETUP_S = Number(env.MAX_SETUP_S ?? 600);
@@ -219,6 +222,9 @@ interface SizeResult {
   /** UDP datagrams the responder received / sent per SA during setup (2 / 2 without retransmissions). */
   readonly inPerSa: number;
   readonly outPerSa: number;
+  /** Retransmissions by the initiator's live IKE SAs; UDP receive-buffer drops (/proc/net/snmp, whole host). */
+  readonly retransmits: number;
+  readonly rcvbufErrors: number;
   /** The responder host at start, before any SA: its process (responder process) or the worker's. */
   readonly startRss: number;
   readonly startHeap: number;
@@ -236,6 +242,20 @@ interface SizeResult {
   readonly idle?: IdleResult;
   readonly responderTimers: TimerCounts;
   readonly snapshots?: { readonly before: string; readonly after: string; readonly sas: number };
+}
+
+/** UDP RcvbufErrors of the whole host (/proc/net/snmp): datagrams the kernel dropped. */
+function udpRcvbufErrors(): number {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('Udp:'));
+    const names = lines[0]!.split(/\s+/);
+    const values = lines[1]!.split(/\s+/);
+    return Number(values[names.indexOf('RcvbufErrors')] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
@@ -307,6 +327,7 @@ async function worker(n: number): Promise<SizeResult> {
       schedule();
     }
   });
+  const udpErrors0 = udpRcvbufErrors();
   const t0 = performance.now();
   let lastProgress = { at: t0, count: 0 };
   let lastLog = t0;
@@ -317,7 +338,8 @@ async function worker(n: number): Promise<SizeResult> {
       if (established + failed > lastProgress.count) lastProgress = { at: now, count: established + failed };
       if (responder.died()) stopped = responder.died();
       else if (now - t0 > MAX_SETUP_S * 1000) stopped = `MAX_SETUP_S=${MAX_SETUP_S} s reached`;
-      else if (now - lastProgress.at > 60_000) stopped = 'no progress for 60 s';
+      // Longer than the whole retransmission schedule (4 s x 1.8^0..5, about 150 s).
+      else if (now - lastProgress.at > 200_000) stopped = 'no progress for 200 s';
       else if (rss > RSS_LIMIT)
         stopped = `RSS ${(rss / MB).toFixed(0)} MB > limit ${(RSS_LIMIT / MB).toFixed(0)} MB`;
       if (now - lastLog > 10_000) {
@@ -335,6 +357,9 @@ async function worker(n: number): Promise<SizeResult> {
   const setupS = (performance.now() - t0) / 1000;
   clearInterval(guard);
   off();
+  const rcvbufErrors = udpRcvbufErrors() - udpErrors0;
+  let retransmits = 0;
+  for (const h of sup.ikeSas) retransmits += h.actor.getSnapshot().context.stats.retransmits;
   if (stopped) log(`stopped: ${stopped}`);
   // Let what is in flight land, so that both sides hold the same SAs.
   await sleep(stopped ? 2000 : 200);
@@ -394,6 +419,8 @@ async function worker(n: number): Promise<SizeResult> {
     setupS,
     rate: established / setupS,
     cpuMsPerSa,
+    retransmits,
+    rcvbufErrors,
     inPerSa: (rAfter.udp.received - rBefore.udp.received) / Math.max(1, established),
     outPerSa: (rAfter.udp.sent - rBefore.udp.sent) / Math.max(1, established),
     ...(RESPONDER_PROCESS
@@ -596,6 +623,8 @@ async function orchestrate(): Promise<void> {
       r.cpuMsPerSa,
       r.initiatorCpuMsPerSa ?? '-',
       `${r.inPerSa.toFixed(2)} / ${r.outPerSa.toFixed(2)}`,
+      r.retransmits,
+      r.rcvbufErrors,
       r.stopped ?? '',
     ]),
     {
@@ -610,6 +639,8 @@ async function orchestrate(): Promise<void> {
         `CPU ms/SA${inProcess ? ' (both)' : ' (resp)'}`,
         'CPU ms/SA (init)',
         'resp datagrams in / out per SA',
+        'retransmits',
+        'UDP rcvbuf drops',
         'stopped',
       ],
     },
