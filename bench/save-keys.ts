@@ -74,6 +74,8 @@ interface Result {
 
 /** One trial: fresh hosts, n setups, all kept up; returns IKE+Child SA setups per second. */
 function trial(variant: Variant, n: number, seed: number): Result {
+  // the same heap state for both variants (node --expose-gc; without it, the trials alternate only)
+  (globalThis as { gc?: () => void }).gc?.();
   const clock = new VirtualClock(1_000_000);
   const net = new MemoryNetwork({ clock, random: seededRandom(`save-keys/${seed}/net`), latencyMs: 5 });
   // The bench measures setup, not the DoS guard: one client address with 64 in flight.
@@ -150,7 +152,7 @@ const median = (xs: readonly number[]): number => {
 const range = (xs: readonly number[]) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
 
 function main(): void {
-  for (const v of ['no save-keys', 'save-keys'] as const) trial(v, 200, -1); // warm-up (JIT)
+  for (let i = 0; i < 3; i++) for (const v of ['no save-keys', 'save-keys'] as const) trial(v, 500, -1 - i); // warm-up (JIT)
   const rows: (string | number)[][] = [];
   for (const n of SIZES) {
     const results: Record<Variant, Result[]> = { 'no save-keys': [], 'save-keys': [] };
