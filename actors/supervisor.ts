@@ -9,7 +9,7 @@
  * children) | done/error -> destroy (Child SAs removed, keys wiped, handle forgotten).
  */
 import type { Subscription } from 'rxjs';
-import { createActor } from 'xstate';
+import { type AnyActorRef, createActor } from 'xstate';
 import type { ConnectionConfig } from '../ipsec/config/model.js';
 import { findSecret } from '../ipsec/config/secrets.js';
 import { newInitiatorSession } from '../ipsec/ike/exchange/ike-sa-init.js';
@@ -23,7 +23,6 @@ import { parseIp, tsToString } from '../ipsec/ike/ts/text.js';
 import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
 import { toHex } from '../ipsec/util/bytes.js';
 import { childSaMachine } from '../machines/child-sa.machine.js';
-import { ikeSaMachine } from '../machines/ike-sa.machine.js';
 import { emptyFragmentState } from '../machines/ike-sa.outbound.js';
 import type { FragmentCounters, IkeTask, IkeTiming } from '../machines/ike-sa.types.js';
 import type { Endpoint } from '../transport/types.js';
@@ -38,6 +37,7 @@ import {
   udpOverhead,
 } from './ike-fragments.js';
 import { IKE_PORT, IkeRouter } from './ike-router.js';
+import { type IkeSaEffects, type IkeSaEntry, provideIkeSaMachine } from './ike-sa-actions.js';
 import { IkeSaEndings } from './ike-sa-endings.js';
 import type { SupervisorInspector } from './inspection/supervisor-inspector.js';
 import type { IpsecEvent } from './ipsec-backend.js';
@@ -75,12 +75,18 @@ export class Supervisor {
   private readonly o: SupervisorOptions;
   /** The inspection stream's view of this supervisor (actors/inspection), with a hub only. */
   private readonly inspector?: SupervisorInspector;
+  /** Each IKE SA actor's entry, for the actions of the one machine they all run. */
+  private readonly entries = new WeakMap<AnyActorRef, IkeSaEntry>();
+  private readonly machine = provideIkeSaMachine(this.entries, this.effects());
+  /** What every exchange needs of the daemon (the same for every SA). */
+  private readonly sharedDeps: IkeDeps;
 
   /** Throws FragmentSizeError when daemon.fragment_size leaves no room for IKE fragments. */
   constructor(options: SupervisorOptions) {
     if (options.inspection) this.inspector = options.inspection.inspect(this);
     const o = this.inspector?.wrap(options) ?? options;
     this.o = o;
+    this.sharedDeps = this.deps();
     assertFragmentSize(o.config, o.ikeDatagramOverhead ?? udpOverhead);
     this.router = new IkeRouter({
       config: o.config,
@@ -91,7 +97,7 @@ export class Supervisor {
       ...(o.logger ? { logger: o.logger } : {}),
       counters: this.counters,
       cookieRotation: o.cookieRotation ?? 120,
-      deps: () => this.deps(),
+      deps: () => this.sharedDeps,
       spawnResponder: (r) =>
         this.spawn(
           r.config.name,
@@ -254,65 +260,18 @@ export class Supervisor {
     const uniqueid = this.nextUniqueId++;
     const natT = path.natT ?? (path.local.port !== IKE_PORT && path.remote.port !== IKE_PORT);
     const ourSpi = toHex(session.role === 'initiator' ? session.spiI : session.spiR);
-    let handle: IkeSaHandle | undefined;
-    let halfOpen = initKey !== undefined;
-    // No longer half-open (DoS accounting) once IKE_AUTH is done or the SA is gone.
-    const settled = () => {
-      if (halfOpen) this.dos.closed(path.remote.address);
-      halfOpen = false;
+    const entry: IkeSaEntry = {
+      uniqueid,
+      encap: session.config.encap,
+      peer: path.remote.address,
+      halfOpen: initKey !== undefined,
+      ...(initKey !== undefined ? { initKey } : {}),
     };
-    // §2.1: a late retransmission of IKE_SA_INIT still reaches this SA (and is ignored there)
-    // for as long as the SA lives; only then is the (SPIi, peer) key forgotten.
-    const forget = () => {
-      settled();
-      if (initKey && handle) this.router.forgetInit(initKey, handle);
-    };
-    const machine = ikeSaMachine.provide({
-      actions: {
-        transmit: (_, p) => handle && this.o.send(p.bytes, handle.local, handle.remote, handle.natT),
-        initDone: (_, p) => handle && floatToNatT(handle, this.o.config.daemon, session.config.encap, p.nat),
-        installChild: (_, p) => handle && this.installChild(handle, p.child),
-        reportChildFailure: (_, p) =>
-          this.o.logger?.info({ ike: uniqueid, failure: p.failure }, 'child SA not created'),
-        reportEstablished: () => {
-          if (!handle) return;
-          handle.state = 'ESTABLISHED';
-          handle.establishedAt = this.o.clock.now();
-          settled();
-          const { session: s } = handle.actor.getSnapshot().context;
-          startKeepalives(handle, !!(s.nat?.local || s.config.encap), this.o.clock, this.o.send);
-          this.endings.armHardLifetime(handle);
-          this.emit({ type: 'ike-established', handle });
-        },
-        reportFailed: (_, p) => {
-          if (!handle) return;
-          handle.failure = p.failure;
-          this.o.logger?.info({ ike: uniqueid, failure: p.failure }, 'IKE SA failed');
-        },
-        reportClosed: () => {},
-        logFragments: (_, p) => this.o.logger?.[p.level]({ ike: uniqueid, ...p.detail }, p.msg),
-        removeChild: (_, p) => handle && this.removeChildRecord(handle, p.child, p.byPeer ?? false),
-        initialContact: (_, p) => handle && this.initialContact(handle, p.remoteId),
-        ikeRekeyed: (_, p) =>
-          handle && this.ikeRekeyed(handle, p.session, p.children, p.queue, p.redundant ?? false),
-        forwardTask: (_, p) => handle && this.forwardTask(handle, p.task),
-        retryTask: (_, p) => {
-          const h = handle;
-          if (!h) return;
-          // Outlives this actor if it is replaced or closes meanwhile (§2.25 retries, §2.18).
-          this.o.clock.setTimeout(() => {
-            if (h.state === 'DESTROYED') this.forwardTask(h, p.task);
-            else h.actor.send({ type: 'TASK', task: p.task });
-          }, p.delayMs);
-        },
-        releaseSpi: (_, p) => this.o.backend.deleteSa({ spi: p.spi, direction: 'in' }),
-      },
-    });
-    const actor = createActor(machine, {
+    const actor = createActor(this.machine, {
       clock: this.o.clock,
-      ...this.inspector?.ikeSa(uniqueid, session, () => handle),
+      ...this.inspector?.ikeSa(uniqueid, session, () => entry.handle),
       input: {
-        deps: this.deps(),
+        deps: this.sharedDeps,
         timing: this.timing(),
         session,
         ...(extra.candidates ? { candidates: extra.candidates } : {}),
@@ -322,12 +281,13 @@ export class Supervisor {
         fragmentation: fragmentSettings(
           this.o.config.daemon,
           this.o.ikeDatagramOverhead ?? udpOverhead,
-          () => handle,
+          () => entry.handle,
           this.o.fragmentLimits,
         ),
       },
     });
-    handle = {
+    this.entries.set(actor, entry);
+    const handle: IkeSaHandle = {
       uniqueid,
       name,
       initiator: session.role === 'initiator',
@@ -339,12 +299,13 @@ export class Supervisor {
       state: 'CONNECTING',
       children: [],
     };
+    entry.handle = handle;
     this.router.add(handle);
     const h = handle;
     actor.subscribe({
       next: (snapshot) => {
         if (snapshot.status !== 'done') return;
-        forget();
+        this.forget(entry);
         this.destroy(h);
       },
       // A bug in an exchange function must not take the daemon down: the IKE SA dies alone.
@@ -352,12 +313,63 @@ export class Supervisor {
         this.counters.actorErrors++;
         h.failure = { reason: `internal error: ${error instanceof Error ? error.message : String(error)}` };
         this.o.logger?.warn({ ike: uniqueid, error: String(error) }, 'IKE SA actor failed');
-        forget();
+        this.forget(entry);
         this.destroy(h);
       },
     });
     actor.start();
     return handle;
+  }
+
+  /** No longer half-open (DoS accounting): IKE_AUTH is done or the SA is gone. */
+  private settled(e: IkeSaEntry): void {
+    if (e.halfOpen) this.dos.closed(e.peer);
+    e.halfOpen = false;
+  }
+
+  /**
+   * §2.1: a late retransmission of IKE_SA_INIT still reaches this SA (and is ignored there)
+   * for as long as the SA lives; only then is the (SPIi, peer) key forgotten.
+   */
+  private forget(e: IkeSaEntry): void {
+    this.settled(e);
+    if (e.initKey && e.handle) this.router.forgetInit(e.initKey, e.handle);
+  }
+
+  /** The IKE SA actors' effects (ike-sa-actions.ts), once for every SA of this supervisor. */
+  private effects(): IkeSaEffects {
+    return {
+      transmit: (h, bytes) => this.o.send(bytes, h.local, h.remote, h.natT),
+      initDone: (h, e, nat) => floatToNatT(h, this.o.config.daemon, e.encap, nat),
+      installChild: (h, child) => this.installChild(h, child),
+      childFailed: (e, failure) => this.o.logger?.info({ ike: e.uniqueid, failure }, 'child SA not created'),
+      established: (h, e) => {
+        h.state = 'ESTABLISHED';
+        h.establishedAt = this.o.clock.now();
+        this.settled(e);
+        const { session: s } = h.actor.getSnapshot().context;
+        startKeepalives(h, !!(s.nat?.local || s.config.encap), this.o.clock, this.o.send);
+        this.endings.armHardLifetime(h);
+        this.emit({ type: 'ike-established', handle: h });
+      },
+      failed: (h, e, failure) => {
+        h.failure = failure;
+        this.o.logger?.info({ ike: e.uniqueid, failure }, 'IKE SA failed');
+      },
+      log: (e, level, detail, msg) => this.o.logger?.[level]({ ike: e.uniqueid, ...detail }, msg),
+      removeChild: (h, child, byPeer) => this.removeChildRecord(h, child, byPeer),
+      initialContact: (h, remoteId) => this.initialContact(h, remoteId),
+      ikeRekeyed: (h, session, children, queue, redundant) =>
+        this.ikeRekeyed(h, session, children, queue, redundant),
+      forwardTask: (h, task) => this.forwardTask(h, task),
+      // Outlives this actor if it is replaced or closes meanwhile (§2.25 retries, §2.18).
+      retryTask: (h, task, delayMs) =>
+        this.o.clock.setTimeout(() => {
+          if (h.state === 'DESTROYED') this.forwardTask(h, task);
+          else h.actor.send({ type: 'TASK', task });
+        }, delayMs),
+      releaseSpi: (spi) => this.o.backend.deleteSa({ spi, direction: 'in' }),
+    };
   }
 
   private destroy(h: IkeSaHandle): void {
