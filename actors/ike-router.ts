@@ -66,6 +66,7 @@ export interface IkeRouterOptions
 export class IkeRouter {
   readonly dos: DosGuard;
   private readonly bySpi = new Map<string, IkeSaHandle>();
+  private handleList: IkeSaHandle[] | undefined;
   /** Responders before IKE_AUTH, by SPIi and peer: retransmitted IKE_SA_INITs find them (§2.1). */
   private readonly byInit = new Map<string, IkeSaHandle>();
   private readonly cookies: CookieJar;
@@ -91,16 +92,21 @@ export class IkeRouter {
   }
 
   /** Every IKE SA we route to (an SA is listed once however many keys it has). */
+  /** Every IKE SA, built again only after an SA came or went (read on every initiate). */
   get handles(): readonly IkeSaHandle[] {
-    return [...new Set(this.bySpi.values())];
+    this.handleList ??= [...new Set(this.bySpi.values())];
+    return this.handleList;
   }
 
   add(h: IkeSaHandle): void {
     this.bySpi.set(h.ourSpi, h);
+    this.handleList = undefined;
   }
 
   remove(h: IkeSaHandle): void {
-    if (this.bySpi.get(h.ourSpi) === h) this.bySpi.delete(h.ourSpi);
+    if (this.bySpi.get(h.ourSpi) !== h) return;
+    this.bySpi.delete(h.ourSpi);
+    this.handleList = undefined;
   }
 
   /** §2.1: once its SA is gone, a late IKE_SA_INIT retransmission no longer finds a responder. */
