@@ -184,8 +184,10 @@ export class MoteNode extends CountingNode {
 
   private ikeSent(data: Uint8Array): void {
     const retransmission = this.countIkeSent(data, meshAddress(GATEWAY_SHORT_ADDRESS));
+    // Classified only while a step is timed (the accounts classify every message anyway).
+    if (!this.call || retransmission) return;
     const info = ikeInfo(data, 500);
-    if (this.call && info && !info.response && !retransmission) {
+    if (info && !info.response) {
       if (info.category === 'IKE_SA_INIT') this.call.sentInit = true;
       if (info.category === 'IKE_AUTH') this.call.sentAuth = true;
     }
