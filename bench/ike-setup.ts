@@ -76,6 +76,8 @@ interface Round {
   readonly wallMs: number;
   readonly rate: number;
   readonly cpuMsPerSa: number;
+  /** The kernel's part of cpuMsPerSa (stime). */
+  readonly sysMsPerSa: number;
   readonly rssKbPerSa: number;
   readonly rssStartKb: number;
   readonly rssEndKb: number;
@@ -201,6 +203,7 @@ function summary(
     wallMs: load.wallMs,
     rate: up / (load.wallMs / 1000),
     cpuMsPerSa: per(cpuMs),
+    sysMsPerSa: per(after.sysMs - before.sysMs),
     rssKbPerSa: per(after.rssKb - before.rssKb),
     rssStartKb: before.rssKb,
     rssEndKb: after.rssKb,
@@ -219,7 +222,7 @@ function describeRound(r: Round): string {
     `round ${r.index} ${r.responder.padEnd(6)}: ${r.up}/${SAS} up ` +
     `(listed by the responder ${r.responderUp}, the initiator ${r.initiatorUp}) ` +
     `in ${f(r.wallMs / 1000)} s = ${f(r.rate, 0)} SA/s; ` +
-    `responder CPU ${f(r.cpuMsPerSa)} ms/SA (${f(r.cpuShare * 100, 0)} % of a core), ` +
+    `responder CPU ${f(r.cpuMsPerSa)} ms/SA (kernel ${f(r.sysMsPerSa)}; ${f(r.cpuShare * 100, 0)} % of a core), ` +
     `RSS ${f(r.rssStartKb / 1024, 1)} -> ${f(r.rssEndKb / 1024, 1)} MB (${f(r.rssKbPerSa, 1)} KB/SA); ` +
     `initiator CPU ${f(r.initiatorCpuMsPerSa)} ms/SA` +
     (trouble
