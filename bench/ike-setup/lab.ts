@@ -449,7 +449,12 @@ export function procSample(pid: number): ProcSample {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = /^VmRSS:\s+(\d+) kB/m.exec(status);
   const sysMs = (Number(fields[12]) * 1000) / CLK_TCK;
-  return { cpuMs: (ticks * 1000) / CLK_TCK, sysMs, rssKb: rss ? Number(rss[1]) : Number.NaN, at: performance.now() };
+  return {
+    cpuMs: (ticks * 1000) / CLK_TCK,
+    sysMs,
+    rssKb: rss ? Number(rss[1]) : Number.NaN,
+    at: performance.now(),
+  };
 }
 
 /** The name of a process (/proc/PID/comm), to check we measure what we think. */
