@@ -54,19 +54,22 @@ export class ChildLifecycle {
   #snapshot: ChildSaSnapshot = initial;
   #observers: ChildLifecycleObserver[] | undefined;
 
-  /** The part of an XState actor's `system` the inspector attaches to. */
-  readonly system = {
-    inspect: (observer: ChildLifecycleObserver): { unsubscribe(): void } => {
-      const list = (this.#observers ??= []);
-      list.push(observer);
-      return {
-        unsubscribe: () => {
-          const i = list.indexOf(observer);
-          if (i >= 0) list.splice(i, 1);
-        },
-      };
-    },
-  };
+  /** The part of an XState actor's `system` the inspector attaches to (built on demand: nothing per SA). */
+  get system(): { inspect(observer: ChildLifecycleObserver): { unsubscribe(): void } } {
+    return { inspect: (observer) => this.#inspect(observer) };
+  }
+
+  #inspect(observer: ChildLifecycleObserver): { unsubscribe(): void } {
+    if (!this.#observers) this.#observers = [];
+    const list = this.#observers;
+    list.push(observer);
+    return {
+      unsubscribe: () => {
+        const i = list.indexOf(observer);
+        if (i >= 0) list.splice(i, 1);
+      },
+    };
+  }
 
   /** `inspect` as createActor takes it: called from creation on, the initial snapshot included. */
   constructor(options?: { readonly inspect?: ChildLifecycleObserver }) {
