@@ -59,6 +59,8 @@ export interface IkeRouterOptions
   /** Seconds between cookie secret rotations (RFC 7296 §2.6). */
   readonly cookieRotation: number;
   readonly deps: () => IkeDeps;
+  /** An IKE SA's remote endpoint changed (§2.23): the supervisor's indexes follow. */
+  readonly moved?: (h: IkeSaHandle) => void;
   /** Spawns (and registers with add()) the responder for an admitted IKE_SA_INIT. */
   readonly spawnResponder: (start: ResponderStart) => IkeSaHandle;
 }
@@ -91,8 +93,11 @@ export class IkeRouter {
     }, 1000 * this.o.cookieRotation);
   }
 
-  /** Every IKE SA we route to (an SA is listed once however many keys it has). */
-  /** Every IKE SA, built again only after an SA came or went (read on every initiate). */
+  /**
+   * Every IKE SA we route to, in spawn order; built again on the first read after SAs came or
+   * went, so that add and remove cost O(1). Only listings read it: per-SA operations use the
+   * supervisor's indexes (supervisor-index.ts).
+   */
   get handles(): readonly IkeSaHandle[] {
     this.handleList ??= [...new Set(this.bySpi.values())];
     return this.handleList;
@@ -159,6 +164,7 @@ export class IkeRouter {
       handle.local = d.local;
       handle.remote = d.remote;
       handle.natT = true;
+      this.o.moved?.(handle);
     }
     handle.actor.send({ type: 'MESSAGE', decoded: decoded.value, raw: d.data });
   }

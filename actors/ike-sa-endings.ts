@@ -18,7 +18,8 @@ export interface EndingsHost {
   readonly config: Config;
   readonly clock: Clock;
   readonly logger?: SupervisorLogger;
-  readonly ikeSas: () => readonly IkeSaHandle[];
+  /** Whether a Child SA of a live IKE SA uses `reqid` (supervisor-index.ts, no scan). */
+  readonly reqidInUse: (reqid: number) => boolean;
   /** Initiates `connection` with its first child `child`, as attempt number `attempt`. */
   readonly initiate: (connection: string, child: string | undefined, attempt: number) => void;
   /** Traps or negotiates a child again (start-actions.ts restore). */
@@ -106,7 +107,7 @@ export class IkeSaEndings {
       const child = c.record.config;
       const action = child[which];
       if (action === 'clear' || action === 'none' || done.has(child.name)) continue;
-      if (this.o.ikeSas().some((h) => h.children.some((x) => x.reqid === c.reqid))) continue;
+      if (this.o.reqidInUse(c.reqid)) continue;
       done.add(child.name);
       this.o.logger?.info({ connection, child: child.name, [which]: action }, `${which}: ${action}`);
       this.o.clock.setTimeout(

@@ -9,9 +9,15 @@ import { resolveTs } from '../ipsec/ike/exchange/child.js';
 import type { IpsecBackend } from './ipsec-backend.js';
 import type { IkeSaHandle, SupervisorEvent, SupervisorLogger } from './supervisor-types.js';
 
+function firstOf<T>(items: Iterable<T>, test: (x: T) => boolean): T | undefined {
+  for (const x of items) if (test(x)) return x;
+  return undefined;
+}
+
 /** What start actions need of the supervisor. */
 export interface SupervisorApi {
-  readonly ikeSas: readonly IkeSaHandle[];
+  /** The live IKE SAs of connection `name`, in spawn order (an index, no scan). */
+  ikeSasNamed(name: string): Iterable<IkeSaHandle>;
   initiate(connection: string, child?: string): IkeSaHandle;
   createChild(ike: number | string, child: string): number;
   on(listener: (e: SupervisorEvent) => void): () => void;
@@ -28,6 +34,8 @@ export interface StartActionsOptions {
 export class StartActions {
   /** connection/child -> reqid of its trap policies. */
   private readonly trapReqids = new Map<string, number>();
+  /** The reqids of trap policies, for isTrapped on every Child SA removal. */
+  private readonly trapped = new Set<number>();
 
   constructor(
     private readonly sup: SupervisorApi,
@@ -39,7 +47,7 @@ export class StartActions {
   }
 
   isTrapped(reqid: number): boolean {
-    return [...this.trapReqids.values()].includes(reqid);
+    return this.trapped.has(reqid);
   }
 
   start(): void {
@@ -68,7 +76,7 @@ export class StartActions {
 
   /** Negotiates `child`: on the connection's IKE SA if there is one, else with a new IKE SA. */
   private startChild(conn: ConnectionConfig, child: ChildConfig): void {
-    const h = this.sup.ikeSas.find((x) => x.name === conn.name && x.state !== 'DESTROYED');
+    const h = firstOf(this.sup.ikeSasNamed(conn.name), (x) => x.state !== 'DESTROYED');
     if (!h) {
       try {
         this.sup.initiate(conn.name, child.name);
@@ -103,6 +111,7 @@ export class StartActions {
     }
     const reqid = this.o.newReqid(`trap:${key}`);
     this.trapReqids.set(key, reqid);
+    this.trapped.add(reqid);
     for (const direction of ['out', 'in'] as const)
       this.o.backend.addPolicy({
         direction,
@@ -117,7 +126,7 @@ export class StartActions {
 
   /** An acquire (RFC 4301 §5.1): negotiate the trapped child, on its IKE SA if one is up. */
   acquire(connection: string, child: string, reqid: number): void {
-    const existing = this.sup.ikeSas.find((h) => h.name === connection);
+    const existing = firstOf(this.sup.ikeSasNamed(connection), () => true);
     if (existing?.state === 'ESTABLISHED') {
       if (!existing.children.some((c) => c.reqid === reqid)) this.sup.createChild(connection, child);
       return;

@@ -43,6 +43,7 @@ import type { SupervisorInspector } from './inspection/supervisor-inspector.js';
 import type { IpsecEvent } from './ipsec-backend.js';
 import { floatToNatT, startKeepalives, stopKeepalives } from './nat-t.js';
 import { StartActions } from './start-actions.js';
+import { IkeSaIndex } from './supervisor-index.js';
 import type {
   IkeSaHandle,
   InstalledChild,
@@ -61,6 +62,8 @@ export class Supervisor {
     actorErrors: 0,
   };
   private readonly router: IkeRouter;
+  /** The live IKE SAs and Child SAs by what operations look them up by (supervisor-index.ts). */
+  private readonly index = new IkeSaIndex();
   private readonly subscription: Subscription;
   private readonly reqids = new Map<string, number>();
   /** A rekeyed IKE SA's successor (or, until it is spawned, the tasks waiting for it). */
@@ -98,6 +101,7 @@ export class Supervisor {
       counters: this.counters,
       cookieRotation: o.cookieRotation ?? 120,
       deps: () => this.sharedDeps,
+      moved: (h) => this.index.moved(h),
       spawnResponder: (r) =>
         this.spawn(
           r.config.name,
@@ -121,7 +125,7 @@ export class Supervisor {
       config: o.config,
       clock: o.clock,
       ...(o.logger ? { logger: o.logger } : {}),
-      ikeSas: () => this.ikeSas,
+      reqidInUse: (reqid) => this.index.reqidInUse(reqid),
       initiate: (connection, child, attempt) => {
         try {
           this.initiateAttempt(connection, child, attempt);
@@ -152,8 +156,14 @@ export class Supervisor {
     return this.router.dos;
   }
 
+  /** Every live IKE SA, in spawn order (an array built again after SAs came or went: not for hot paths). */
   get ikeSas(): readonly IkeSaHandle[] {
     return this.router.handles;
+  }
+
+  /** The live IKE SAs of connection `name`, in spawn order. */
+  ikeSasNamed(name: string): Iterable<IkeSaHandle> {
+    return this.index.named(name);
   }
 
   /** IKE fragmentation counters (RFC 7383) of every IKE SA so far, live and gone. */
@@ -218,7 +228,7 @@ export class Supervisor {
     if (!parseIp(remote.address)) throw new Error(`connection '${connection}' has no usable remote address`);
     const proposals = configuredProposals(config.proposals, ProtocolId.IKE);
     if (!proposals.ok) throw new Error(`proposals: ${proposals.error.message}`);
-    const others = this.ikeSas.some((h) => h.name === config.name && h.remote.address === remote.address);
+    const others = this.index.hasPeer(config.name, remote.address);
     const session = {
       ...newInitiatorSession(config, proposals.value, local, remote, this.router.newSpi()),
       initialContact: !others,
@@ -236,11 +246,9 @@ export class Supervisor {
   /** Deletes an IKE SA (and its Child SAs) by uniqueid or name. */
   terminate(which: number | string): number {
     let n = 0;
-    for (const h of this.ikeSas) {
-      if (h.uniqueid === which || h.name === which) {
-        h.actor.send({ type: 'TERMINATE' });
-        n++;
-      }
+    for (const h of this.index.matching(which)) {
+      h.actor.send({ type: 'TERMINATE' });
+      n++;
     }
     return n;
   }
@@ -301,9 +309,12 @@ export class Supervisor {
     };
     entry.handle = handle;
     this.router.add(handle);
+    this.index.add(handle);
     const h = handle;
     actor.subscribe({
       next: (snapshot) => {
+        // §2.4: the peer's authenticated identity, for a later INITIAL_CONTACT of that peer.
+        if (h.state !== 'DESTROYED') this.index.setRemoteId(h, snapshot.context.session.remoteId);
         if (snapshot.status !== 'done') return;
         this.forget(entry);
         this.destroy(h);
@@ -318,6 +329,7 @@ export class Supervisor {
       },
     });
     actor.start();
+    if (h.state !== 'DESTROYED') this.index.setRemoteId(h, actor.getSnapshot().context.session.remoteId);
     return handle;
   }
 
@@ -378,12 +390,13 @@ export class Supervisor {
     if (h.lifetimeTimer !== undefined) this.o.clock.clearTimeout(h.lifetimeTimer);
     const wasUp = h.state === 'ESTABLISHED';
     h.state = 'DESTROYED';
-    const lost = h.children.splice(0);
+    const lost = this.index.detach(h);
     for (const c of lost) {
       c.lifecycle.send({ type: 'REMOVED' });
       this.removeChild(c);
     }
     this.router.remove(h);
+    this.index.remove(h);
     this.pastFragments = endFragments(this.pastFragments, h); // buffers zeroed, counters kept
     this.endings.ended(h, wasUp, lost);
     // Keys are zeroed when the SA dies (a rekeyed SA's successor has keys of its own).
@@ -424,7 +437,7 @@ export class Supervisor {
       installedAt: this.o.clock.now(),
     };
     if (c.rekeyOf) this.findChild(c.rekeyOf)?.child.lifecycle.send({ type: 'REKEYED' });
-    h.children.push(installed);
+    this.index.attach(h, installed);
     this.emit({ type: 'child-installed', handle: h, child: installed });
   }
 
@@ -433,7 +446,7 @@ export class Supervisor {
     this.o.backend.deleteSa({ spi: c.record.spiOut, direction: 'out' });
     wipeChildSaKeys(c.record.keys);
     // The policies of a reqid go with its last Child SA, except trap policies (start_action = trap).
-    const inUse = this.ikeSas.some((h) => h.children.some((x) => x !== c && x.reqid === c.reqid));
+    const inUse = this.index.reqidInUse(c.reqid);
     const trapped = this.startActions.isTrapped(c.reqid);
     if (!inUse && !trapped) this.o.backend.deletePolicy({ reqid: c.reqid });
   }
@@ -441,7 +454,7 @@ export class Supervisor {
   private removeChildRecord(h: IkeSaHandle, record: ChildSaRecord, byPeer: boolean): void {
     const i = h.children.findIndex((c) => c.record === record);
     if (i < 0) return;
-    const [c] = h.children.splice(i, 1);
+    const [c] = this.index.detach(h, i, 1);
     if (c) {
       c.lifecycle.send({ type: 'REMOVED' });
       this.removeChild(c);
@@ -455,9 +468,8 @@ export class Supervisor {
    * hold with that identity is stale: removed with its Child SAs, without Delete exchanges.
    */
   private initialContact(h: IkeSaHandle, id: Identity): void {
-    for (const other of this.ikeSas) {
-      const oid = other.actor.getSnapshot().context.session.remoteId;
-      if (other === h || !oid || oid.type !== id.type || toHex(oid.data) !== toHex(id.data)) continue;
+    for (const other of this.index.withRemoteId(id)) {
+      if (other === h || other.state === 'DESTROYED') continue;
       other.actor.stop();
       this.destroy(other);
     }
@@ -485,7 +497,7 @@ export class Supervisor {
       }, 0);
       return;
     }
-    const moved = old.children.splice(0);
+    const moved = this.index.detach(old);
     const forwarded: IkeTask[] = queue.filter((t) => t.kind !== 'rekeyIke');
     this.successors.set(old, forwarded);
     // Spawned right after the current transition, not from inside another actor's action;
@@ -497,7 +509,7 @@ export class Supervisor {
         { local: old.local, remote: old.remote, natT: old.natT },
         { established: { children } },
       );
-      next.children.push(...moved);
+      for (const c of moved) this.index.attach(next, c);
       this.successors.set(old, next);
       for (const task of forwarded) next.actor.send({ type: 'TASK', task });
       this.emit({ type: 'ike-rekeyed', handle: next, old });
@@ -516,8 +528,8 @@ export class Supervisor {
   /** Queues work on an IKE SA (by uniqueid or connection name). Returns how many took it. */
   task(which: number | string, task: IkeTask): number {
     let n = 0;
-    for (const h of this.ikeSas) {
-      if ((h.uniqueid === which || h.name === which) && h.state === 'ESTABLISHED') {
+    for (const h of this.index.matching(which)) {
+      if (h.state === 'ESTABLISHED') {
         h.actor.send({ type: 'TASK', task });
         n++;
       }
@@ -527,24 +539,20 @@ export class Supervisor {
 
   /** The IKE SA and installed child for a child uniqueid, config name, or inbound/outbound SPI. */
   findChild(which: number | string | Uint8Array): { handle: IkeSaHandle; child: InstalledChild } | undefined {
+    if (typeof which === 'number') return this.index.childByUniqueid(which);
+    if (typeof which !== 'string') return this.index.childBySpiHex(toHex(which));
     for (const handle of this.ikeSas) {
       // Newest first: after a rekey the replacement answers to the child's name.
-      for (const child of [...handle.children].reverse()) {
-        const r = child.record;
-        const hit =
-          typeof which === 'number'
-            ? child.uniqueid === which
-            : typeof which === 'string'
-              ? r.config.name === which
-              : toHex(r.spiIn) === toHex(which) || toHex(r.spiOut) === toHex(which);
-        if (hit) return { handle, child };
+      for (let i = handle.children.length - 1; i >= 0; i--) {
+        const child = handle.children[i]!;
+        if (child.record.config.name === which) return { handle, child };
       }
     }
     return undefined;
   }
 
   createChild(ike: number | string, child: string): number {
-    const h = this.ikeSas.find((x) => x.uniqueid === ike || x.name === ike);
+    const h = this.index.first(ike);
     const config = h?.actor.getSnapshot().context.session.config.children.find((c) => c.name === child);
     return h && config ? this.task(h.uniqueid, { kind: 'createChild', config }) : 0;
   }

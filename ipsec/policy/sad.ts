@@ -7,7 +7,9 @@
  * An entry holds the ESP state (ipsec/esp: keyed transforms, sequence counter or replay
  * window, usage counters), the outer endpoints and encapsulation flag, the mode, the SA's
  * own selectors (the inbound policy check, §5.2 step 4), and its lifetime tracker.
- * Lookups allocate nothing.
+ * Lookups allocate nothing. Adding and removing an SA cost O(1) however many SAs share its
+ * reqid (a gateway's road warriors may all share one): the outbound SAs of a reqid are a
+ * doubly linked list, oldest first, whose nodes the SPI table holds.
  */
 import type { EspSa } from '../esp/sa.js';
 import type { TrafficSelector } from '../ike/model.js';
@@ -59,41 +61,66 @@ export interface SadError {
   readonly message: string;
 }
 
+/** An outbound SA in its reqid's list. */
+interface OutNode {
+  readonly entry: SadEntry;
+  older: OutNode | undefined;
+  newer: OutNode | undefined;
+}
+
+/** The outbound SAs of one reqid: oldest and newest ends of the list. */
+interface ReqidList {
+  oldest: OutNode;
+  newest: OutNode;
+}
+
 export class Sad {
   readonly #in = new Map<number, SadEntry>();
-  readonly #out = new Map<number, SadEntry>();
+  readonly #out = new Map<number, OutNode>();
   /** Outbound SAs per reqid, oldest first. */
-  readonly #byReqid = new Map<number, SadEntry[]>();
+  readonly #byReqid = new Map<number, ReqidList>();
 
   add(entry: SadEntry): Result<SadEntry, SadError> {
-    const table = entry.direction === 'in' ? this.#in : this.#out;
-    if (table.has(entry.spi))
+    const exists = entry.direction === 'in' ? this.#in.has(entry.spi) : this.#out.has(entry.spi);
+    if (exists)
       return err({ code: 'duplicate-spi', message: `${entry.direction}bound SPI ${entry.spi} exists` });
-    table.set(entry.spi, entry);
-    if (entry.direction === 'out') {
-      const list = this.#byReqid.get(entry.reqid);
-      if (list) list.push(entry);
-      else this.#byReqid.set(entry.reqid, [entry]);
+    if (entry.direction === 'in') {
+      this.#in.set(entry.spi, entry);
+      return ok(entry);
     }
+    const list = this.#byReqid.get(entry.reqid);
+    const node: OutNode = { entry, older: list?.newest, newer: undefined };
+    if (list) {
+      list.newest.newer = node;
+      list.newest = node;
+    } else this.#byReqid.set(entry.reqid, { oldest: node, newest: node });
+    this.#out.set(entry.spi, node);
     return ok(entry);
   }
 
   remove(direction: SaDirection, spi: number): SadEntry | undefined {
-    const table = direction === 'in' ? this.#in : this.#out;
-    const entry = table.get(spi);
-    if (!entry) return undefined;
-    table.delete(spi);
-    if (direction === 'out') {
-      const list = this.#byReqid.get(entry.reqid) ?? [];
-      const rest = list.filter((e) => e !== entry);
-      if (rest.length > 0) this.#byReqid.set(entry.reqid, rest);
-      else this.#byReqid.delete(entry.reqid);
+    if (direction === 'in') {
+      const entry = this.#in.get(spi);
+      if (entry) this.#in.delete(spi);
+      return entry;
     }
-    return entry;
+    const node = this.#out.get(spi);
+    if (!node) return undefined;
+    this.#out.delete(spi);
+    const list = this.#byReqid.get(node.entry.reqid);
+    if (list) {
+      if (node.older) node.older.newer = node.newer;
+      else if (node.newer) list.oldest = node.newer;
+      if (node.newer) node.newer.older = node.older;
+      else if (node.older) list.newest = node.older;
+      if (!node.older && !node.newer) this.#byReqid.delete(node.entry.reqid);
+    }
+    node.older = node.newer = undefined;
+    return node.entry;
   }
 
   get(direction: SaDirection, spi: number): SadEntry | undefined {
-    return (direction === 'in' ? this.#in : this.#out).get(spi);
+    return direction === 'in' ? this.#in.get(spi) : this.#out.get(spi)?.entry;
   }
 
   /** The inbound SA for a received SPI (RFC 4303 §3.4.2). */
@@ -106,10 +133,8 @@ export class Sad {
    * flow is given). Undefined means: raise an acquire.
    */
   outbound(reqid: number, flow?: Flow): SadEntry | undefined {
-    const list = this.#byReqid.get(reqid);
-    if (!list) return undefined;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const e = list[i]!;
+    for (let n = this.#byReqid.get(reqid)?.newest; n; n = n.older) {
+      const e = n.entry;
       if (e.esp.dead || e.lifetime.hardExpired) continue;
       if (!flow || flowMatches(flow, true, e.localTs, e.remoteTs)) return e;
     }
@@ -118,7 +143,9 @@ export class Sad {
 
   /** Every SA: inbound then outbound, in installation order. */
   list(): SadEntry[] {
-    return [...this.#in.values(), ...this.#out.values()];
+    const out: SadEntry[] = [...this.#in.values()];
+    for (const n of this.#out.values()) out.push(n.entry);
+    return out;
   }
 
   get size(): number {

@@ -6,7 +6,9 @@
  * configuration IKE negotiates when an acquire is raised.
  *
  * Rules are kept compiled per direction, sorted by (priority, insertion order), and replaced
- * copy-on-write on every change, so lookup() is a plain scan without allocation.
+ * copy-on-write on every change, so lookup() is a plain scan without allocation. A change
+ * copies its direction's list once with the rule put in (binary search) or left out, never
+ * sorts nor scans every policy; removeByReqid finds a reqid's rules in an index.
  */
 import type { TrafficSelector } from '../ike/model.js';
 import type { Flow } from '../packet/flow.js';
@@ -68,9 +70,23 @@ export function validatePolicy(spec: PolicySpec): SpdError | undefined {
 
 const byOrder = (a: Policy, b: Policy): number => a.priority - b.priority || a.id - b.id;
 
+/** Where `p` goes (or is) in `list`, sorted by byOrder: the first index whose rule is not before it. */
+function position(list: readonly Policy[], p: Policy): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (byOrder(list[mid]!, p) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class Spd {
   #nextId = 1;
   readonly #byId = new Map<number, Policy>();
+  /** PROTECT policies per reqid, in insertion order. */
+  readonly #byReqid = new Map<number, Set<Policy>>();
   /** Compiled, sorted rule lists per direction, replaced on change. */
   #out: readonly Policy[] = [];
   #in: readonly Policy[] = [];
@@ -87,7 +103,16 @@ export class Spd {
       id: this.#nextId++,
     };
     this.#byId.set(policy.id, policy);
-    this.#compile(policy.direction);
+    if (policy.reqid !== undefined) {
+      const set = this.#byReqid.get(policy.reqid);
+      if (set) set.add(policy);
+      else this.#byReqid.set(policy.reqid, new Set([policy]));
+    }
+    const list = this.rules(policy.direction);
+    const at = position(list, policy);
+    const next = list.slice();
+    next.splice(at, 0, policy);
+    this.#replace(policy.direction, next);
     return ok(policy);
   }
 
@@ -95,13 +120,24 @@ export class Spd {
     const policy = this.#byId.get(id);
     if (!policy) return undefined;
     this.#byId.delete(id);
-    this.#compile(policy.direction);
+    if (policy.reqid !== undefined) {
+      const set = this.#byReqid.get(policy.reqid);
+      set?.delete(policy);
+      if (set?.size === 0) this.#byReqid.delete(policy.reqid);
+    }
+    const list = this.rules(policy.direction);
+    const at = position(list, policy);
+    if (list[at] === policy) {
+      const next = list.slice();
+      next.splice(at, 1);
+      this.#replace(policy.direction, next);
+    }
     return policy;
   }
 
   /** Removes every policy of `reqid` (all directions); returns them. */
   removeByReqid(reqid: number): Policy[] {
-    const removed = [...this.#byId.values()].filter((p) => p.reqid === reqid);
+    const removed = [...(this.#byReqid.get(reqid) ?? [])];
     for (const p of removed) this.remove(p.id);
     return removed;
   }
@@ -135,8 +171,7 @@ export class Spd {
     return undefined;
   }
 
-  #compile(direction: PolicyDirection): void {
-    const list = [...this.#byId.values()].filter((p) => p.direction === direction).sort(byOrder);
+  #replace(direction: PolicyDirection, list: readonly Policy[]): void {
     if (direction === 'out') this.#out = list;
     else if (direction === 'in') this.#in = list;
     else this.#fwd = list;

@@ -6,14 +6,23 @@
  *   event     {"id": 1, "event": {...}}                      (progress, e.g. a ping reply)
  *   final     {"id": 1, "ok": true, "result": ...}  |  {"id": 1, "ok": false, "error": "one line"}
  * Several requests may be in flight on one connection; `id` pairs the lines. A line that is
- * not a request object gets {"id": null, "ok": false, "error": ...}; a line longer than
- * MAX_LINE closes the connection.
+ * not a request object gets {"id": null, "ok": false, "error": ...}; a request line longer
+ * than MAX_LINE closes the connection. Answers may be far longer (list-sas of 100,000 IKE SAs
+ * is over 100 MB): the client reads lines up to MAX_REPLY_LINE, and the daemon writes an array
+ * result in pieces, so that no single string holds all of it (the same bytes as one
+ * JSON.stringify, the pieces written in one go so that no other line can come between).
  */
+import { constants } from 'node:buffer';
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 
+/** The longest request line the daemon reads. */
 export const MAX_LINE = 64 * 1024;
+/** The longest answer line the client reads: 1 GiB, or the longest string this V8 can hold. */
+export const MAX_REPLY_LINE = Math.min(1024 ** 3, constants.MAX_STRING_LENGTH);
+/** Pieces of an array result are joined up to about this size before each write. */
+const WRITE_PIECE = 1024 * 1024;
 
 /** $XDG_RUNTIME_DIR/ikev2.sock, else /run/ikev2.sock. */
 export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -72,21 +81,66 @@ function parseRequest(line: string): ControlRequest | string {
   return { id: o.id, command: o.command, args: args as Record<string, unknown> };
 }
 
-/** Splits a byte stream into lines; calls `onLine` per complete line, `onOverflow` once if too long. */
-function lineReader(onLine: (line: string) => void, onOverflow: () => void) {
-  let buffer = '';
-  return (chunk: Buffer | string) => {
-    buffer += chunk.toString();
-    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
+/**
+ * Splits a byte stream into lines (UTF-8, decoded per whole line so that a character split
+ * across chunks survives); calls `onLine` per complete line, `onOverflow` once if a line grows
+ * beyond `max` bytes (and reads nothing more). Only each new chunk is searched for the newline
+ * and a line's chunks are joined once: a line of n bytes costs O(n), however many chunks.
+ */
+export function lineReader(
+  onLine: (line: string) => void,
+  onOverflow: () => void,
+  max: number = MAX_LINE,
+): (chunk: Buffer | string) => void {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let overflowed = false;
+  return (data: Buffer | string) => {
+    if (overflowed) return;
+    let chunk = typeof data === 'string' ? Buffer.from(data) : data;
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10)) {
+      if (pendingBytes + nl > max) break;
+      pending.push(chunk.subarray(0, nl));
+      const line = (pending.length === 1 ? pending[0]! : Buffer.concat(pending)).toString('utf8');
+      pending = [];
+      pendingBytes = 0;
+      chunk = chunk.subarray(nl + 1);
       if (line.trim()) onLine(line);
+      if (overflowed) return;
     }
-    if (buffer.length > MAX_LINE) {
-      buffer = '';
+    if (chunk.length === 0) return;
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (pendingBytes > max) {
+      pending = [];
+      pendingBytes = 0;
+      overflowed = true;
       onOverflow();
     }
   };
+}
+
+/**
+ * Writes `{"id":..,"ok":true,"result":[...]}` and a newline: the bytes of JSON.stringify of that
+ * object, but an array result is stringified element by element and written in pieces of about
+ * WRITE_PIECE, all before returning (no other line can come between).
+ */
+function writeResult(socket: Socket, id: number | string, result: unknown): void {
+  if (!Array.isArray(result)) {
+    socket.write(`${JSON.stringify({ id, ok: true, result })}\n`);
+    return;
+  }
+  let piece = `${JSON.stringify({ id, ok: true, result: [] }).slice(0, -3)}[`;
+  for (let i = 0; i < result.length; i++) {
+    // JSON.stringify writes null for an array element that has no JSON form.
+    const json = (JSON.stringify(result[i]) as string | undefined) ?? 'null';
+    piece += i === 0 ? json : `,${json}`;
+    if (piece.length >= WRITE_PIECE) {
+      socket.write(piece);
+      piece = '';
+    }
+  }
+  socket.write(`${piece}]}\n`);
 }
 
 function isListening(path: string): Promise<boolean> {
@@ -131,7 +185,7 @@ export async function startControlServer(
           event: (e) => send({ id: req.id, event: e }),
           signal: aborter.signal,
         });
-        send({ id: req.id, ok: true, result: result ?? null });
+        if (!socket.destroyed) writeResult(socket, req.id, result ?? null);
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         if (!(e instanceof ControlError))
@@ -246,6 +300,7 @@ export function controlRequest(
           else done(() => reject(new Error(String(r.error ?? 'request failed'))));
         },
         () => done(() => reject(new Error('answer line from the daemon too long'))),
+        MAX_REPLY_LINE,
       ),
     );
     socket.on('error', (e: NodeJS.ErrnoException) =>

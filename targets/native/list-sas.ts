@@ -128,14 +128,25 @@ function fragmentView(h: FragmentsOf, s: IkeSession) {
 
 const seconds = (now: number, then: number) => Math.max(0, Math.floor((now - then) / 1000));
 
-function childView(c: InstalledChild, sas: readonly SaInfo[], now: number): ListSasChild {
+/** The backend's SAs by direction and SPI (hex), built once per listing; the first of a key wins. */
+type SaIndex = ReadonlyMap<string, SaInfo>;
+const saKey = (dir: 'in' | 'out', spi: string) => `${dir}:${spi}`;
+
+function indexSas(sas: readonly SaInfo[]): SaIndex {
+  const index = new Map<string, SaInfo>();
+  for (const s of sas) {
+    const key = saKey(s.direction, toHex(s.spi));
+    if (!index.has(key)) index.set(key, s);
+  }
+  return index;
+}
+
+function childView(c: InstalledChild, sas: SaIndex, now: number): ListSasChild {
   const r = c.record;
   const spiIn = toHex(r.spiIn);
   const spiOut = toHex(r.spiOut);
-  const find = (spi: string, dir: 'in' | 'out') =>
-    sas.find((s) => s.direction === dir && toHex(s.spi) === spi);
-  const sin = find(spiIn, 'in');
-  const sout = find(spiOut, 'out');
+  const sin = sas.get(saKey('in', spiIn));
+  const sout = sas.get(saKey('out', spiOut));
   const use = (key: 'use-in' | 'use-out', s: SaInfo | undefined) =>
     s?.lastUsedAt !== undefined ? { [key]: seconds(now, s.lastUsedAt) } : {};
   return {
@@ -172,6 +183,7 @@ export function buildListSas(
   now: number,
 ): ListSasIke[] {
   const out: ListSasIke[] = [];
+  const index = indexSas(sas);
   for (const h of handles) {
     if (h.state === 'DESTROYED') continue;
     const s = h.actor.getSnapshot().context.session;
@@ -196,7 +208,7 @@ export function buildListSas(
       ...algorithms(s.suite, true),
       ...(h.establishedAt !== undefined ? { established: seconds(now, h.establishedAt) } : {}),
       ...fragmentView(h, s),
-      'child-sas': h.children.map((c) => childView(c, sas, now)),
+      'child-sas': h.children.map((c) => childView(c, index, now)),
     });
   }
   return out;

@@ -100,15 +100,18 @@ export function waitGone(
   timeoutMs: number,
   clock: Clock,
 ): Promise<IkeSaHandle[]> {
-  const alive = () => handles.filter((h) => h.state !== 'DESTROYED');
-  if (alive().length === 0) return Promise.resolve([]);
+  // A set, checked per event for the event's own IKE SA only: shutting down N SAs costs O(N).
+  // An IKE SA is DESTROYED only by the supervisor's destroy, which then reports it.
+  const alive = new Set(handles.filter((h) => h.state !== 'DESTROYED'));
+  if (alive.size === 0) return Promise.resolve([]);
   return new Promise((resolve) => {
     const timer = clock.setTimeout(() => {
       off();
-      resolve(alive());
+      resolve([...alive].filter((h) => h.state !== 'DESTROYED'));
     }, timeoutMs);
-    const off = sup.on(() => {
-      if (alive().length > 0) return;
+    const off = sup.on((e) => {
+      if (alive.has(e.handle) && e.handle.state === 'DESTROYED') alive.delete(e.handle);
+      if (alive.size > 0) return;
       off();
       clock.clearTimeout(timer);
       resolve([]);
