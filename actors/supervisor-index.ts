@@ -190,11 +190,7 @@ export class IkeSaIndex {
       if (!handle) continue;
       if (set.size === 1) return { handle, child };
       const at = handle.children.lastIndexOf(child);
-      if (
-        !best ||
-        handle.uniqueid < best.handle.uniqueid ||
-        (handle === best.handle && at > best.at)
-      )
+      if (!best || handle.uniqueid < best.handle.uniqueid || (handle === best.handle && at > best.at))
         best = { handle, child, at };
     }
     return best && { handle: best.handle, child: best.child };
