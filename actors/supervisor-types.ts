@@ -6,9 +6,9 @@ import type { CryptoProvider, RandomBytes } from '../ipsec/crypto/types.js';
 import type { ChildSaRecord, ExchangeFailure } from '../ipsec/ike/exchange/session.js';
 import type { FragmentLimits } from '../ipsec/ike/fragment/limits.js';
 import type { Clock } from '../ipsec/util/clock.js';
-import type { childSaMachine } from '../machines/child-sa.machine.js';
 import type { ikeSaMachine } from '../machines/ike-sa.machine.js';
 import type { Endpoint } from '../transport/types.js';
+import type { ChildLifecycle } from './child-lifecycle.js';
 import type { IkeDatagramOverhead } from './ike-fragments.js';
 import type { InspectionHub } from './inspection/hub.js';
 import type { IpsecBackend } from './ipsec-backend.js';
@@ -55,7 +55,7 @@ export type IkeSaState = 'CONNECTING' | 'ESTABLISHED' | 'DELETING' | 'DESTROYED'
 export interface InstalledChild {
   readonly uniqueid: number;
   /** Lifecycle statechart (machines/child-sa.machine.ts): INSTALLED, REKEYING, REKEYED, DELETING... */
-  readonly lifecycle: Actor<typeof childSaMachine>;
+  readonly lifecycle: ChildLifecycle;
   readonly reqid: number;
   readonly record: ChildSaRecord;
   readonly installedAt: number;

@@ -22,10 +22,10 @@ import { configuredProposals } from '../ipsec/ike/proposal/configured.js';
 import { parseIp, tsToString } from '../ipsec/ike/ts/text.js';
 import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
 import { toHex } from '../ipsec/util/bytes.js';
-import { childSaMachine } from '../machines/child-sa.machine.js';
 import { emptyFragmentState } from '../machines/ike-sa.outbound.js';
 import type { FragmentCounters, IkeTask, IkeTiming } from '../machines/ike-sa.types.js';
 import type { Endpoint } from '../transport/types.js';
+import { ChildLifecycle } from './child-lifecycle.js';
 import { installChildSas } from './child-sas.js';
 import type { DosGuard } from './dos-guard.js';
 import {
@@ -427,7 +427,7 @@ export class Supervisor {
     );
     for (const error of errors) this.o.logger?.warn({ ike: h.uniqueid, error }, 'child SA install failed');
     const uniqueid = this.nextChildId++;
-    const lifecycle = createActor(childSaMachine, this.inspector?.childSa(h, uniqueid, c)).start();
+    const lifecycle = new ChildLifecycle(this.inspector?.childSa(h, uniqueid, c));
     lifecycle.send({ type: errors.length === 0 ? 'INSTALLED' : 'FAILED' });
     const installed: InstalledChild = {
       uniqueid,

@@ -27,6 +27,7 @@ import { type IkeHeader, isInitiator } from '../../ipsec/ike/wire/header.js';
 import { type DecodedMessage, decodeMessage } from '../../ipsec/ike/wire/message.js';
 import { toHex } from '../../ipsec/util/bytes.js';
 import type { Endpoint } from '../../transport/types.js';
+import type { ChildLifecycleInspection, ChildLifecycleObserver } from '../child-lifecycle.js';
 import { fragmentCounters } from '../ike-fragments.js';
 import type { IpsecBackend } from '../ipsec-backend.js';
 import type { IkeSaHandle, SupervisorEvent, SupervisorOptions } from '../supervisor-types.js';
@@ -197,8 +198,8 @@ export class SupervisorInspector {
     }
   }
 
-  /** The createActor options of a Child SA's lifecycle actor (see ikeSa). */
-  childSa(ike: IkeSaHandle, uniqueid: number, record: ChildSaRecord): Partial<Inspect> {
+  /** The options of a Child SA's lifecycle (actors/child-lifecycle.ts; see ikeSa). */
+  childSa(ike: IkeSaHandle, uniqueid: number, record: ChildSaRecord): { inspect?: ChildLifecycleObserver } {
     const child: ChildEntry = {
       id: `child:${ike.uniqueid}:${uniqueid}`,
       parent: `ike:${ike.uniqueid}`,
@@ -211,7 +212,7 @@ export class SupervisorInspector {
     return { inspect: (e) => this.onChildInspection(child, e) };
   }
 
-  private onChildInspection(child: ChildEntry, e: XStateInspectionEvent): void {
+  private onChildInspection(child: ChildEntry, e: ChildLifecycleInspection): void {
     if (e.type === '@xstate.actor') child.root ??= e.actorRef;
     if (!this.hub.active || e.actorRef !== child.root) return;
     this.childIds.set(e.actorRef, child.id);
@@ -230,7 +231,7 @@ export class SupervisorInspector {
     if (e.type === '@xstate.event') {
       this.hub.publish({ kind: 'actor.event', actor: child.id, event: safeEvent(e.event) });
     } else if (e.type === '@xstate.snapshot') {
-      const s = e.snapshot as unknown as { value: unknown; status: string };
+      const s = e.snapshot;
       const state = typeof s.value === 'string' ? s.value.toUpperCase() : String(s.value);
       const summary = childSummary(child.record, state, this.hub.keys);
       this.hub.publish({
