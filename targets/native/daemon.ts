@@ -7,7 +7,8 @@
  *   SIGTERM/SIGINT  terminate every IKE SA (Deletes, once the supervisor sends them), close, exit 0
  * Start order: config -> inspection (--record file, --inspect server) -> sockets -> supervisor ->
  * control socket; a failure on the way closes what was opened, so there is never a half-started
- * daemon.
+ * daemon. The inspector (and its web socket server) and --save-keys are imported only when
+ * configured (start RSS, issue 14).
  */
 import { existsSync, unlinkSync } from 'node:fs';
 import type { Config } from '../../ipsec/config/model.js';
@@ -19,10 +20,10 @@ import { loadConfigFile } from './config/load.js';
 import { ControlError, type ControlServer, defaultSocketPath, startControlServer } from './control.js';
 import { daemonCommands } from './daemon-commands.js';
 import { type NativeHost, startNativeHost } from './host.js';
-import { createInspectionHub, DaemonInspection, wantsKeys } from './inspector/run.js';
+import type { DaemonInspection } from './inspector/run.js';
 import type { Logger } from './logger.js';
 import { waitGone } from './sa-control.js';
-import { SaveKeys } from './save-keys.js';
+import type { SaveKeys } from './save-keys.js';
 
 export interface DaemonOptions {
   readonly configPath: string;
@@ -68,10 +69,11 @@ export class Daemon {
     if (!loaded.ok) throw new DaemonStartError(loaded.error.map((e) => e.message));
     const config = loaded.value;
     const clock = o.clock ?? systemClock;
-    const source = o.inspect || o.record ? createInspectionHub(clock, wantsKeys(o)) : undefined;
+    const inspector = o.inspect || o.record ? await import('./inspector/run.js') : undefined;
+    const source = inspector?.createInspectionHub(clock, inspector.wantsKeys(o));
     let inspection: DaemonInspection | undefined;
     try {
-      if (source) inspection = await DaemonInspection.start(source, o, o.logger);
+      if (inspector && source) inspection = await inspector.DaemonInspection.start(source, o, o.logger);
     } catch (e) {
       throw new DaemonStartError([e instanceof Error ? e.message : String(e)]);
     }
@@ -94,7 +96,11 @@ export class Daemon {
     let saveKeys: SaveKeys | undefined;
     try {
       if (o.saveKeysDir)
-        saveKeys = new SaveKeys(o.saveKeysDir, o.logger.child({ component: 'save-keys' }), { clock });
+        saveKeys = new (await import('./save-keys.js')).SaveKeys(
+          o.saveKeysDir,
+          o.logger.child({ component: 'save-keys' }),
+          { clock },
+        );
     } catch (e) {
       await host.close();
       await inspection?.close();

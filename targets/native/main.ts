@@ -1,16 +1,18 @@
 /**
  * The `ikev2` command (run by ikev2.ts, the package's bin): parses the command line (cli.ts) and either runs
  * the daemon in the foreground or sends one request to it over the control socket.
+ *
+ * Each command imports what only it needs when it runs (the simulator, the inspector's replay,
+ * the daemon): a daemon does not load the mesh simulator, and a one-shot request loads neither
+ * (start RSS, issue 14).
  */
-import { simMain } from '../wismote/sim-cli.js';
 import { type CliIo, parseCli, runRequest, USAGE } from './cli.js';
-import { Daemon, DaemonStartError } from './daemon.js';
-import { runReplay } from './inspector/run.js';
+import type { Daemon } from './daemon.js';
 import { createLogger } from './logger.js';
 
 export async function main(argv: readonly string[], io: CliIo = process): Promise<number> {
   // The mesh simulator runs in this process and needs no daemon (targets/wismote).
-  if (argv[0] === 'sim') return simMain(argv.slice(1), io);
+  if (argv[0] === 'sim') return (await import('../wismote/sim-cli.js')).simMain(argv.slice(1), io);
   const parsed = parseCli(argv);
   if (!parsed.ok) {
     io.stderr.write(`ikev2: ${parsed.error} (see 'ikev2 help')\n`);
@@ -22,11 +24,12 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     return 0;
   }
   if (cmd.kind === 'request') return runRequest(cmd, io);
-  if (cmd.kind === 'inspect') return runReplay(cmd, io);
+  if (cmd.kind === 'inspect') return (await import('./inspector/run.js')).runReplay(cmd, io);
+  const { Daemon: DaemonClass, DaemonStartError } = await import('./daemon.js');
   const logger = createLogger({ level: cmd.logLevel, pretty: cmd.pretty, out: io.stderr });
   let daemon: Daemon;
   try {
-    daemon = await Daemon.start({
+    daemon = await DaemonClass.start({
       configPath: cmd.config,
       logger,
       ...(cmd.control !== undefined ? { controlPath: cmd.control } : {}),
