@@ -4,10 +4,17 @@
  * turned into numbers; `yes` is the string yes), the same as a swanctl.conf value. JSON is
  * first checked with JSON.parse, so that only valid JSON is accepted as .json; YAML's node
  * ranges then give line numbers for both. Duplicate keys are errors with their key path.
+ * The `yaml` package (about 70 CommonJS modules) is required on the first YAML or JSON file, not
+ * at import: a daemon reading swanctl.conf never loads it (start RSS, issue 14).
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlModule from 'yaml';
+import type { LineCounter, Node } from 'yaml';
 import { type ConfigError, type ConfigLocation, configError, joinPath } from './errors.js';
 import { emptySection, type TreeNode, type TreeSection } from './tree.js';
+
+let Y: typeof YamlModule;
+const loadYaml = (): typeof YamlModule => (Y ??= createRequire(import.meta.url)('yaml') as typeof YamlModule);
 
 /** Bound on nesting and alias expansion (YAML aliases can repeat a subtree many times). */
 const MAX_DEPTH = 32;
@@ -34,12 +41,12 @@ const locOf = (w: Walk, n: { range?: unknown } | null | undefined): ConfigLocati
 };
 
 function deref(w: Walk, n: unknown): unknown {
-  return isAlias(n) ? w.resolveAlias(n) : n;
+  return Y.isAlias(n) ? w.resolveAlias(n) : n;
 }
 
 function scalarText(n: unknown): string | undefined {
   if (n === null || n === undefined) return '';
-  if (isScalar(n)) return n.value === null || n.value === undefined ? '' : String(n.value);
+  if (Y.isScalar(n)) return n.value === null || n.value === undefined ? '' : String(n.value);
   return undefined;
 }
 
@@ -56,7 +63,7 @@ function walk(
       w.errors.push(configError('SYNTAX', keyLoc, path, 'document nested too deeply or too large'));
     return undefined;
   }
-  if (isMap(n)) {
+  if (Y.isMap(n)) {
     const entries = new Map<string, TreeNode>();
     const loc = keyLoc.line === undefined ? locOf(w, n) : keyLoc;
     for (const pair of n.items) {
@@ -79,7 +86,7 @@ function walk(
     }
     return { kind: 'section', entries, loc, defs: [loc] };
   }
-  if (isSeq(n)) {
+  if (Y.isSeq(n)) {
     const items: string[] = [];
     for (const item of n.items) {
       const text = scalarText(deref(w, item));
@@ -126,10 +133,11 @@ export function parseYamlTree(text: string, file: string, json = false): YamlPar
     const e = jsonSyntaxError(text, file);
     if (e) return { tree: root, errors: [e] };
   }
-  const lines = new LineCounter();
+  loadYaml();
+  const lines = new Y.LineCounter();
   const errors: ConfigError[] = [];
   try {
-    const doc = parseDocument(text, {
+    const doc = Y.parseDocument(text, {
       schema: 'failsafe',
       lineCounter: lines,
       uniqueKeys: false,
@@ -146,12 +154,12 @@ export function parseYamlTree(text: string, file: string, json = false): YamlPar
       errors,
       nodes: 0,
       resolveAlias: (n) => {
-        const r = isAlias(n) ? n.resolve(doc) : undefined;
+        const r = Y.isAlias(n) ? n.resolve(doc) : undefined;
         return r ?? undefined;
       },
     };
     const contents = doc.contents;
-    if (contents === null || (isScalar(contents) && scalarText(contents) === ''))
+    if (contents === null || (Y.isScalar(contents) && scalarText(contents) === ''))
       return { tree: root, errors };
     const tree = walk(w, contents, '', { file }, 0);
     if (tree?.kind !== 'section') {
