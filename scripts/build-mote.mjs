@@ -87,6 +87,18 @@ const compiledProfile = {
 };
 
 /**
+ * The firmware's rxjs: 'rxjs', imported by the stack (the ESP pipeline, SAD, SPD, the radio
+ * transport), becomes targets/wismote/mote-rx.ts, the part of rxjs a mote runs with rxjs's
+ * semantics (2 KiB against rxjs's 13 and tslib's 2).
+ */
+const moteRx = {
+  name: 'mote-rx',
+  setup(build) {
+    build.onResolve({ filter: /^rxjs$/ }, () => ({ path: join(root, 'targets/wismote/mote-rx.ts') }));
+  },
+};
+
+/**
  * The polyfills (targets/wismote/mote-polyfills.ts) are all side effect: kept whatever
  * package.json's `sideEffects` says of the sources.
  */
@@ -116,7 +128,7 @@ export const moteBuildOptions = (minify, { suite } = {}) => ({
   write: false,
   logLevel: 'silent',
   define: { 'process.env.NODE_ENV': '"production"' },
-  plugins: [keepPolyfills, smallAes, compiledProfile, ...(suite ? [oneSuite(suite)] : [])],
+  plugins: [keepPolyfills, smallAes, compiledProfile, moteRx, ...(suite ? [oneSuite(suite)] : [])],
 });
 
 /** Which package (node_modules/<pkg>) or our top-level folder an input path belongs to. */
