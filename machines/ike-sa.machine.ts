@@ -32,7 +32,7 @@ import { fragmentTimeout, isFragment, receiveFragment } from './ike-sa.fragments
 import { emptyFragmentState, NO_FRAGMENTATION } from './ike-sa.outbound.js';
 import { answerRetransmission, peerRequestOf } from './ike-sa.retransmit.js';
 import { answer, base, failed, failFromStep, request, respond, retransmitOrFail } from './ike-sa.setup.js';
-import { DEFAULT_TIMING } from './ike-sa.types.js';
+import { DEFAULT_TIMING, type IkeSaInput } from './ike-sa.types.js';
 
 /** rekey_time minus a random share of rand_time (swanctl.conf), in ms; 0 = never. */
 function ikeRekeyMs(
@@ -46,27 +46,41 @@ function ikeRekeyMs(
   return Math.round(1000 * Math.max(1, rekey_time - share * Math.min(rand_time, rekey_time)));
 }
 
+/**
+ * XState keeps an actor's input for the actor's whole life (Actor.options.input): what only
+ * the start needs, the responder's decoded IKE_SA_INIT request and the Child SAs a rekeyed IKE
+ * SA took over, is taken out of it once the context holds it, so that an established IKE SA
+ * does not keep them (issue 14: memory per SA).
+ */
+function releaseStartInput<T>(input: IkeSaInput, context: T): T {
+  const held = input as { initMessage?: unknown; established?: unknown };
+  delete held.initMessage;
+  delete held.established;
+  return context;
+}
+
 export const ikeSaMachine = base.createMachine({
   id: 'ikeSa',
-  context: ({ input }) => ({
-    deps: input.deps,
-    timing: input.timing ?? DEFAULT_TIMING,
-    session: input.session,
-    candidates: input.candidates ?? [input.session.config],
-    ...(input.firstChild ? { firstChild: input.firstChild } : {}),
-    ...(input.initMessage ? { initMessage: input.initMessage } : {}),
-    nextMessageId: 0,
-    peerMessageId: 0,
-    children: input.established?.children ?? [],
-    queue: [],
-    peerRekeys: [],
-    retired: input.established?.retired ?? false,
-    startEstablished: input.established !== undefined,
-    ikeRekeyMs: ikeRekeyMs(input, input.deps.random),
-    stats: { retransmits: 0, retransmittedResponses: 0, dropped: 0 },
-    fragmentation: input.fragmentation ?? NO_FRAGMENTATION,
-    fragments: emptyFragmentState(),
-  }),
+  context: ({ input }) =>
+    releaseStartInput(input, {
+      deps: input.deps,
+      timing: input.timing ?? DEFAULT_TIMING,
+      session: input.session,
+      candidates: input.candidates ?? [input.session.config],
+      ...(input.firstChild ? { firstChild: input.firstChild } : {}),
+      ...(input.initMessage ? { initMessage: input.initMessage } : {}),
+      nextMessageId: 0,
+      peerMessageId: 0,
+      children: input.established?.children ?? [],
+      queue: [],
+      peerRekeys: [],
+      retired: input.established?.retired ?? false,
+      startEstablished: input.established !== undefined,
+      ikeRekeyMs: ikeRekeyMs(input, input.deps.random),
+      stats: { retransmits: 0, retransmittedResponses: 0, dropped: 0 },
+      fragmentation: input.fragmentation ?? NO_FRAGMENTATION,
+      fragments: emptyFragmentState(),
+    }),
   initial: 'start',
   on: {
     // ---- the request/response layer (§2.1-§2.3) ----
