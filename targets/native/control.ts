@@ -122,25 +122,29 @@ export function lineReader(
 
 /**
  * Writes `{"id":..,"ok":true,"result":[...]}` and a newline: the bytes of JSON.stringify of that
- * object, but an array result is stringified element by element and written in pieces of about
- * WRITE_PIECE, all before returning (no other line can come between).
+ * object, but an array result is stringified element by element into pieces of about
+ * WRITE_PIECE, written all before returning (no other line can come between) and only once
+ * every element is stringified: an element JSON.stringify throws on (a BigInt, a cycle) throws
+ * here with nothing written, so that the caller's error line is not glued to half a result.
  */
 function writeResult(socket: Socket, id: number | string, result: unknown): void {
   if (!Array.isArray(result)) {
     socket.write(`${JSON.stringify({ id, ok: true, result })}\n`);
     return;
   }
+  const pieces: string[] = [];
   let piece = `${JSON.stringify({ id, ok: true, result: [] }).slice(0, -3)}[`;
   for (let i = 0; i < result.length; i++) {
     // JSON.stringify writes null for an array element that has no JSON form.
     const json = (JSON.stringify(result[i]) as string | undefined) ?? 'null';
     piece += i === 0 ? json : `,${json}`;
     if (piece.length >= WRITE_PIECE) {
-      socket.write(piece);
+      pieces.push(piece);
       piece = '';
     }
   }
-  socket.write(`${piece}]}\n`);
+  pieces.push(`${piece}]}\n`);
+  for (const p of pieces) socket.write(p);
 }
 
 function isListening(path: string): Promise<boolean> {

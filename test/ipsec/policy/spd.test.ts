@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IpProto } from '../../../ipsec/packet/proto.js';
-import { mustSelector } from '../../../ipsec/policy/selector.js';
-import { type PolicySpec, Spd } from '../../../ipsec/policy/spd.js';
+import { flowMatches, mustSelector } from '../../../ipsec/policy/selector.js';
+import { type Policy, type PolicyAction, type PolicySpec, Spd } from '../../../ipsec/policy/spd.js';
 import { echoRequest, flowOf, udpPacket } from './fixtures.js';
 
 const net = (s: string, o?: Parameters<typeof mustSelector>[1]) => [mustSelector(s, o)];
@@ -107,5 +108,169 @@ describe('Spd', () => {
     spd.add(rule({ action: 'BYPASS' }));
     const f = flowOf(echoRequest('1.1.1.1', '2.2.2.2'));
     expect(spd.lookup('out', f)).toBe(spd.lookup('out', f));
+  });
+});
+
+/**
+ * Property: Spd.add inserts by binary search and Spd.remove takes out by binary search, and
+ * removeByReqid finds its rules in a per-reqid index (issue 14). After every step of a random
+ * sequence of adds (valid and invalid), removes (of live, removed and unknown ids) and
+ * removeByReqid, the SPD agrees with a reference model kept as a plain array and sorted per
+ * direction by (priority, id) each time; lookups agree with a linear scan of that order.
+ */
+describe('Spd against a reference model', () => {
+  const DIRECTIONS = ['out', 'in', 'fwd'] as const;
+  const LOCALS = ['10.1.0.0/16', '10.1.1.0/24', '0.0.0.0/0'];
+  const REMOTES = ['10.2.0.0/16', '10.2.2.0/24', '0.0.0.0/0'];
+  const localTs = LOCALS.map((s) => net(s));
+  const remoteTs = REMOTES.map((s) => net(s));
+  // Local/remote host pairs; each is looked up in both orientations in every direction.
+  const flows = [
+    ['10.1.1.1', '10.2.2.2'],
+    ['10.1.5.1', '10.2.2.2'],
+    ['10.1.1.1', '10.2.9.9'],
+    ['10.1.5.1', '10.2.9.9'],
+    ['10.9.0.1', '10.9.0.2'],
+  ].flatMap(([l, r]) => [flowOf(udpPacket(l!, r!, 1000, 2000)), flowOf(udpPacket(r!, l!, 2000, 1000))]);
+
+  type Op =
+    | {
+        kind: 'add';
+        direction: (typeof DIRECTIONS)[number];
+        action: PolicyAction;
+        /** undefined: the spec leaves priority out (0). */
+        priority: number | undefined;
+        reqid: number;
+        /** 0: the reqid is wrong for the action (PROTECT without one, BYPASS/DISCARD with one). */
+        validity: number;
+        local: number;
+        remote: number;
+      }
+    | { kind: 'remove'; pick: number }
+    | { kind: 'removeByReqid'; reqid: number };
+
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    {
+      weight: 5,
+      arbitrary: fc.record({
+        kind: fc.constant('add' as const),
+        direction: fc.constantFrom(...DIRECTIONS),
+        action: fc.constantFrom<PolicyAction>('PROTECT', 'PROTECT', 'BYPASS', 'DISCARD'),
+        priority: fc.option(fc.integer({ min: -1, max: 2 }), { freq: 4, nil: undefined }),
+        reqid: fc.integer({ min: 1, max: 3 }),
+        validity: fc.nat(9),
+        local: fc.nat(LOCALS.length - 1),
+        remote: fc.nat(REMOTES.length - 1),
+      }),
+    },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('removeByReqid' as const),
+        reqid: fc.integer({ min: 0, max: 4 }),
+      }),
+    },
+  );
+
+  /** One comparison per step (cheap when equal, a readable diff when not). */
+  const agree = (actual: unknown, wanted: unknown) => {
+    if (JSON.stringify(actual) !== JSON.stringify(wanted)) expect(actual).toEqual(wanted);
+  };
+
+  it('keeps every direction sorted by (priority, insertion) through adds and removes', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const spd = new Spd();
+        /** Live policies, the objects add returned, in insertion order. */
+        let model: Policy[] = [];
+        let lastId = 0;
+        /** Every object add returned: a policy is named by its id only if it is one of them. */
+        const known = new Set<Policy>();
+        const key = (p: Policy | undefined) =>
+          p === undefined ? 'none' : known.has(p) ? p.id : `copy of ${p.id}`;
+        const keys = (ps: readonly Policy[]) => ps.map(key);
+        const sorted = (d: string) =>
+          model.filter((p) => p.direction === d).sort((a, b) => a.priority - b.priority || a.id - b.id);
+
+        for (const o of ops) {
+          const before = DIRECTIONS.map((d) => spd.rules(d));
+          const beforeKeys = before.map(keys);
+          let result: unknown;
+          let wanted: unknown;
+
+          if (o.kind === 'add') {
+            const protect = o.action === 'PROTECT';
+            const reqid = o.validity > 0 === protect ? o.reqid : undefined;
+            const spec: PolicySpec = {
+              direction: o.direction,
+              action: o.action,
+              localTs: localTs[o.local]!,
+              remoteTs: remoteTs[o.remote]!,
+              ...(o.priority === undefined ? {} : { priority: o.priority }),
+              ...(reqid === undefined ? {} : { reqid }),
+            };
+            const r = spd.add(spec);
+            if (r.ok) {
+              known.add(r.value);
+              const { direction, action, priority, id } = r.value;
+              result = { direction, action, priority, reqid: r.value.reqid ?? null, newer: id > lastId };
+              lastId = Math.max(lastId, id);
+              model.push(r.value);
+            } else result = 'rejected';
+            wanted =
+              o.validity === 0
+                ? 'rejected'
+                : {
+                    direction: o.direction,
+                    action: o.action,
+                    priority: o.priority ?? 0,
+                    reqid: reqid ?? null,
+                    newer: true,
+                  };
+          } else if (o.kind === 'remove') {
+            // Live, already removed, and never used ids (0 and lastId + 1).
+            const id = o.pick % (lastId + 2);
+            result = key(spd.remove(id));
+            wanted = key(model.find((p) => p.id === id));
+            model = model.filter((p) => p.id !== id);
+          } else {
+            // Exactly the model's policies of that reqid (all directions), in insertion order.
+            result = keys(spd.removeByReqid(o.reqid));
+            wanted = keys(model.filter((p) => p.reqid === o.reqid));
+            model = model.filter((p) => p.reqid !== o.reqid);
+          }
+
+          const range = Array.from({ length: lastId + 2 }, (_, id) => id);
+          agree(
+            {
+              result,
+              // Copy-on-write: a rules() list handed out before the change is left as it was.
+              before: before.map(keys),
+              rules: DIRECTIONS.map((d) => keys(spd.rules(d))),
+              lookup: DIRECTIONS.map((d) => flows.map((f) => key(spd.lookup(d, f)))),
+              list: keys(spd.list()),
+              size: spd.size,
+              get: range.map((id) => key(spd.get(id))),
+            },
+            {
+              result: wanted,
+              before: beforeKeys,
+              rules: DIRECTIONS.map((d) => keys(sorted(d))),
+              // The first match of a linear scan in (priority, id) order.
+              lookup: DIRECTIONS.map((d) =>
+                flows.map((f) =>
+                  key(sorted(d).find((p) => flowMatches(f, d === 'out', p.localTs, p.remoteTs))),
+                ),
+              ),
+              list: DIRECTIONS.flatMap((d) => keys(sorted(d))),
+              size: model.length,
+              get: range.map((id) => key(model.find((p) => p.id === id))),
+            },
+          );
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
