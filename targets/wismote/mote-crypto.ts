@@ -5,16 +5,13 @@
  * the seed's is AES (CTR, XCBC) and P-192, without x25519/x448, MODP, CBC, GCM, ChaCha20 or
  * ECDSA.
  *
- * Heap: noble precomputes, for the base point of each curve, a table of 2^(W-1) points per
- * W-bit window of the (blinded, 128 bits longer) scalar: W = 6 (its default) is 1760 points for
- * P-192, hundreds of KiB of BigInts in QuickJS. A mote does one base-point multiplication per
- * handshake, so its curves keep no table (BASE_WINDOW = 1: noble's constant-time fixed-window
- * multiply with a 16-point table built per call; measured by bench/mote-size.ts, W = 4 costs
- * 65 KiB more heap and W = 2 33 KiB); the results are the same, only the time per
- * multiplication changes. The mote's points are its
- * own (not noble's shared p256), so a gateway in the same process keeps noble's table.
+ * Points: the firmware's own (mote-ecp.ts shortWeierstrass: noble's results, a Montgomery ladder
+ * on the complete projective formulas, no base-point table, ~1.5 KiB), not noble's generic
+ * Weierstrass code (~21 KiB minified). noble would precompute, for the base point, a table of
+ * 2^(W-1) points per W-bit window (W = 6 by default: 1760 points for P-192, hundreds of KiB of
+ * BigInts in QuickJS); a mote does one base-point multiplication per handshake, so it keeps
+ * none. The gateway in the same process keeps noble's p256 and its table.
  */
-import { weierstrass } from '@noble/curves/abstract/weierstrass.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { KeId } from '../../ipsec/crypto/ids.js';
@@ -27,17 +24,8 @@ import { INTEG_AES_XCBC_96 } from '../../ipsec/crypto/noble/mac.js';
 import { P192_CURVE } from '../../ipsec/crypto/noble/p192.js';
 import { P256_CURVE } from '../../ipsec/crypto/noble/p256.js';
 import { PRF_AES128_XCBC, PRF_HMAC_SHA2_256 } from '../../ipsec/crypto/noble/prf.js';
+import { shortWeierstrass } from './mote-ecp.js';
 import type { MoteSuiteName } from './profile.js';
-
-/** The window of the mote's base-point tables (bits): 2^(W-1) points per window; 1 = none. */
-export const BASE_WINDOW = 1;
-
-/** Short-Weierstrass points with the mote's base-point window. */
-function motePoints(curve: typeof P192_CURVE) {
-  const Point = weierstrass(curve);
-  Point.BASE.precompute(BASE_WINDOW);
-  return Point;
-}
 
 /** What every suite needs besides its transforms. */
 const HASHES = {
@@ -57,7 +45,7 @@ export const SEED_CRYPTO: MoteSuiteCrypto = /* @__PURE__ */ (() => ({
     encr: [ENCR_AES_CTR], // RFC 3686
     integ: [INTEG_AES_XCBC_96], // RFC 3566
     prf: [PRF_AES128_XCBC], // RFC 4434
-    ke: [ecpMethod(KeId.ECP_192, motePoints(P192_CURVE))], // RFC 5114 §2.6
+    ke: [ecpMethod(KeId.ECP_192, shortWeierstrass(P192_CURVE))], // RFC 5114 §2.6
   },
 }))();
 
@@ -68,7 +56,7 @@ export const CCM8_ECP256_CRYPTO: MoteSuiteCrypto = /* @__PURE__ */ (() => ({
     encr: ENCR_AES_CCM, // RFC 4309
     integ: [],
     prf: [PRF_HMAC_SHA2_256], // RFC 4868
-    ke: [ecpMethod(KeId.ECP_256, motePoints(P256_CURVE))], // RFC 5903 §3.1
+    ke: [ecpMethod(KeId.ECP_256, shortWeierstrass(P256_CURVE))], // RFC 5903 §3.1
   },
 }))();
 
