@@ -12,8 +12,6 @@
  * BigInts in QuickJS); a mote does one base-point multiplication per handshake, so it keeps
  * none. The gateway in the same process keeps noble's p256 and its table.
  */
-import { sha1 } from '@noble/hashes/legacy.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { KeId } from '../../ipsec/crypto/ids.js';
 import type { NobleAlgorithms } from '../../ipsec/crypto/noble/compose.js';
 import { ENCR_AES_CCM } from '../../ipsec/crypto/noble/encr-ccm.js';
@@ -25,6 +23,7 @@ import { P192_CURVE } from '../../ipsec/crypto/noble/p192.js';
 import { P256_CURVE } from '../../ipsec/crypto/noble/p256.js';
 import { PRF_AES128_XCBC, PRF_HMAC_SHA2_256 } from '../../ipsec/crypto/noble/prf.js';
 import { shortWeierstrass } from './mote-ecp.js';
+import { sha1, sha256 } from './mote-hash.js';
 import type { MoteSuiteName } from './profile.js';
 
 /** What every suite needs besides its transforms. */
