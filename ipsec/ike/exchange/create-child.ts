@@ -24,7 +24,14 @@ import type { Payload } from '../wire/payload-types.js';
 import { childRequestPayloads, completeChild, resolveTs, respondChild } from './child.js';
 import { nonceLength, toIkeSuite } from './ike-sa-init.js';
 import { errorNotify, findNotify, findPayload, notify } from './messages.js';
-import type { ChildSaRecord, ExchangeFailure, IkeDeps, IkeSession, PendingChild } from './session.js';
+import {
+  authenticatedSession,
+  type ChildSaRecord,
+  type ExchangeFailure,
+  type IkeDeps,
+  type IkeSession,
+  type PendingChild,
+} from './session.js';
 
 /** Our half of a CREATE_CHILD_SA in flight. */
 export type CreateChildRequest =
@@ -177,16 +184,14 @@ function rekeyedSession(
   if (!suite.ok || !s.keys) return { kind: 'failed', failure: { reason: 'unusable IKE proposal' } };
   const keys = deriveRekeyedIkeSaKeys(deps.provider, s.keys, toIkeSuite(suite.value), k); // §2.18
   k.sharedSecret.fill(0);
-  const { pendingChild: _p, initRequest: _a, initResponse: _b, ke: _k, cookie: _c, ...rest } = s;
   return {
     kind: 'ike',
     session: {
-      ...rest,
+      // §2.18: the nonces key the new SA here and nothing later (authenticatedSession)
+      ...authenticatedSession(s),
       role, // §2.18: the rekey's initiator is the new IKE SA's original initiator
       spiI: k.spiI,
       spiR: k.spiR,
-      ni: k.ni,
-      nr: k.nr,
       chosen,
       suite: suite.value,
       keys,

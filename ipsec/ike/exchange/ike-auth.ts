@@ -17,7 +17,13 @@ import { NotifyError, NotifyStatus } from '../wire/notify-types.js';
 import type { Payload } from '../wire/payload-types.js';
 import { childRequestPayloads, completeChild, prepareChild, respondChild } from './child.js';
 import { encodeFor, errorNotify, findNotify, findPayload, notify } from './messages.js';
-import type { ChildSaRecord, ExchangeFailure, IkeDeps, IkeSession } from './session.js';
+import {
+  authenticatedSession,
+  type ChildSaRecord,
+  type ExchangeFailure,
+  type IkeDeps,
+  type IkeSession,
+} from './session.js';
 
 const IKE_AUTH = ExchangeType.IKE_AUTH;
 /** §2.2: IKE_AUTH is the second exchange; its Message ID is 1. */
@@ -133,10 +139,13 @@ export function handleAuthResponse(s: IkeSession, deps: IkeDeps, payloads: reado
       kind: 'failed',
       failure: { notify: NotifyError.AUTHENTICATION_FAILED, reason: 'responder AUTH does not verify' },
     };
-  const { pendingChild, ...rest } = s;
-  const session: IkeSession = { ...rest, remoteId: peer };
-  if (!pendingChild || !s.ni || !s.nr) return { kind: 'established', session };
-  const child = completeChild(s, deps, pendingChild, payloads, { ni: s.ni, nr: s.nr }, { ikeAuth: true });
+  const { pendingChild } = s;
+  const child =
+    pendingChild && s.ni && s.nr
+      ? completeChild(s, deps, pendingChild, payloads, { ni: s.ni, nr: s.nr }, { ikeAuth: true })
+      : undefined;
+  const session: IkeSession = { ...authenticatedSession(s), remoteId: peer };
+  if (!child) return { kind: 'established', session };
   return child.ok
     ? { kind: 'established', session, child: child.value }
     : { kind: 'established', session, childFailure: child.error };
@@ -225,7 +234,10 @@ export function handleAuthRequest(
   ];
   const initialContact = findNotify(payloads, NotifyStatus.INITIAL_CONTACT) !== undefined;
   const wantsChild = findPayload(payloads, PayloadType.SA) !== undefined;
-  if (!wantsChild) return { kind: 'established', session, response: respond(session, body), initialContact };
+  if (!wantsChild) {
+    const response = respond(session, body);
+    return { kind: 'established', session: authenticatedSession(session), response, initialContact };
+  }
   const child = respondChild(
     session,
     deps,
@@ -236,7 +248,8 @@ export function handleAuthRequest(
   );
   body.push(...child.payloads);
   const response = respond(session, body);
+  const established = authenticatedSession(session);
   return child.ok
-    ? { kind: 'established', session, response, child: child.record, initialContact }
-    : { kind: 'established', session, response, childFailure: child.failure, initialContact };
+    ? { kind: 'established', session: established, response, child: child.record, initialContact }
+    : { kind: 'established', session: established, response, childFailure: child.failure, initialContact };
 }

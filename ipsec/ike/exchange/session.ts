@@ -103,3 +103,25 @@ export interface ExchangeFailure {
   /** No answer after every retransmission (§2.4): the peer is dead or unreachable. */
   readonly timeout?: boolean;
 }
+
+/**
+ * The session of an IKE SA once IKE_AUTH is done: without what only IKE_SA_INIT and IKE_AUTH
+ * needed (issue 14: memory per SA). RealMessage1/2 and Ni/Nr were the AUTH signed octets (§2.15);
+ * Child SAs and rekeys made later use the nonces of their own CREATE_CHILD_SA (§2.17, §2.18),
+ * keyed by SK_d alone. The key exchange is already destroyed; the cookie and the pending Child
+ * SA request are done with. SK_pi/SK_pr stay: views of the one buffer all SK_* share
+ * (ike-keys.ts), listed by the inspector with the others, as charon's keymat keeps them.
+ */
+export function authenticatedSession(s: IkeSession): IkeSession {
+  const {
+    initRequest: _m1,
+    initResponse: _m2,
+    ni: _ni,
+    nr: _nr,
+    ke: _ke,
+    cookie: _cookie,
+    pendingChild: _pending,
+    ...rest
+  } = s;
+  return rest;
+}
