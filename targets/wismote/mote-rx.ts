@@ -38,10 +38,16 @@ const rethrow = (err: unknown): void => {
 };
 
 export class Subscription {
-  closed = false;
-  private parents: Subscription[] = [];
-  private finalizers: (Subscription | (() => void))[] | null = null;
-  constructor(private readonly initial?: () => void) {}
+  declare closed: boolean;
+  declare private parents: Subscription[];
+  declare private finalizers: (Subscription | (() => void))[] | null;
+  declare private readonly initial?: () => void;
+  constructor(initial?: () => void) {
+    this.closed = false;
+    this.parents = [];
+    this.finalizers = null;
+    this.initial = initial;
+  }
 
   unsubscribe(): void {
     if (this.closed) return;
@@ -90,8 +96,10 @@ const remove = <T>(list: T[] | null, item: T) => {
 };
 
 export class UnsubscriptionError extends Error {
-  constructor(readonly errors: unknown[]) {
+  declare readonly errors: unknown[];
+  constructor(errors: unknown[]) {
     super(`${errors.length} errors occurred during unsubscription`);
+    this.errors = errors;
     this.name = 'UnsubscriptionError';
   }
 }
@@ -102,15 +110,26 @@ export class UnsubscriptionError extends Error {
  * go down the chain as an error notification).
  */
 class Subscriber<T> extends Subscription implements Observer<T> {
-  stopped = false;
+  declare stopped: boolean;
+  declare private destination: Observer<unknown> | null;
+  declare private readonly onNext?: (value: T) => void;
+  declare private readonly onComplete?: () => void;
+  declare private readonly onFinalize?: () => void;
+  declare private readonly consumer?: Partial<Observer<T>>;
   constructor(
-    private destination: Observer<unknown> | null,
-    private readonly onNext?: (value: T) => void,
-    private readonly onComplete?: () => void,
-    private readonly onFinalize?: () => void,
-    private readonly consumer?: Partial<Observer<T>>,
+    destination: Observer<unknown> | null,
+    onNext?: (value: T) => void,
+    onComplete?: () => void,
+    onFinalize?: () => void,
+    consumer?: Partial<Observer<T>>,
   ) {
     super();
+    this.stopped = false;
+    this.destination = destination;
+    this.onNext = onNext;
+    this.onComplete = onComplete;
+    this.onFinalize = onFinalize;
+    this.consumer = consumer;
     if (destination instanceof Subscription) destination.add(this);
   }
   next(value: T): void {
@@ -184,9 +203,12 @@ const toSubscriber = <T>(o: PartialObserver<T> | Subscriber<T>): Subscriber<T> =
       );
 
 export class Observable<T> {
-  source?: Observable<unknown>;
-  private operator?: (this: Subscriber<T>, source: Observable<unknown>) => Teardown;
-  constructor(private readonly producer?: (subscriber: Subscriber<T>) => Teardown) {}
+  declare source?: Observable<unknown>;
+  declare operator?: (this: Subscriber<T>, source: Observable<unknown>) => Teardown;
+  declare private readonly producer?: (subscriber: Subscriber<T>) => Teardown;
+  constructor(producer?: (subscriber: Subscriber<T>) => Teardown) {
+    this.producer = producer;
+  }
 
   subscribe(observer?: PartialObserver<T>): Subscription {
     const subscriber = toSubscriber(observer);
@@ -235,11 +257,17 @@ export class Observable<T> {
 }
 
 export class Subject<T> extends Observable<T> implements Observer<T> {
-  private observers: Subscriber<T>[] = [];
-  private snapshot: Subscriber<T>[] | null = null;
-  private stopped = false;
-  private failed = false;
-  private thrown: unknown;
+  declare private observers: Subscriber<T>[];
+  declare private snapshot: Subscriber<T>[] | null;
+  declare private stopped: boolean;
+  declare private failed: boolean;
+  declare private thrown: unknown;
+  constructor() {
+    super();
+    this.observers = [];
+    this.snapshot = null;
+    this.stopped = this.failed = false;
+  }
 
   next(value: T): void {
     if (this.stopped) return;

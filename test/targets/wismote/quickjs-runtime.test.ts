@@ -17,14 +17,17 @@ import { runSimulation } from '../../../targets/wismote/sim.js';
 import { simMain } from '../../../targets/wismote/sim-cli.js';
 import { SIM_DEFAULTS, type SimOptions } from '../../../targets/wismote/sim-options.js';
 
-/** The firmware bundle, built as `npm run build:mote` builds it (minified). */
-async function buildBundle(): Promise<string> {
+/**
+ * The firmware bundle, built as `npm run build:mote` builds it (minified): every suite, or one
+ * suite's firmware (`--suite`, the one a board flashes).
+ */
+async function buildBundle(suite?: string): Promise<string> {
   const script = '../../../scripts/build-mote.mjs';
   const { moteBuildOptions } = (await import(script)) as {
-    moteBuildOptions: (minify: boolean) => BuildOptions & { write: false };
+    moteBuildOptions: (minify: boolean, o?: { suite?: string }) => BuildOptions & { write: false };
   };
   const esbuild = await import('esbuild');
-  const r = await esbuild.build(moteBuildOptions(true));
+  const r = await esbuild.build(moteBuildOptions(true, suite ? { suite } : {}));
   return r.outputFiles[0]!.text;
 }
 
@@ -33,10 +36,10 @@ beforeAll(async () => {
   code = await buildBundle();
 }, 60_000);
 
-async function both(o: Partial<SimOptions>) {
+async function both(o: Partial<SimOptions>, firmware = code) {
   const options = { ...SIM_DEFAULTS, ...o };
   const node = runSimulation(options, { provider: nobleProvider, compareWithSeed: false });
-  const runtime = new QuickJsMoteRuntime(await loadQuickJs(), { code });
+  const runtime = new QuickJsMoteRuntime(await loadQuickJs(), { code: firmware });
   const quickjs = runSimulation(options, {
     provider: nobleProvider,
     compareWithSeed: false,
@@ -67,6 +70,16 @@ describe('the quickjs mote runtime', () => {
       expect(s.ikeAuthRequest).toBeGreaterThan(0);
       expect(s.childSaInstalled).toBeGreaterThan(0);
     }
+  }, 120_000);
+
+  it("the seed suite's own firmware (build-mote --suite seed) under 10 % loss: the same report as the node runtime", async () => {
+    const r = await both(
+      { seed: 'qjs-seed-firmware', motes: 2, loss: 0.1, durationS: 40, intervalS: 10 },
+      await buildBundle('seed'),
+    );
+    expect(r.quickjs.ok).toBe(true);
+    expect(r.quickjs.motes.every((m) => m.established && m.readingsDelivered >= 2)).toBe(true);
+    expect(JSON.stringify(r.quickjs)).toBe(JSON.stringify(r.node));
   }, 120_000);
 
   it('a line of 3 with RFC 7383 fragmentation and a reboot: the same report as the node runtime', async () => {
