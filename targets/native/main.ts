@@ -9,10 +9,14 @@
 import { type CliIo, parseCli, runRequest, USAGE } from './cli.js';
 import type { Daemon } from './daemon.js';
 import { createLogger } from './logger.js';
+import { releaseYoungGeneration } from './young-generation.js';
 
 export async function main(argv: readonly string[], io: CliIo = process): Promise<number> {
   // The mesh simulator runs in this process and needs no daemon (targets/wismote).
-  if (argv[0] === 'sim') return (await import('../wismote/sim-cli.js')).simMain(argv.slice(1), io);
+  if (argv[0] === 'sim') {
+    releaseYoungGeneration(); // a CPU-bound run: V8's usual young generation
+    return (await import('../wismote/sim-cli.js')).simMain(argv.slice(1), io);
+  }
   const parsed = parseCli(argv);
   if (!parsed.ok) {
     io.stderr.write(`ikev2: ${parsed.error} (see 'ikev2 help')\n`);
@@ -24,7 +28,10 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     return 0;
   }
   if (cmd.kind === 'request') return runRequest(cmd, io);
-  if (cmd.kind === 'inspect') return (await import('./inspector/run.js')).runReplay(cmd, io);
+  if (cmd.kind === 'inspect') {
+    releaseYoungGeneration();
+    return (await import('./inspector/run.js')).runReplay(cmd, io);
+  }
   const { Daemon: DaemonClass, DaemonStartError } = await import('./daemon.js');
   const logger = createLogger({ level: cmd.logLevel, pretty: cmd.pretty, out: io.stderr });
   let daemon: Daemon;
@@ -42,5 +49,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     for (const line of lines) io.stderr.write(`ikev2: ${line}\n`);
     return 1;
   }
+  // Started: from here on the young generation grows with the load, as V8 would (young-generation.ts).
+  releaseYoungGeneration();
   return daemon.runUntilSignalled();
 }
