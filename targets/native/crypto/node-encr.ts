@@ -1,6 +1,12 @@
 /**
  * ENCR transforms on node:crypto (OpenSSL): one createCipheriv per packet, which keeps the
  * Cipher stateless like the noble one. Key material is KEYMAT = key | salt (types.ts).
+ *
+ * Memory (issue 14: every IKE SA holds four of these, its two SK directions and its Child
+ * SA's two ESP SAs): each cipher is a class instance whose methods live on the prototype (no
+ * closures per cipher), and its key copy, salt and per-packet scratch (nonce or counter block,
+ * IV, received ICV) are views of ONE buffer, so one ArrayBuffer backing store per cipher. The
+ * salt sits in place at the front of the nonce / counter block, written once.
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { CryptoError } from '../../../ipsec/crypto/errors.js';
@@ -44,28 +50,26 @@ export function createNodeCipher(transform: EncrTransform, key: Uint8Array): Cip
       'INVALID_KEY_LENGTH',
       `${transform.name} needs ${transform.keyLength} bytes of key material, got ${key.length}`,
     );
-  // Copies: the caller may wipe its KEYMAT buffer once the SA is installed (as noble does).
-  const encKey = key.slice(0, transform.keyLength - transform.saltLength);
-  const salt = key.slice(transform.keyLength - transform.saltLength);
-  const checkIv = (iv: Uint8Array): void => {
-    if (iv.length !== transform.ivLength)
-      throw new CryptoError('INVALID_IV_LENGTH', `${transform.name} needs a ${transform.ivLength}-byte IV`);
-  };
   switch (shape.mode) {
     case 'null':
-      return nullCipher(transform, checkIv);
+      return new NullCipher(transform);
     case 'cbc':
-      return cbc(transform, encKey, checkIv);
+      return new CbcCipher(transform, key);
     case 'ctr':
-      return ctr(transform, encKey, salt, checkIv);
+      return new CtrCipher(transform, key);
     default:
-      return aead(transform, shape.mode, encKey, salt, checkIv);
+      return new AeadCipher(transform, shape.mode, key);
   }
 }
 
 /** What encrypt() throws once destroy() has zeroed the keys (types.ts Cipher.destroy). */
 const destroyedError = (transform: EncrTransform): CryptoError =>
   new CryptoError('INVALID_INPUT', `${transform.name}: key destroyed`);
+
+function checkIv(transform: EncrTransform, iv: Uint8Array): void {
+  if (iv.length !== transform.ivLength)
+    throw new CryptoError('INVALID_IV_LENGTH', `${transform.name} needs a ${transform.ivLength}-byte IV`);
+}
 
 /**
  * For decryptAt: copies the IV packet[ivOffset, ivOffset + length) into `target` at `at`
@@ -95,137 +99,180 @@ function ivFromPacket(
 }
 
 /** RFC 2410: ENCR_NULL, the identity (ESP only). */
-function nullCipher(transform: EncrTransform, checkIv: (iv: Uint8Array) => void): Cipher {
-  let destroyed = false; // no key, but a dead SA's cipher is unusable like any other
-  return {
-    transform,
-    encrypt: (iv, plaintext) => {
-      if (destroyed) throw destroyedError(transform);
-      checkIv(iv);
-      return plaintext.slice();
-    },
-    decrypt: (iv, ciphertext) => {
-      if (destroyed) return undefined;
-      checkIv(iv);
-      return ciphertext.slice();
-    },
-    destroy() {
-      destroyed = true;
-    },
-  };
+class NullCipher implements Cipher {
+  /** No key, but a dead SA's cipher is unusable like any other. */
+  private destroyed = false;
+  constructor(readonly transform: EncrTransform) {}
+  encrypt(iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    if (this.destroyed) throw destroyedError(this.transform);
+    checkIv(this.transform, iv);
+    return plaintext.slice();
+  }
+  decrypt(iv: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined {
+    if (this.destroyed) return undefined;
+    checkIv(this.transform, iv);
+    return ciphertext.slice();
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
 }
 
-/** RFC 3602: AES-CBC, explicit IV; the caller pads to the block size (RFC 4303 §2.4, RFC 7296 §3.14). */
-function cbc(transform: EncrTransform, key: Uint8Array, checkIv: (iv: Uint8Array) => void): Cipher {
-  const algorithm = `aes-${key.length * 8}-cbc`;
-  // The IV goes to OpenSSL through this one buffer: a fresh small Uint8Array per packet handed
-  // to node:crypto cost ESP about a tenth of its rate (bench/esp.ts; V8 keeps small arrays on
-  // its heap and, it seems, moves them off it when native code asks for their memory).
-  const ivBuffer = new Uint8Array(16);
-  const ivFor = (iv: Uint8Array): Uint8Array => {
-    checkIv(iv);
-    ivBuffer.set(iv);
-    return ivBuffer;
-  };
-  let destroyed = false;
+/**
+ * RFC 3602: AES-CBC, explicit IV; the caller pads to the block size (RFC 4303 §2.4, RFC 7296 §3.14).
+ * Memory: key | IV buffer.
+ */
+class CbcCipher implements Cipher {
+  private readonly algorithm: string;
+  /** A copy: the caller may wipe its KEYMAT buffer once the SA is installed (as noble does). */
+  private readonly key: Uint8Array;
+  /**
+   * The IV goes to OpenSSL through this one buffer: a fresh small Uint8Array per packet handed
+   * to node:crypto cost ESP about a tenth of its rate (bench/esp.ts; V8 keeps small arrays on
+   * its heap and, it seems, moves them off it when native code asks for their memory).
+   */
+  private readonly ivBuffer: Uint8Array;
+  private readonly memory: Uint8Array;
+  private destroyed = false;
+
+  constructor(
+    readonly transform: EncrTransform,
+    key: Uint8Array,
+  ) {
+    const keyLength = transform.keyLength;
+    this.memory = new Uint8Array(keyLength + 16);
+    this.memory.set(key, 0);
+    this.key = this.memory.subarray(0, keyLength);
+    this.ivBuffer = this.memory.subarray(keyLength);
+    this.algorithm = `aes-${keyLength * 8}-cbc`;
+  }
+
+  private ivFor(iv: Uint8Array): Uint8Array {
+    checkIv(this.transform, iv);
+    this.ivBuffer.set(iv);
+    return this.ivBuffer;
+  }
+
   /** encrypt() into `out` at `offset`: the one CBC pass. */
-  const sealInto: NonNullable<Cipher['encryptInto']> = (iv, plaintext, _aad, out, offset) => {
-    if (destroyed) throw destroyedError(transform);
+  encryptInto(
+    iv: Uint8Array,
+    plaintext: Uint8Array,
+    _aad: Uint8Array | undefined,
+    out: Uint8Array,
+    offset: number,
+  ): void {
+    if (this.destroyed) throw destroyedError(this.transform);
     if (plaintext.length % 16 !== 0)
       throw new CryptoError('INVALID_INPUT', 'AES-CBC plaintext must be padded to the block size');
-    const c = createCipheriv(algorithm, key, ivFor(iv)).setAutoPadding(false);
+    const c = createCipheriv(this.algorithm, this.key, this.ivFor(iv)).setAutoPadding(false);
     out.set(c.update(plaintext), offset);
     c.final();
-  };
+  }
+
+  encrypt(iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    const out = new Uint8Array(plaintext.length);
+    this.encryptInto(iv, plaintext, undefined, out, 0);
+    return out;
+  }
+
   /** Decrypts under the IV already in ivBuffer. */
-  const open = (ciphertext: Uint8Array): Uint8Array | undefined => {
+  private open(ciphertext: Uint8Array): Uint8Array | undefined {
     if (ciphertext.length % 16 !== 0) return undefined; // impossible length from the peer
-    const d = createDecipheriv(algorithm, key, ivBuffer).setAutoPadding(false);
+    const d = createDecipheriv(this.algorithm, this.key, this.ivBuffer).setAutoPadding(false);
     const out = view(d.update(ciphertext));
     d.final();
     return out;
-  };
-  return {
-    transform,
-    encrypt(iv, plaintext) {
-      const out = new Uint8Array(plaintext.length);
-      sealInto(iv, plaintext, undefined, out, 0);
-      return out;
-    },
-    encryptInto: sealInto,
-    decrypt(iv, ciphertext) {
-      if (destroyed) return undefined;
-      ivFor(iv);
-      return open(ciphertext);
-    },
-    decryptAt(packet, ivOffset, offset, end) {
-      if (destroyed || !ivFromPacket(ivBuffer, 0, packet, ivOffset, 16, offset, end)) return undefined;
-      return open(packet.subarray(offset, end));
-    },
-    destroy() {
-      destroyed = true;
-      key.fill(0);
-      ivBuffer.fill(0); // OpenSSL's copies live only inside each per-packet cipher, already freed
-    },
-  };
+  }
+
+  decrypt(iv: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined {
+    if (this.destroyed) return undefined;
+    this.ivFor(iv);
+    return this.open(ciphertext);
+  }
+
+  decryptAt(packet: Uint8Array, ivOffset: number, offset: number, end: number): Uint8Array | undefined {
+    if (this.destroyed || !ivFromPacket(this.ivBuffer, 0, packet, ivOffset, 16, offset, end))
+      return undefined;
+    return this.open(packet.subarray(offset, end));
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.memory.fill(0); // OpenSSL's copies live only inside each per-packet cipher, already freed
+  }
 }
 
 /**
  * RFC 3686 §4: counter block = nonce (the 4-byte salt, §5.1) | IV (8) | block counter (4),
  * the counter starting at 1. OpenSSL's aes-ctr increments the whole 128-bit block, which is
  * the same as long as the 32-bit counter does not wrap (2^32 blocks: far beyond a packet).
+ * Memory: key | counter block; the salt and the counter 1 stay in the block, only the IV is
+ * rewritten per packet (createCipheriv copies the block at once).
  */
-function ctr(
-  transform: EncrTransform,
-  key: Uint8Array,
-  salt: Uint8Array,
-  checkIv: (iv: Uint8Array) => void,
-): Cipher {
-  const algorithm = `aes-${key.length * 8}-ctr`;
-  // One counter block per cipher, rewritten per packet: createCipheriv copies it at once.
-  const block = new Uint8Array(16);
-  const counterBlock = (iv: Uint8Array): Uint8Array => {
-    checkIv(iv);
-    block.set(salt, 0);
-    block.set(iv, 4);
-    block[15] = 1; // RFC 3686 §4: the block counter starts at one
-    return block;
-  };
-  /** Runs the keystream from the counter block already in `block`. */
-  const xor = (input: Uint8Array): Uint8Array => {
-    const c = createCipheriv(algorithm, key, block);
+class CtrCipher implements Cipher {
+  private readonly algorithm: string;
+  /** A copy: the caller may wipe its KEYMAT buffer once the SA is installed (as noble does). */
+  private readonly key: Uint8Array;
+  private readonly block: Uint8Array;
+  private readonly memory: Uint8Array;
+  private destroyed = false;
+
+  constructor(
+    readonly transform: EncrTransform,
+    keymat: Uint8Array,
+  ) {
+    const keyLength = transform.keyLength - transform.saltLength;
+    this.memory = new Uint8Array(keyLength + 16);
+    this.memory.set(keymat.subarray(0, keyLength), 0);
+    this.key = this.memory.subarray(0, keyLength);
+    this.block = this.memory.subarray(keyLength);
+    this.block.set(keymat.subarray(keyLength), 0); // the salt (RFC 3686 §5.1)
+    this.block[15] = 1; // RFC 3686 §4: the block counter starts at one
+    this.algorithm = `aes-${keyLength * 8}-ctr`;
+  }
+
+  /** Runs the keystream from the counter block as it stands. */
+  private xor(input: Uint8Array): Uint8Array {
+    const c = createCipheriv(this.algorithm, this.key, this.block);
     const out = view(c.update(input));
     c.final();
     return out;
-  };
-  const run = (iv: Uint8Array, input: Uint8Array): Uint8Array => {
-    counterBlock(iv);
-    return xor(input);
-  };
-  let destroyed = false;
-  return {
-    transform,
-    encrypt(iv, plaintext) {
-      if (destroyed) throw destroyedError(transform);
-      return run(iv, plaintext);
-    },
-    encryptInto(iv, plaintext, _aad, out, offset) {
-      out.set(this.encrypt(iv, plaintext), offset);
-    },
-    decrypt: (iv, ciphertext) => (destroyed ? undefined : run(iv, ciphertext)),
-    decryptAt(packet, ivOffset, offset, end) {
-      if (destroyed || !ivFromPacket(block, 4, packet, ivOffset, 8, offset, end)) return undefined;
-      block.set(salt, 0); // bytes 12-14 stay 0, as counterBlock leaves them
-      block[15] = 1; // RFC 3686 §4
-      return xor(packet.subarray(offset, end));
-    },
-    destroy() {
-      destroyed = true;
-      key.fill(0);
-      salt.fill(0);
-      block.fill(0);
-    },
-  };
+  }
+
+  private run(iv: Uint8Array, input: Uint8Array): Uint8Array {
+    checkIv(this.transform, iv);
+    this.block.set(iv, 4);
+    return this.xor(input);
+  }
+
+  encrypt(iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    if (this.destroyed) throw destroyedError(this.transform);
+    return this.run(iv, plaintext);
+  }
+
+  encryptInto(
+    iv: Uint8Array,
+    plaintext: Uint8Array,
+    _aad: Uint8Array | undefined,
+    out: Uint8Array,
+    offset: number,
+  ): void {
+    out.set(this.encrypt(iv, plaintext), offset);
+  }
+
+  decrypt(iv: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined {
+    return this.destroyed ? undefined : this.run(iv, ciphertext);
+  }
+
+  decryptAt(packet: Uint8Array, ivOffset: number, offset: number, end: number): Uint8Array | undefined {
+    if (this.destroyed || !ivFromPacket(this.block, 4, packet, ivOffset, 8, offset, end)) return undefined;
+    return this.xor(packet.subarray(offset, end));
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.memory.fill(0);
+  }
 }
 
 /**
@@ -234,59 +281,95 @@ function ctr(
  * - AES-CCM, RFC 4309 §4 (3 + 8 = 11 bytes, so L = 4), ICV 8/12/16 (§3.1);
  * - ChaCha20-Poly1305, RFC 7634 §2 (4 + 8 = 12 bytes), ICV 16.
  * Output is ciphertext | ICV.
+ * Memory: key | nonce (salt | IV) | ICV buffer; the salt stays in the nonce, only the IV is
+ * rewritten per packet (createCipheriv copies the nonce at once).
  */
-function aead(
-  transform: EncrTransform,
-  mode: AeadMode,
-  key: Uint8Array,
-  salt: Uint8Array,
-  checkIv: (iv: Uint8Array) => void,
-): Cipher {
-  const algorithm = mode === 'chacha20-poly1305' ? mode : `aes-${key.length * 8}-${mode}`;
-  const authTagLength = transform.icvLength;
-  // One nonce buffer per cipher, rewritten per packet: createCipheriv copies it at once.
-  const n = new Uint8Array(salt.length + transform.ivLength);
-  const nonce = (iv: Uint8Array): Uint8Array => {
-    checkIv(iv);
-    n.set(salt, 0);
-    n.set(iv, salt.length);
-    return n;
-  };
-  let destroyed = false;
+class AeadCipher implements Cipher {
+  private readonly algorithm: string;
+  private readonly authTagLength: number;
+  private readonly saltLength: number;
+  /** A copy: the caller may wipe its KEYMAT buffer once the SA is installed (as noble does). */
+  private readonly key: Uint8Array;
+  private readonly n: Uint8Array;
+  /**
+   * The received ICV goes to OpenSSL through this one buffer (copied by a loop): a fresh view
+   * per packet handed to node:crypto measurably costs more than the copy (bench/esp.ts).
+   */
+  private readonly tag: Uint8Array;
+  private readonly memory: Uint8Array;
+  private destroyed = false;
+
+  constructor(
+    readonly transform: EncrTransform,
+    private readonly mode: AeadMode,
+    keymat: Uint8Array,
+  ) {
+    const keyLength = transform.keyLength - transform.saltLength;
+    const nonceLength = transform.saltLength + transform.ivLength;
+    this.saltLength = transform.saltLength;
+    this.authTagLength = transform.icvLength;
+    this.memory = new Uint8Array(keyLength + nonceLength + this.authTagLength);
+    this.memory.set(keymat, 0); // key | salt: the salt lands at the front of the nonce
+    this.key = this.memory.subarray(0, keyLength);
+    this.n = this.memory.subarray(keyLength, keyLength + nonceLength);
+    this.tag = this.memory.subarray(keyLength + nonceLength);
+    this.algorithm = mode === 'chacha20-poly1305' ? mode : `aes-${keyLength * 8}-${mode}`;
+  }
+
+  private nonce(iv: Uint8Array): Uint8Array {
+    checkIv(this.transform, iv);
+    this.n.set(iv, this.saltLength);
+    return this.n;
+  }
+
   /** encrypt() into `out` at `offset`: ciphertext | ICV. */
-  const sealInto: NonNullable<Cipher['encryptInto']> = (iv, plaintext, aad, out, offset) => {
-    if (destroyed) throw destroyedError(transform);
+  encryptInto(
+    iv: Uint8Array,
+    plaintext: Uint8Array,
+    aad: Uint8Array | undefined,
+    out: Uint8Array,
+    offset: number,
+  ): void {
+    if (this.destroyed) throw destroyedError(this.transform);
     // The option overloads of createCipheriv are keyed by literal mode names; the cast
     // only selects the options type (authTagLength is valid for all three modes).
-    const c = createCipheriv(algorithm as 'aes-128-gcm', key, nonce(iv), { authTagLength });
+    const c = createCipheriv(this.algorithm as 'aes-128-gcm', this.key, this.nonce(iv), {
+      authTagLength: this.authTagLength,
+    });
     // CCM needs the message length before the AAD (RFC 3610 §2.2 B_0 block).
-    if (mode === 'ccm') c.setAAD(aad ?? EMPTY, { plaintextLength: plaintext.length });
+    if (this.mode === 'ccm') c.setAAD(aad ?? EMPTY, { plaintextLength: plaintext.length });
     else if (aad && aad.length > 0) c.setAAD(aad);
     const length = plaintext.length;
     out.set(c.update(plaintext), offset); // the update output is a copy: `plaintext` may alias `out`
     c.final();
     out.set(c.getAuthTag(), offset + length);
-  };
-  // The received ICV goes to OpenSSL through this one buffer (copied by a loop): a fresh view
-  // per packet handed to node:crypto measurably costs more than the copy (bench/esp.ts).
-  const tag = new Uint8Array(authTagLength);
+  }
+
+  encrypt(iv: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
+    const out = new Uint8Array(plaintext.length + this.authTagLength);
+    this.encryptInto(iv, plaintext, aad, out, 0);
+    return out;
+  }
+
   /** Opens ciphertext | ICV in data[offset, end) under the nonce already in `n`. */
-  const open = (
+  private open(
     data: Uint8Array,
     offset: number,
     end: number,
     aad: Uint8Array | undefined,
-  ): Uint8Array | undefined => {
+  ): Uint8Array | undefined {
+    const authTagLength = this.authTagLength;
     const tagStart = end - authTagLength;
     if (tagStart < offset) return undefined; // no room for the ICV
     const ciphertext = data.subarray(offset, tagStart);
-    const d = createDecipheriv(algorithm as 'aes-128-gcm', key, n, { authTagLength });
+    const d = createDecipheriv(this.algorithm as 'aes-128-gcm', this.key, this.n, { authTagLength });
+    const tag = this.tag;
     for (let i = 0; i < authTagLength; i++) tag[i] = data[tagStart + i]!;
     d.setAuthTag(tag);
     let out: Uint8Array | undefined;
 
     try {
-      if (mode === 'ccm') d.setAAD(aad ?? EMPTY, { plaintextLength: ciphertext.length });
+      if (this.mode === 'ccm') d.setAAD(aad ?? EMPTY, { plaintextLength: ciphertext.length });
       else if (aad && aad.length > 0) d.setAAD(aad);
       out = view(d.update(ciphertext));
       d.final(); // throws when the ICV does not verify
@@ -295,32 +378,31 @@ function aead(
       out?.fill(0); // GCM/ChaCha20 released unauthenticated plaintext from update(): drop it
       return undefined;
     }
-  };
-  return {
-    transform,
-    encrypt(iv, plaintext, aad) {
-      const out = new Uint8Array(plaintext.length + authTagLength);
-      sealInto(iv, plaintext, aad, out, 0);
-      return out;
-    },
-    encryptInto: sealInto,
-    decrypt(iv, data, aad) {
-      if (destroyed) return undefined;
-      nonce(iv);
-      return open(data, 0, data.length, aad);
-    },
-    decryptAt(packet, ivOffset, offset, end, aad) {
-      if (destroyed || !ivFromPacket(n, salt.length, packet, ivOffset, transform.ivLength, offset, end))
-        return undefined;
-      n.set(salt, 0);
-      return open(packet, offset, end, aad);
-    },
-    destroy() {
-      destroyed = true;
-      key.fill(0);
-      salt.fill(0);
-      n.fill(0);
-      tag.fill(0);
-    },
-  };
+  }
+
+  decrypt(iv: Uint8Array, data: Uint8Array, aad?: Uint8Array): Uint8Array | undefined {
+    if (this.destroyed) return undefined;
+    this.nonce(iv);
+    return this.open(data, 0, data.length, aad);
+  }
+
+  decryptAt(
+    packet: Uint8Array,
+    ivOffset: number,
+    offset: number,
+    end: number,
+    aad?: Uint8Array,
+  ): Uint8Array | undefined {
+    if (
+      this.destroyed ||
+      !ivFromPacket(this.n, this.saltLength, packet, ivOffset, this.transform.ivLength, offset, end)
+    )
+      return undefined;
+    return this.open(packet, offset, end, aad);
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.memory.fill(0); // key, salt, nonce and ICV scratch
+  }
 }
