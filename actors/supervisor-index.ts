@@ -21,18 +21,43 @@ import type { IkeSaHandle, InstalledChild } from './supervisor-types.js';
 const peerKey = (name: string, address: string) => `${name}\u0000${address}`;
 const idKey = (id: Identity) => `${id.type}:${toHex(id.data)}`;
 
-function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (set) set.add(value);
-  else map.set(key, new Set([value]));
+/**
+ * A map from a key to the values that share it, in insertion order. A key most often has one
+ * value: it is kept as is, a Set only once a second value comes (no Set per SA).
+ */
+class MultiMap<K, V extends object> {
+  private readonly map = new Map<K, V | Set<V>>();
+
+  add(key: K, value: V): void {
+    const had = this.map.get(key);
+    if (had === undefined) this.map.set(key, value);
+    else if (had instanceof Set) had.add(value);
+    else if (had !== value) this.map.set(key, new Set([had, value]));
+  }
+
+  delete(key: K, value: V): void {
+    const had = this.map.get(key);
+    if (had === value) this.map.delete(key);
+    else if (had instanceof Set) {
+      had.delete(value);
+      if (had.size === 1) for (const last of had) this.map.set(key, last);
+    }
+  }
+
+  get(key: K): Iterable<V> {
+    const had = this.map.get(key);
+    return had === undefined ? [] : had instanceof Set ? had : [had];
+  }
+
+  count(key: K): number {
+    const had = this.map.get(key);
+    return had === undefined ? 0 : had instanceof Set ? had.size : 1;
+  }
 }
 
-function deleteFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (!set) return;
-  set.delete(value);
-  if (set.size === 0) map.delete(key);
-}
+/** A Child SA SPI as a map key: ESP's 4 octets as a number (no string per SA), else hex. */
+const spiKey = (spi: Uint8Array): number | string =>
+  spi.length === 4 ? ((spi[0]! << 24) | (spi[1]! << 16) | (spi[2]! << 8) | spi[3]!) >>> 0 : toHex(spi);
 
 function count<K>(map: Map<K, number>, key: K, by: 1 | -1): void {
   const n = (map.get(key) ?? 0) + by;
@@ -45,12 +70,12 @@ const byUniqueid = (a: IkeSaHandle, b: IkeSaHandle) => a.uniqueid - b.uniqueid;
 export class IkeSaIndex {
   private readonly byId = new Map<number, IkeSaHandle>();
   /** Insertion order = spawn order, as the router's list. */
-  private readonly byName = new Map<string, Set<IkeSaHandle>>();
+  private readonly byName = new MultiMap<string, IkeSaHandle>();
   /** IKE SAs per (connection name, current remote address). */
   private readonly peers = new Map<string, number>();
   /** Where each live IKE SA is counted in `peers` (its address may move, §2.23). */
   private readonly peerOf = new Map<IkeSaHandle, string>();
-  private readonly byRemoteId = new Map<string, Set<IkeSaHandle>>();
+  private readonly byRemoteId = new MultiMap<string, IkeSaHandle>();
   /** The identity object each IKE SA is indexed under (the session's, compared by reference). */
   private readonly remoteIdOf = new Map<IkeSaHandle, { readonly id: Identity; readonly key: string }>();
   /** Child SAs in live IKE SAs per reqid. */
@@ -58,13 +83,13 @@ export class IkeSaIndex {
   private readonly owner = new Map<InstalledChild, IkeSaHandle>();
   private readonly childById = new Map<number, InstalledChild>();
   /** Child SAs by inbound and by outbound SPI (hex); a peer's SPIs may collide with others. */
-  private readonly childBySpi = new Map<string, Set<InstalledChild>>();
+  private readonly childsBySpi = new MultiMap<number | string, InstalledChild>();
 
   // ---- IKE SAs ----
 
   add(h: IkeSaHandle): void {
     this.byId.set(h.uniqueid, h);
-    addTo(this.byName, h.name, h);
+    this.byName.add(h.name, h);
     const key = peerKey(h.name, h.remote.address);
     this.peerOf.set(h, key);
     count(this.peers, key, 1);
@@ -73,7 +98,7 @@ export class IkeSaIndex {
   remove(h: IkeSaHandle): void {
     if (this.byId.get(h.uniqueid) !== h) return;
     this.byId.delete(h.uniqueid);
-    deleteFrom(this.byName, h.name, h);
+    this.byName.delete(h.name, h);
     const key = this.peerOf.get(h);
     if (key !== undefined) count(this.peers, key, -1);
     this.peerOf.delete(h);
@@ -96,7 +121,7 @@ export class IkeSaIndex {
 
   /** The live IKE SAs of connection `name`, in spawn order. */
   named(name: string): Iterable<IkeSaHandle> {
-    return this.byName.get(name) ?? [];
+    return this.byName.get(name);
   }
 
   /** The live IKE SAs matching `which` (a uniqueid or a connection name), in spawn order. */
@@ -124,18 +149,17 @@ export class IkeSaIndex {
   setRemoteId(h: IkeSaHandle, id: Identity | undefined): void {
     const had = this.remoteIdOf.get(h);
     if (had?.id === id) return;
-    if (had) deleteFrom(this.byRemoteId, had.key, h);
+    if (had) this.byRemoteId.delete(had.key, h);
     if (id) {
       const key = idKey(id);
-      addTo(this.byRemoteId, key, h);
+      this.byRemoteId.add(key, h);
       this.remoteIdOf.set(h, { id, key });
     } else this.remoteIdOf.delete(h);
   }
 
   /** The live IKE SAs whose peer authenticated as `id`, in spawn order. */
   withRemoteId(id: Identity): IkeSaHandle[] {
-    const set = this.byRemoteId.get(idKey(id));
-    return set ? [...set].sort(byUniqueid) : [];
+    return [...this.byRemoteId.get(idKey(id))].sort(byUniqueid);
   }
 
   // ---- Child SAs ----
@@ -146,10 +170,8 @@ export class IkeSaIndex {
     this.owner.set(c, h);
     this.childById.set(c.uniqueid, c);
     count(this.reqidUse, c.reqid, 1);
-    const spiIn = toHex(c.record.spiIn);
-    const spiOut = toHex(c.record.spiOut);
-    addTo(this.childBySpi, spiIn, c);
-    addTo(this.childBySpi, spiOut, c);
+    this.childsBySpi.add(spiKey(c.record.spiIn), c);
+    this.childsBySpi.add(spiKey(c.record.spiOut), c);
   }
 
   /** Removes the children of `h` from index `start` on (all by default); returns them. */
@@ -160,8 +182,8 @@ export class IkeSaIndex {
       this.owner.delete(c);
       if (this.childById.get(c.uniqueid) === c) this.childById.delete(c.uniqueid);
       count(this.reqidUse, c.reqid, -1);
-      deleteFrom(this.childBySpi, toHex(c.record.spiIn), c);
-      deleteFrom(this.childBySpi, toHex(c.record.spiOut), c);
+      this.childsBySpi.delete(spiKey(c.record.spiIn), c);
+      this.childsBySpi.delete(spiKey(c.record.spiOut), c);
     }
     return gone;
   }
@@ -181,14 +203,14 @@ export class IkeSaIndex {
    * The Child SA with inbound or outbound SPI `spi`; if several have it (SPIs the peers chose
    * may collide), the first in spawn order of their IKE SAs, newest first within one.
    */
-  childBySpiHex(spi: string): { handle: IkeSaHandle; child: InstalledChild } | undefined {
-    const set = this.childBySpi.get(spi);
-    if (!set) return undefined;
+  childBySpi(spi: Uint8Array): { handle: IkeSaHandle; child: InstalledChild } | undefined {
+    const key = spiKey(spi);
+    const only = this.childsBySpi.count(key) === 1;
     let best: { handle: IkeSaHandle; child: InstalledChild; at: number } | undefined;
-    for (const child of set) {
+    for (const child of this.childsBySpi.get(key)) {
       const handle = this.owner.get(child);
       if (!handle) continue;
-      if (set.size === 1) return { handle, child };
+      if (only) return { handle, child };
       const at = handle.children.lastIndexOf(child);
       if (!best || handle.uniqueid < best.handle.uniqueid || (handle === best.handle && at > best.at))
         best = { handle, child, at };

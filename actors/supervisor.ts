@@ -540,7 +540,7 @@ export class Supervisor {
   /** The IKE SA and installed child for a child uniqueid, config name, or inbound/outbound SPI. */
   findChild(which: number | string | Uint8Array): { handle: IkeSaHandle; child: InstalledChild } | undefined {
     if (typeof which === 'number') return this.index.childByUniqueid(which);
-    if (typeof which !== 'string') return this.index.childBySpiHex(toHex(which));
+    if (typeof which !== 'string') return this.index.childBySpi(which);
     for (const handle of this.ikeSas) {
       // Newest first: after a rekey the replacement answers to the child's name.
       for (let i = handle.children.length - 1; i >= 0; i--) {
