@@ -7,7 +7,7 @@
  */
 import type { CryptoProvider } from '../../crypto/types.js';
 import { concatBytes, wipe } from '../../util/bytes.js';
-import type { IkeSaKeys } from './ike-keys.js';
+import { type IkeSaKeys, NO_KEY } from './ike-keys.js';
 import { prfPlus } from './prf-plus.js';
 import { type ChildSuite, childKeyLengths } from './suite.js';
 
@@ -48,15 +48,18 @@ export function deriveChildSaKeys(
     ? concatBytes(inputs.sharedSecret, inputs.ni, inputs.nr) // §2.17, with PFS
     : concatBytes(inputs.ni, inputs.nr); // §2.17
   const keymat = prfPlus(provider.prf(ike.suite.prf), ike.skD, seed, 2 * (len.encr + len.integ));
+  // The keys are views of the one KEYMAT buffer (one backing store per Child SA, issue 14):
+  // wipeChildSaKeys() zeroes all of it.
   let offset = 0;
   const take = (n: number): Uint8Array => {
-    const key = keymat.slice(offset, offset + n);
+    if (n === 0) return NO_KEY; // AEAD: no integrity key (RFC 7296 §3.3.3)
+    const key = keymat.subarray(offset, offset + n);
     offset += n;
     return key;
   };
   const initiator = { encr: take(len.encr), integ: take(len.integ) }; // §2.17 order
   const responder = { encr: take(len.encr), integ: take(len.integ) };
-  wipe(keymat, seed);
+  wipe(seed);
   return { suite, initiator, responder };
 }
 

@@ -10,6 +10,9 @@ import { concatBytes, wipe } from '../../util/bytes.js';
 import { prfPlus } from './prf-plus.js';
 import { type IkeSuite, ikeKeyLengths } from './suite.js';
 
+/** The key of an absent transform (SK_ai/SK_ar with an AEAD, RFC 5282 §7.1): shared, nothing to wipe. */
+export const NO_KEY: Uint8Array = new Uint8Array(0);
+
 /** RFC 7296 §2.14: "only the first 64 bits of Ni and the first 64 bits of Nr are used". */
 const FIXED_KEY_PRF_NONCE_OCTETS = 8;
 
@@ -87,9 +90,12 @@ export function deriveIkeSaKeysFromSkeyseed(
   const len = ikeKeyLengths(suite);
   const seed = concatBytes(inputs.ni, inputs.nr, inputs.spiI, inputs.spiR); // §2.14
   const stream = prfPlus(provider.prf(suite.prf), skeyseed, seed, len.d + 2 * len.a + 2 * len.e + 2 * len.p);
+  // The keys are views of the one prf+ output (one backing store per IKE SA, issue 14):
+  // wipeIkeSaKeys() zeroes all of it.
   let offset = 0;
   const take = (n: number): Uint8Array => {
-    const key = stream.slice(offset, offset + n);
+    if (n === 0) return NO_KEY;
+    const key = stream.subarray(offset, offset + n);
     offset += n;
     return key;
   };
@@ -103,7 +109,7 @@ export function deriveIkeSaKeysFromSkeyseed(
     skPi: take(len.p),
     skPr: take(len.p),
   };
-  wipe(stream, seed);
+  wipe(seed);
   return keys;
 }
 
