@@ -4,11 +4,13 @@
  * allocated then survives: module code, configuration, the supervisor), from 1 MB to 8 MB
  * each, and then keep those pages for as long as the daemon idles: about 4.5 MB of the daemon's
  * start RSS. holdYoungGeneration() sets V8's semi-space growth factor to 1 before anything is
- * loaded (ikev2.ts); releaseYoungGeneration() sets V8's default (2) back once the daemon has
- * started, so that IKE traffic grows the young generation exactly as before: SA setup under load
- * is unchanged, only its first scavenges run on the small space (bench/ike-setup-scale).
- * V8 reads the factor each time it grows the space, so changing it at run time is safe. An
- * explicit --semi-space-growth-factor or --*-semi-space-size on node's command line is left alone.
+ * loaded (ikev2.ts), and --optimize-for-size (V8's heap sized and compacted for memory: about
+ * 2 MB less); releaseYoungGeneration() sets V8's defaults back once the daemon has started, so
+ * that IKE traffic grows the young generation and the heap exactly as before: SA setup under
+ * load is unchanged (bench/ike-setup-scale). V8 reads these flags when it grows or collects the
+ * heap, so changing them at run time is safe; --optimize-for-size implies
+ * --max-semi-space-size=1 for isolates created later (workers), which the release undoes (0 =
+ * V8's default). Heap flags of the user's own (node's command line, NODE_OPTIONS) are left alone.
  */
 import { setFlagsFromString } from 'node:v8';
 
@@ -17,14 +19,22 @@ const V8_DEFAULT_GROWTH = 2;
 
 let held = false;
 
+const userHeapFlags = (): boolean =>
+  [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) =>
+    /semi[-_]space|optimize[-_]for[-_]size/.test(a),
+  );
+
 export function holdYoungGeneration(): void {
-  if (held || process.execArgv.some((a) => a.includes('semi-space'))) return;
+  if (held || userHeapFlags()) return;
   setFlagsFromString('--semi-space-growth-factor=1');
+  setFlagsFromString('--optimize-for-size');
   held = true;
 }
 
 export function releaseYoungGeneration(): void {
   if (!held) return;
   setFlagsFromString(`--semi-space-growth-factor=${V8_DEFAULT_GROWTH}`);
+  setFlagsFromString('--no-optimize-for-size');
+  setFlagsFromString('--max-semi-space-size=0');
   held = false;
 }
