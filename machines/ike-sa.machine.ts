@@ -32,7 +32,7 @@ import { fragmentTimeout, isFragment, receiveFragment } from './ike-sa.fragments
 import { emptyFragmentState, NO_FRAGMENTATION } from './ike-sa.outbound.js';
 import { answerRetransmission, peerRequestOf } from './ike-sa.retransmit.js';
 import { answer, base, failed, failFromStep, request, respond, retransmitOrFail } from './ike-sa.setup.js';
-import { DEFAULT_TIMING, type IkeSaInput } from './ike-sa.types.js';
+import { DEFAULT_TIMING, type IkeSaInput, type IkeSaStats } from './ike-sa.types.js';
 
 /** rekey_time minus a random share of rand_time (swanctl.conf), in ms; 0 = never. */
 function ikeRekeyMs(
@@ -47,17 +47,28 @@ function ikeRekeyMs(
 }
 
 /**
- * XState keeps an actor's input for the actor's whole life (Actor.options.input): what only
- * the start needs, the responder's decoded IKE_SA_INIT request and the Child SAs a rekeyed IKE
- * SA took over, is taken out of it once the context holds it, so that an established IKE SA
- * does not keep them (issue 14: memory per SA).
+ * XState keeps an actor's input for the actor's whole life (Actor.options.input): once the
+ * context holds what it needs, the input lets go of what is per SA (the first session, the
+ * responder's decoded IKE_SA_INIT request and candidate connections, the initiator's first
+ * child, the Child SAs a rekeyed IKE SA took over), so that only the context decides how long
+ * they live (issue 14: memory per SA). Shared parts (deps, timing, fragmentation) stay.
  */
 function releaseStartInput<T>(input: IkeSaInput, context: T): T {
-  const held = input as { initMessage?: unknown; established?: unknown };
+  const held = input as Partial<
+    Record<'session' | 'candidates' | 'firstChild' | 'initMessage' | 'established', unknown>
+  >;
+  delete held.session;
+  delete held.candidates;
+  delete held.firstChild;
   delete held.initMessage;
   delete held.established;
   return context;
 }
+
+/** No work queued, no rekey collision: shared by every IKE SA until it has some (never mutated). */
+const NONE: readonly never[] = Object.freeze([]);
+/** The counters of an IKE SA that has not retransmitted or dropped anything (never mutated). */
+const NO_STATS: IkeSaStats = Object.freeze({ retransmits: 0, retransmittedResponses: 0, dropped: 0 });
 
 export const ikeSaMachine = base.createMachine({
   id: 'ikeSa',
@@ -66,18 +77,19 @@ export const ikeSaMachine = base.createMachine({
       deps: input.deps,
       timing: input.timing ?? DEFAULT_TIMING,
       session: input.session,
-      candidates: input.candidates ?? [input.session.config],
+      // Only a responder picks its connection at IKE_AUTH (by the peer's identity).
+      candidates: input.candidates ?? (input.session.role === 'responder' ? [input.session.config] : NONE),
       ...(input.firstChild ? { firstChild: input.firstChild } : {}),
       ...(input.initMessage ? { initMessage: input.initMessage } : {}),
       nextMessageId: 0,
       peerMessageId: 0,
-      children: input.established?.children ?? [],
-      queue: [],
-      peerRekeys: [],
+      children: input.established?.children ?? NONE,
+      queue: NONE,
+      peerRekeys: NONE,
       retired: input.established?.retired ?? false,
       startEstablished: input.established !== undefined,
       ikeRekeyMs: ikeRekeyMs(input, input.deps.random),
-      stats: { retransmits: 0, retransmittedResponses: 0, dropped: 0 },
+      stats: NO_STATS,
       fragmentation: input.fragmentation ?? NO_FRAGMENTATION,
       fragments: emptyFragmentState(),
     }),
@@ -369,7 +381,8 @@ export const ikeSaMachine = base.createMachine({
                     enqueue.assign({ step: failed(out.failure) });
                     return;
                   }
-                  enqueue.assign({ session: out.session, step: { kind: 'next' } });
+                  // The connection is chosen: the other candidates are not needed again.
+                  enqueue.assign({ session: out.session, step: { kind: 'next' }, candidates: NONE });
                   if (out.initialContact && out.session.remoteId)
                     enqueue({ type: 'initialContact', params: { remoteId: out.session.remoteId } });
                   if (out.child) enqueue.assign({ children: [...context.children, out.child] });

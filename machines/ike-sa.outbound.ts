@@ -27,16 +27,25 @@ const DROP_REASONS: readonly FragmentDropReason[] = [
   'timeout',
 ];
 
-export const emptyFragmentState = (): FragmentState => ({
-  counters: {
+/**
+ * Nothing being reassembled, every counter zero: one object shared by every IKE SA until it
+ * fragments (issue 14: memory per SA); updates replace it, never mutate it (frozen).
+ */
+const EMPTY_FRAGMENT_STATE: FragmentState = Object.freeze({
+  counters: Object.freeze({
     sent: 0,
     fragmentedMessages: 0,
     unfragmentable: 0,
     received: 0,
     reassembled: 0,
-    dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<FragmentDropReason, number>,
-  },
+    dropped: Object.freeze(Object.fromEntries(DROP_REASONS.map((r) => [r, 0]))) as Record<
+      FragmentDropReason,
+      number
+    >,
+  }),
 });
+
+export const emptyFragmentState = (): FragmentState => EMPTY_FRAGMENT_STATE;
 
 /** No fragmentation of our own messages (tests that build an IKE SA without a supervisor). */
 export const NO_FRAGMENTATION: FragmentSettings = {
