@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /** The package's bin `ikev2`: see main.ts and cli.ts. */
-import { holdYoungGeneration } from './young-generation.js';
+import { holdStartFlags } from './start-flags.js';
 
-// Before main.js and its imports load: they then do not grow V8's young generation (young-generation.ts).
-holdYoungGeneration();
+// Before main.js and its imports load: V8 loads them lean (start-flags.ts).
+holdStartFlags();
 const { main } = await import('./main.js');
 
 main(process.argv.slice(2)).then(

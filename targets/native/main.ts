@@ -9,12 +9,12 @@
 import { type CliIo, parseCli, runRequest, USAGE } from './cli.js';
 import type { Daemon } from './daemon.js';
 import { createLogger } from './logger.js';
-import { releaseYoungGeneration } from './young-generation.js';
+import { releaseStartFlags } from './start-flags.js';
 
 export async function main(argv: readonly string[], io: CliIo = process): Promise<number> {
   // The mesh simulator runs in this process and needs no daemon (targets/wismote).
   if (argv[0] === 'sim') {
-    releaseYoungGeneration(); // a CPU-bound run: V8's usual young generation
+    releaseStartFlags(); // a CPU-bound run: V8's usual flags
     return (await import('../wismote/sim-cli.js')).simMain(argv.slice(1), io);
   }
   const parsed = parseCli(argv);
@@ -29,7 +29,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
   }
   if (cmd.kind === 'request') return runRequest(cmd, io);
   if (cmd.kind === 'inspect') {
-    releaseYoungGeneration();
+    releaseStartFlags();
     return (await import('./inspector/run.js')).runReplay(cmd, io);
   }
   const { Daemon: DaemonClass, DaemonStartError } = await import('./daemon.js');
@@ -49,7 +49,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     for (const line of lines) io.stderr.write(`ikev2: ${line}\n`);
     return 1;
   }
-  // Started: from here on the young generation grows with the load, as V8 would (young-generation.ts).
-  releaseYoungGeneration();
+  // Started: from here on V8 runs with its usual heap and compiler flags (start-flags.ts).
+  releaseStartFlags();
   return daemon.runUntilSignalled();
 }
