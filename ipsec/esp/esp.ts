@@ -89,16 +89,24 @@ const drop = (reason: EspDropReason, seq?: number): { ok: false; error: EspDrop 
   err(seq === undefined ? { reason } : { reason, seq });
 
 /**
- * RFC 4106 §5 / RFC 4309 §5 / RFC 7634 §2.1: AAD = SPI | Seq (32) or SPI | Seq high | Seq low
- * (ESN), in the SA's scratch buffer (the SPI is already there).
+ * The AAD of the packet at hand, SPI | [Seq high] | Seq low (RFC 4106 §5, RFC 4309 §5, RFC 7634
+ * §2.1), 8 or 12 bytes (ESN), written for every packet into one scratch buffer shared by every
+ * SA: the ciphers read it during the call and keep no reference, so neither a packet nor an SA
+ * allocates one (issue 14: memory per SA).
  */
+const AAD = new Uint8Array(8);
+const AAD_ESN = new Uint8Array(12);
+
 function packetAad(sa: EspSa, seqHi: number, seqLo: number): Uint8Array {
-  const aad = sa.aadScratch;
   if (sa.esn) {
-    writeU32(aad, 4, seqHi);
-    writeU32(aad, 8, seqLo);
-  } else writeU32(aad, 4, seqLo);
-  return aad;
+    writeU32(AAD_ESN, 0, sa.spi);
+    writeU32(AAD_ESN, 4, seqHi);
+    writeU32(AAD_ESN, 8, seqLo);
+    return AAD_ESN;
+  }
+  writeU32(AAD, 0, sa.spi);
+  writeU32(AAD, 4, seqLo);
+  return AAD;
 }
 
 function isTunnelNextHeader(nh: number): boolean {

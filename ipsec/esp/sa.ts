@@ -53,6 +53,9 @@ export interface EspLifetime {
   packets: number;
 }
 
+/** No hard limit: shared by every SA without one (never mutated). */
+const NO_LIMITS: EspLimits = Object.freeze({});
+
 export interface EspSaConfig {
   /** The SPI carried in the packets: for an outbound SA the peer chose it. */
   readonly spi: number;
@@ -91,12 +94,6 @@ export interface EspSa {
   readonly ivSource: IvSource | undefined;
   readonly hardLimits: EspLimits;
   readonly allocate: Allocate;
-  /**
-   * AEAD only: the AAD of the packet at hand, SPI | [Seq high] | Seq low (RFC 4106 §5, RFC 4309
-   * §5, RFC 7634 §2.1), 8 or 12 bytes with the SPI written once. Rewritten for every packet
-   * (the ciphers read it during the call and keep no reference), so no packet allocates one.
-   */
-  readonly aadScratch: Uint8Array;
   /** Outbound: the sequence number of the last packet sent (0 = none yet). Unused inbound. */
   seq: number;
   /** Inbound only. */
@@ -141,8 +138,6 @@ export function createEspSa(config: EspSaConfig): Result<EspSa, EspSaError> {
   if (config.direction === 'outbound' && t.ivLength > 0 && !config.ivSource)
     return err(saError('missing-iv-source', `${t.name} needs an IV source`));
   const esn = config.esn ?? false;
-  const aadScratch = new Uint8Array(t.aead ? (esn ? 12 : 8) : 0);
-  if (t.aead) writeU32(aadScratch, 0, config.spi);
   return ok({
     spi: config.spi,
     direction: config.direction,
@@ -156,9 +151,11 @@ export function createEspSa(config: EspSaConfig): Result<EspSa, EspSaError> {
     alignment: Math.max(t.blockSize, 4), // RFC 4303 §2.4: ciphertext ends on a 4-byte boundary
     maxSeq: esn ? MAX_SEQUENCE_NUMBER : MAX_SEQUENCE_NUMBER_32,
     ivSource: config.ivSource,
-    hardLimits: config.hardLimits ?? {},
+    hardLimits:
+      config.hardLimits?.bytes !== undefined || config.hardLimits?.packets !== undefined
+        ? config.hardLimits
+        : NO_LIMITS,
     allocate: config.allocate ?? packetAllocator,
-    aadScratch,
     seq: 0,
     replay: config.direction === 'inbound' ? new ReplayWindow(replayWindow) : undefined,
     lifetime: { bytes: 0, packets: 0 },

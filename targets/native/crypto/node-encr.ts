@@ -132,7 +132,6 @@ class CbcCipher implements Cipher {
    * its heap and, it seems, moves them off it when native code asks for their memory).
    */
   private readonly ivBuffer: Uint8Array;
-  private readonly memory: Uint8Array;
   private destroyed = false;
 
   constructor(
@@ -140,10 +139,10 @@ class CbcCipher implements Cipher {
     key: Uint8Array,
   ) {
     const keyLength = transform.keyLength;
-    this.memory = new Uint8Array(keyLength + 16);
-    this.memory.set(key, 0);
-    this.key = this.memory.subarray(0, keyLength);
-    this.ivBuffer = this.memory.subarray(keyLength);
+    const memory = new Uint8Array(keyLength + 16);
+    memory.set(key, 0);
+    this.key = memory.subarray(0, keyLength);
+    this.ivBuffer = memory.subarray(keyLength);
     this.algorithm = `aes-${keyLength * 8}-cbc`;
   }
 
@@ -198,7 +197,9 @@ class CbcCipher implements Cipher {
 
   destroy(): void {
     this.destroyed = true;
-    this.memory.fill(0); // OpenSSL's copies live only inside each per-packet cipher, already freed
+    // OpenSSL's copies live only inside each per-packet cipher, already freed
+    this.key.fill(0);
+    this.ivBuffer.fill(0);
   }
 }
 
@@ -214,7 +215,6 @@ class CtrCipher implements Cipher {
   /** A copy: the caller may wipe its KEYMAT buffer once the SA is installed (as noble does). */
   private readonly key: Uint8Array;
   private readonly block: Uint8Array;
-  private readonly memory: Uint8Array;
   private destroyed = false;
 
   constructor(
@@ -222,10 +222,10 @@ class CtrCipher implements Cipher {
     keymat: Uint8Array,
   ) {
     const keyLength = transform.keyLength - transform.saltLength;
-    this.memory = new Uint8Array(keyLength + 16);
-    this.memory.set(keymat.subarray(0, keyLength), 0);
-    this.key = this.memory.subarray(0, keyLength);
-    this.block = this.memory.subarray(keyLength);
+    const memory = new Uint8Array(keyLength + 16);
+    memory.set(keymat.subarray(0, keyLength), 0);
+    this.key = memory.subarray(0, keyLength);
+    this.block = memory.subarray(keyLength);
     this.block.set(keymat.subarray(keyLength), 0); // the salt (RFC 3686 §5.1)
     this.block[15] = 1; // RFC 3686 §4: the block counter starts at one
     this.algorithm = `aes-${keyLength * 8}-ctr`;
@@ -271,7 +271,8 @@ class CtrCipher implements Cipher {
 
   destroy(): void {
     this.destroyed = true;
-    this.memory.fill(0);
+    this.key.fill(0);
+    this.block.fill(0); // the salt
   }
 }
 
@@ -296,7 +297,6 @@ class AeadCipher implements Cipher {
    * per packet handed to node:crypto measurably costs more than the copy (bench/esp.ts).
    */
   private readonly tag: Uint8Array;
-  private readonly memory: Uint8Array;
   private destroyed = false;
 
   constructor(
@@ -308,11 +308,11 @@ class AeadCipher implements Cipher {
     const nonceLength = transform.saltLength + transform.ivLength;
     this.saltLength = transform.saltLength;
     this.authTagLength = transform.icvLength;
-    this.memory = new Uint8Array(keyLength + nonceLength + this.authTagLength);
-    this.memory.set(keymat, 0); // key | salt: the salt lands at the front of the nonce
-    this.key = this.memory.subarray(0, keyLength);
-    this.n = this.memory.subarray(keyLength, keyLength + nonceLength);
-    this.tag = this.memory.subarray(keyLength + nonceLength);
+    const memory = new Uint8Array(keyLength + nonceLength + this.authTagLength);
+    memory.set(keymat, 0); // key | salt: the salt lands at the front of the nonce
+    this.key = memory.subarray(0, keyLength);
+    this.n = memory.subarray(keyLength, keyLength + nonceLength);
+    this.tag = memory.subarray(keyLength + nonceLength);
     this.algorithm = mode === 'chacha20-poly1305' ? mode : `aes-${keyLength * 8}-${mode}`;
   }
 
@@ -403,6 +403,8 @@ class AeadCipher implements Cipher {
 
   destroy(): void {
     this.destroyed = true;
-    this.memory.fill(0); // key, salt, nonce and ICV scratch
+    this.key.fill(0);
+    this.n.fill(0); // the salt
+    this.tag.fill(0);
   }
 }
