@@ -10,6 +10,7 @@ import type { ChildSaKeys } from '../keys/child-keys.js';
 import { deriveChildSaKeys } from '../keys/child-keys.js';
 import { type Proposal, ProtocolId, type TrafficSelector } from '../model.js';
 import { configuredProposals } from '../proposal/configured.js';
+import { internChildNegotiation } from '../proposal/intern.js';
 import { checkProposalResponse, selectProposal } from '../proposal/select.js';
 import { negotiatedSuite } from '../proposal/suite.js';
 import { checkNarrowedTs, narrowTrafficSelectors } from '../ts/narrow.js';
@@ -97,13 +98,9 @@ export interface ChildNonces {
 function childKeys(s: IkeSession, deps: IkeDeps, proposal: Proposal, nonces: ChildNonces) {
   const suite = negotiatedSuite(proposal);
   if (!suite.ok || !s.keys) return undefined;
-  const keys: ChildSaKeys = deriveChildSaKeys(
-    deps.provider,
-    s.keys,
-    { encr: suite.value.encr, ...(suite.value.integ ? { integ: suite.value.integ } : {}) },
-    nonces,
-  );
-  return { suite: suite.value, keys };
+  const shared = internChildNegotiation(proposal, suite.value);
+  const keys: ChildSaKeys = deriveChildSaKeys(deps.provider, s.keys, shared.childSuite, nonces);
+  return { suite: shared.suite, keys };
 }
 
 export type ChildResponse =

@@ -20,6 +20,7 @@ import { deriveIkeSaKeys } from '../keys/ike-keys.js';
 import type { IkeSuite } from '../keys/suite.js';
 import { type Proposal, ProtocolId } from '../model.js';
 import { detectNat, natDetectionNotifies } from '../nat.js';
+import { internIkeNegotiation } from '../proposal/intern.js';
 import { checkProposalResponse, chosenKeGroup, invalidKeGroup, selectProposal } from '../proposal/select.js';
 import { type NegotiatedSuite, negotiatedSuite } from '../proposal/suite.js';
 import { createSkKeyPair } from '../sk.js';
@@ -222,7 +223,8 @@ export function handleInitResponse(
     return { kind: 'failed', failure: { reason: 'Nr length outside 16..256 octets (§3.9)' } };
   const secret = s.ke.computeSharedSecret(ke.data);
   if (!secret.ok) return { kind: 'failed', failure: { reason: `KEr rejected: ${secret.error.message}` } };
-  const keys = deriveIkeSaKeys(deps.provider, toIkeSuite(suite.value), {
+  const shared = internIkeNegotiation(accepted.value, suite.value, toIkeSuite);
+  const keys = deriveIkeSaKeys(deps.provider, shared.ikeSuite, {
     sharedSecret: secret.value,
     ni: s.ni,
     nr: nonce.data,
@@ -240,8 +242,8 @@ export function handleInitResponse(
       ...natVerdict(s, deps, payloads, s.spiI, spiR),
       ...peerFragmentation(payloads),
       nr: nonce.data,
-      chosen: accepted.value,
-      suite: suite.value,
+      chosen: shared.chosen,
+      suite: shared.suite,
       keys,
       sk: createSkKeyPair(deps.provider, keys),
       initResponse: raw,
@@ -318,7 +320,8 @@ export function handleInitRequest(input: InitRequestInput, deps: IkeDeps): InitR
     return reject(NotifyError.INVALID_SYNTAX, `KEi rejected: ${secret.error.message}`); // RFC 6989 §2
   }
   const nr = deps.random(nonceLength(input.config));
-  const keys = deriveIkeSaKeys(deps.provider, toIkeSuite(suite.value), {
+  const shared = internIkeNegotiation(chosen.value, suite.value, toIkeSuite);
+  const keys = deriveIkeSaKeys(deps.provider, shared.ikeSuite, {
     sharedSecret: secret.value,
     ni: nonce.data,
     nr,
@@ -347,8 +350,8 @@ export function handleInitRequest(input: InitRequestInput, deps: IkeDeps): InitR
     ...peerFragmentation(input.payloads),
     ni: nonce.data,
     nr,
-    chosen: chosen.value,
-    suite: suite.value,
+    chosen: shared.chosen,
+    suite: shared.suite,
     keys,
     sk: createSkKeyPair(deps.provider, keys),
     initRequest: input.raw,
