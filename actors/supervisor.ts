@@ -1,7 +1,8 @@
 /**
  * The supervisor: owns the IKE side of one host. It spawns the IKE SA actors (initiators on
- * request, responders for what the router admits), wires their effects, relays Child SA
- * installs to the IPsec backend, answers acquires and expiries, and forgets SAs that end.
+ * request, responders for what the router admits), wires their effects, hands Child SAs to
+ * supervisor-children.ts (the IPsec backend, reqids, lifecycles), answers acquires and
+ * expiries, and forgets SAs that end.
  * Routing inbound IKE datagrams, the SPI tables and DoS protection are ike-router.ts.
  *
  * Lifecycle of an IKE SA here: spawn (actor + handle, registered with the router) ->
@@ -15,18 +16,15 @@ import { findSecret } from '../ipsec/config/secrets.js';
 import { newInitiatorSession } from '../ipsec/ike/exchange/ike-sa-init.js';
 import type { ChildSaRecord, IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
 import type { Identity } from '../ipsec/ike/identity.js';
-import { wipeChildSaKeys } from '../ipsec/ike/keys/child-keys.js';
 import { wipeIkeSaKeys } from '../ipsec/ike/keys/ike-keys.js';
 import { ProtocolId } from '../ipsec/ike/model.js';
 import { configuredProposals } from '../ipsec/ike/proposal/configured.js';
-import { parseIp, tsToString } from '../ipsec/ike/ts/text.js';
+import { parseIp } from '../ipsec/ike/ts/text.js';
 import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
 import { toHex } from '../ipsec/util/bytes.js';
 import { emptyFragmentState } from '../machines/ike-sa.outbound.js';
 import type { FragmentCounters, IkeTask, IkeTiming } from '../machines/ike-sa.types.js';
 import type { Endpoint } from '../transport/types.js';
-import { ChildLifecycle } from './child-lifecycle.js';
-import { installChildSas } from './child-sas.js';
 import type { DosGuard } from './dos-guard.js';
 import {
   addFragmentCounters,
@@ -43,6 +41,7 @@ import type { SupervisorInspector } from './inspection/supervisor-inspector.js';
 import type { IpsecEvent } from './ipsec-backend.js';
 import { floatToNatT, startKeepalives, stopKeepalives } from './nat-t.js';
 import { StartActions } from './start-actions.js';
+import { SupervisorChildren } from './supervisor-children.js';
 import { IkeSaIndex } from './supervisor-index.js';
 import type {
   IkeSaHandle,
@@ -65,15 +64,15 @@ export class Supervisor {
   /** The live IKE SAs and Child SAs by what operations look them up by (supervisor-index.ts). */
   private readonly index = new IkeSaIndex();
   private readonly subscription: Subscription;
-  private readonly reqids = new Map<string, number>();
   /** A rekeyed IKE SA's successor (or, until it is spawned, the tasks waiting for it). */
   private readonly successors = new WeakMap<IkeSaHandle, IkeSaHandle | IkeTask[]>();
   private readonly endings: IkeSaEndings;
   private readonly startActions: StartActions;
+  /** Child SAs installed, removed, their reqids (supervisor-children.ts). */
+  private readonly children: SupervisorChildren;
   /** Fragment counters of the IKE SAs already destroyed. */
   private pastFragments: FragmentCounters = emptyFragmentState().counters;
   private nextUniqueId = 1;
-  private nextChildId = 1;
   private listeners: ((e: SupervisorEvent) => void)[] = [];
   private readonly o: SupervisorOptions;
   /** The inspection stream's view of this supervisor (actors/inspection), with a hub only. */
@@ -111,15 +110,20 @@ export class Supervisor {
           r.initKey,
         ),
     });
+    this.children = new SupervisorChildren({
+      o,
+      index: this.index,
+      inspector: this.inspector,
+      trapReqid: (connection, child) => this.startActions.trapReqid(connection, child),
+      isTrapped: (reqid) => this.startActions.isTrapped(reqid),
+      deletedByPeer: (h, c) => this.endings.childDeletedByPeer(h, c),
+      emit: (e) => this.emit(e),
+    });
     this.startActions = new StartActions(this, {
       config: o.config,
       backend: o.backend,
       ...(o.logger ? { logger: o.logger } : {}),
-      newReqid: (key) => {
-        const reqid = this.reqids.size + 1;
-        this.reqids.set(key, reqid);
-        return reqid;
-      },
+      newReqid: (key) => this.children.newReqid(key),
     });
     this.endings = new IkeSaEndings({
       config: o.config,
@@ -194,19 +198,6 @@ export class Supervisor {
       allocIkeSpi: () => this.router.newSpi(),
       findSecret: (a: Identity, b: Identity) => findSecret(config.secrets, a, b),
     };
-  }
-
-  /** One reqid per child config and negotiated selectors (a rekey keeps them, road warriors differ). */
-  private reqidFor(conn: string, c: ChildSaRecord): number {
-    const trap = this.startActions.trapReqid(conn, c.config.name);
-    if (trap !== undefined) return trap;
-    const key = `${conn}/${c.config.name}/${c.localTs.map(tsToString).join(',')}/${c.remoteTs.map(tsToString).join(',')}`;
-    let r = this.reqids.get(key);
-    if (r === undefined) {
-      r = this.reqids.size + 1;
-      this.reqids.set(key, r);
-    }
-    return r;
   }
 
   // ---- outbound ----
@@ -353,7 +344,7 @@ export class Supervisor {
     return {
       transmit: (h, bytes) => this.o.send(bytes, h.local, h.remote, h.natT),
       initDone: (h, e, nat) => floatToNatT(h, this.o.config.daemon, e.encap, nat),
-      installChild: (h, child) => this.installChild(h, child),
+      installChild: (h, child) => this.children.install(h, child),
       childFailed: (e, failure) => this.o.logger?.info({ ike: e.uniqueid, failure }, 'child SA not created'),
       established: (h, e) => {
         h.state = 'ESTABLISHED';
@@ -369,7 +360,7 @@ export class Supervisor {
         this.o.logger?.info({ ike: e.uniqueid, failure }, 'IKE SA failed');
       },
       log: (e, level, detail, msg) => this.o.logger?.[level]({ ike: e.uniqueid, ...detail }, msg),
-      removeChild: (h, child, byPeer) => this.removeChildRecord(h, child, byPeer),
+      removeChild: (h, child, byPeer) => this.children.removeRecord(h, child, byPeer),
       initialContact: (h, remoteId) => this.initialContact(h, remoteId),
       ikeRekeyed: (h, session, children, queue, redundant) =>
         this.ikeRekeyed(h, session, children, queue, redundant),
@@ -390,11 +381,7 @@ export class Supervisor {
     if (h.lifetimeTimer !== undefined) this.o.clock.clearTimeout(h.lifetimeTimer);
     const wasUp = h.state === 'ESTABLISHED';
     h.state = 'DESTROYED';
-    const lost = this.index.detach(h);
-    for (const c of lost) {
-      c.lifecycle.send({ type: 'REMOVED' });
-      this.removeChild(c);
-    }
+    const lost = this.children.removeAll(h);
     this.router.remove(h);
     this.index.remove(h);
     this.pastFragments = endFragments(this.pastFragments, h); // buffers zeroed, counters kept
@@ -407,60 +394,6 @@ export class Supervisor {
     session.sk?.initiator.mac?.destroy();
     session.sk?.responder.mac?.destroy();
     this.emit({ type: wasUp ? 'ike-closed' : 'ike-failed', handle: h });
-  }
-
-  // ---- IPsec backend ----
-
-  private installChild(h: IkeSaHandle, c: ChildSaRecord): void {
-    const reqid = this.reqidFor(h.name, c);
-    const natTPort = this.o.config.daemon.port_nat_t;
-    const errors = installChildSas(
-      {
-        backend: this.o.backend,
-        random: this.o.random,
-        reqid,
-        replayWindow: this.o.config.daemon.replay_window,
-        local: h.natT ? h.local : { address: h.local.address, port: natTPort },
-        remote: h.natT ? h.remote : { address: h.remote.address, port: natTPort },
-      },
-      c,
-    );
-    for (const error of errors) this.o.logger?.warn({ ike: h.uniqueid, error }, 'child SA install failed');
-    const uniqueid = this.nextChildId++;
-    const lifecycle = new ChildLifecycle(this.inspector?.childSa(h, uniqueid, c));
-    lifecycle.send({ type: errors.length === 0 ? 'INSTALLED' : 'FAILED' });
-    const installed: InstalledChild = {
-      uniqueid,
-      lifecycle,
-      reqid,
-      record: c,
-      installedAt: this.o.clock.now(),
-    };
-    if (c.rekeyOf) this.findChild(c.rekeyOf)?.child.lifecycle.send({ type: 'REKEYED' });
-    this.index.attach(h, installed);
-    this.emit({ type: 'child-installed', handle: h, child: installed });
-  }
-
-  private removeChild(c: InstalledChild): void {
-    this.o.backend.deleteSa({ spi: c.record.spiIn, direction: 'in' });
-    this.o.backend.deleteSa({ spi: c.record.spiOut, direction: 'out' });
-    wipeChildSaKeys(c.record.keys);
-    // The policies of a reqid go with its last Child SA, except trap policies (start_action = trap).
-    const inUse = this.index.reqidInUse(c.reqid);
-    const trapped = this.startActions.isTrapped(c.reqid);
-    if (!inUse && !trapped) this.o.backend.deletePolicy({ reqid: c.reqid });
-  }
-
-  private removeChildRecord(h: IkeSaHandle, record: ChildSaRecord, byPeer: boolean): void {
-    const i = h.children.findIndex((c) => c.record === record);
-    if (i < 0) return;
-    const [c] = this.index.detach(h, i, 1);
-    if (c) {
-      c.lifecycle.send({ type: 'REMOVED' });
-      this.removeChild(c);
-      this.emit({ type: 'child-removed', handle: h, child: c });
-      if (byPeer) this.endings.childDeletedByPeer(h, c);
-    }
   }
 
   /**
