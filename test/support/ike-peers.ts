@@ -2,15 +2,20 @@
 import { type ConnectionConfig, connectionWithDefaults } from '../../ipsec/config/model.js';
 import { nobleProvider } from '../../ipsec/crypto/noble/index.js';
 import { seededRandom } from '../../ipsec/crypto/random.js';
-import type { IkeDeps } from '../../ipsec/ike/exchange/session.js';
+import { handleInitRequest } from '../../ipsec/ike/exchange/ike-sa-init.js';
+import { openFor } from '../../ipsec/ike/exchange/messages.js';
+import type { IkeDeps, IkeSession } from '../../ipsec/ike/exchange/session.js';
 import { type Identity, identityMatches, parseIdentity } from '../../ipsec/ike/identity.js';
 import { ProtocolId } from '../../ipsec/ike/model.js';
 import { parseProposals } from '../../ipsec/ike/proposal/keywords.js';
+import { decodeMessage } from '../../ipsec/ike/wire/message.js';
 import { utf8 } from '../../ipsec/util/bytes.js';
 
 export const PSK = utf8('swanlab-psk-0123456789');
 export const CLIENT_ADDR = { address: '10.99.0.1', port: 500 };
 export const GATEWAY_ADDR = { address: '10.99.0.2', port: 500 };
+export const SPI_I = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+export const SPI_R = new Uint8Array([9, 10, 11, 12, 13, 14, 15, 16]);
 
 export interface PeerOptions {
   readonly proposals?: string[];
@@ -95,4 +100,32 @@ export function testDeps(seed: string, firstSpi = 0x1000): IkeDeps & { readonly 
     findSecret: pskLookup(['alice@example.org', 'bob@example.org']),
     spis,
   };
+}
+
+/** Decodes a message and opens it for `session` (decrypting SK); throws on any error. */
+export function openMessage(session: IkeSession, bytes: Uint8Array) {
+  const decoded = decodeMessage(bytes);
+  if (!decoded.ok) throw new Error(decoded.error.message);
+  const payloads = openFor(session, decoded.value, bytes);
+  if (!payloads.ok) throw new Error(payloads.error.reason);
+  return { header: decoded.value.header, payloads: payloads.value };
+}
+
+/** The gateway (at GATEWAY_ADDR, SPIr = SPI_R) answers the client's IKE_SA_INIT request bytes. */
+export function gatewayHandleInit(gConf: ConnectionConfig, rDeps: IkeDeps, requestBytes: Uint8Array) {
+  const decoded = decodeMessage(requestBytes);
+  if (!decoded.ok) throw new Error('decode');
+  return handleInitRequest(
+    {
+      config: gConf,
+      proposals: ikeProposals(gConf),
+      local: GATEWAY_ADDR,
+      remote: CLIENT_ADDR,
+      spiI: decoded.value.header.spiI,
+      spiR: SPI_R,
+      payloads: decoded.value.payloads,
+      raw: requestBytes,
+    },
+    rDeps,
+  );
 }

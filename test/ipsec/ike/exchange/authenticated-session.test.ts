@@ -19,11 +19,10 @@ import {
 } from '../../../../ipsec/ike/exchange/ike-auth.js';
 import {
   buildInitRequest,
-  handleInitRequest,
   handleInitResponse,
   newInitiatorSession,
 } from '../../../../ipsec/ike/exchange/ike-sa-init.js';
-import { encodeFor, openFor } from '../../../../ipsec/ike/exchange/messages.js';
+import { encodeFor } from '../../../../ipsec/ike/exchange/messages.js';
 import {
   authenticatedSession,
   type ChildSaRecord,
@@ -31,31 +30,23 @@ import {
   type IkeSession,
 } from '../../../../ipsec/ike/exchange/session.js';
 import { ExchangeType } from '../../../../ipsec/ike/wire/constants.js';
-import { decodeMessage } from '../../../../ipsec/ike/wire/message.js';
 import { toHex } from '../../../../ipsec/util/bytes.js';
 import {
   CLIENT_ADDR,
   clientConfig,
   GATEWAY_ADDR,
   gatewayConfig,
+  gatewayHandleInit,
   ikeProposals,
+  openMessage,
+  SPI_I,
   testDeps,
 } from '../../../support/ike-peers.js';
 
-const SPI_I = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
-const SPI_R = new Uint8Array([9, 10, 11, 12, 13, 14, 15, 16]);
 const COOKIE = new Uint8Array([0xc0, 0x0c, 0x1e, 0x5a, 1, 2, 3, 4]);
 
 /** What only IKE_SA_INIT / IKE_AUTH needed. */
 const START_ONLY = ['initRequest', 'initResponse', 'ni', 'nr', 'ke', 'cookie', 'pendingChild'] as const;
-
-function receive(session: IkeSession, bytes: Uint8Array) {
-  const decoded = decodeMessage(bytes);
-  if (!decoded.ok) throw new Error(decoded.error.message);
-  const payloads = openFor(session, decoded.value, bytes);
-  if (!payloads.ok) throw new Error(payloads.error.reason);
-  return { header: decoded.value.header, payloads: payloads.value };
-}
 
 interface Established {
   readonly i: IkeSession;
@@ -82,23 +73,9 @@ function establish(withChild = true): Established {
   };
   const req = buildInitRequest(i, iDeps);
   i = req.session;
-  const decoded = decodeMessage(req.bytes);
-  if (!decoded.ok) throw new Error('decode');
-  const init = handleInitRequest(
-    {
-      config: gConf,
-      proposals: ikeProposals(gConf),
-      local: GATEWAY_ADDR,
-      remote: CLIENT_ADDR,
-      spiI: decoded.value.header.spiI,
-      spiR: SPI_R,
-      payloads: decoded.value.payloads,
-      raw: req.bytes,
-    },
-    rDeps,
-  );
+  const init = gatewayHandleInit(gConf, rDeps, req.bytes);
   if (init.kind !== 'accepted') throw new Error(`rejected: ${init.failure.reason}`);
-  const resp = receive(i, init.response);
+  const resp = openMessage(i, init.response);
   const keyed = handleInitResponse(i, iDeps, resp.header.spiR, resp.payloads, init.response);
   if (keyed.kind !== 'established') throw new Error('IKE_SA_INIT not established');
   i = keyed.session;
@@ -107,9 +84,9 @@ function establish(withChild = true): Established {
   if (!authReq.ok) throw new Error(authReq.failure.reason);
   const iBefore = authReq.session;
   const rBefore = init.session;
-  const answer = handleAuthRequest(rBefore, rDeps, receive(rBefore, authReq.bytes).payloads, [gConf]);
+  const answer = handleAuthRequest(rBefore, rDeps, openMessage(rBefore, authReq.bytes).payloads, [gConf]);
   if (answer.kind !== 'established') throw new Error(answer.failure.reason);
-  const done = handleAuthResponse(iBefore, iDeps, receive(iBefore, answer.response).payloads);
+  const done = handleAuthResponse(iBefore, iDeps, openMessage(iBefore, answer.response).payloads);
   if (done.kind !== 'established') throw new Error(done.failure.reason);
   return {
     i: done.session,
@@ -167,7 +144,7 @@ function createChildExchange(
   const answer = handleCreateChildRequest(
     b.s,
     b.deps,
-    receive(b.s, reqBytes).payloads,
+    openMessage(b.s, reqBytes).payloads,
     b.children,
     () => new Uint8Array([0x42, 0, 0, 0, 0, 0, (next >> 8) & 0xff, next++ & 0xff]),
   );
@@ -177,7 +154,7 @@ function createChildExchange(
     response: true,
     payloads: answer.payloads,
   });
-  const outcome = handleCreateChildResponse(a.s, a.deps, request, receive(a.s, respBytes).payloads);
+  const outcome = handleCreateChildResponse(a.s, a.deps, request, openMessage(a.s, respBytes).payloads);
   return { answer, outcome };
 }
 

@@ -10,13 +10,9 @@ import {
 } from '../../../../ipsec/ike/exchange/ike-auth.js';
 import {
   buildInitRequest,
-  handleInitRequest,
   handleInitResponse,
   newInitiatorSession,
 } from '../../../../ipsec/ike/exchange/ike-sa-init.js';
-import { openFor } from '../../../../ipsec/ike/exchange/messages.js';
-import type { IkeSession } from '../../../../ipsec/ike/exchange/session.js';
-import { decodeMessage } from '../../../../ipsec/ike/wire/message.js';
 import { NotifyError } from '../../../../ipsec/ike/wire/notify-types.js';
 import { toHex } from '../../../../ipsec/util/bytes.js';
 import {
@@ -24,21 +20,13 @@ import {
   clientConfig,
   GATEWAY_ADDR,
   gatewayConfig,
+  gatewayHandleInit,
   ikeProposals,
+  openMessage,
   type PeerOptions,
+  SPI_I,
   testDeps,
 } from '../../../support/ike-peers.js';
-
-const SPI_I = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
-const SPI_R = new Uint8Array([9, 10, 11, 12, 13, 14, 15, 16]);
-
-function receive(session: IkeSession, bytes: Uint8Array) {
-  const decoded = decodeMessage(bytes);
-  if (!decoded.ok) throw new Error(decoded.error.message);
-  const payloads = openFor(session, decoded.value, bytes);
-  if (!payloads.ok) throw new Error(payloads.error.reason);
-  return { header: decoded.value.header, payloads: payloads.value };
-}
 
 function handshake(client: PeerOptions = {}, gateway: PeerOptions = {}) {
   const iDeps = testDeps('initiator', 0xc0000001);
@@ -50,22 +38,8 @@ function handshake(client: PeerOptions = {}, gateway: PeerOptions = {}) {
   /* IKE_SA_INIT { SAi1, KEi, Ni } --> */
   const req = buildInitRequest(i, iDeps);
   i = req.session;
-  const decoded = decodeMessage(req.bytes);
-  if (!decoded.ok) throw new Error('decode');
-  const r = handleInitRequest(
-    {
-      config: gConf,
-      proposals: ikeProposals(gConf),
-      local: GATEWAY_ADDR,
-      remote: CLIENT_ADDR,
-      spiI: decoded.value.header.spiI,
-      spiR: SPI_R,
-      payloads: decoded.value.payloads,
-      raw: req.bytes,
-    },
-    rDeps,
-  );
-  return { i, r, iDeps, rDeps, gConf, req, decoded };
+  const r = gatewayHandleInit(gConf, rDeps, req.bytes);
+  return { i, r, iDeps, rDeps, gConf, req };
 }
 
 describe('IKE_SA_INIT + IKE_AUTH (pure exchange functions)', () => {
@@ -73,7 +47,7 @@ describe('IKE_SA_INIT + IKE_AUTH (pure exchange functions)', () => {
     const { i: i0, r, iDeps, rDeps, gConf } = handshake();
     if (r.kind !== 'accepted') throw new Error(`rejected: ${r.failure.reason}`);
     /* <-- IKE_SA_INIT { SAr1, KEr, Nr } */
-    const resp = receive(i0, r.response);
+    const resp = openMessage(i0, r.response);
     const init = handleInitResponse(i0, iDeps, resp.header.spiR, resp.payloads, r.response);
     if (init.kind !== 'established') throw new Error('init not established');
     let i = init.session;
@@ -84,13 +58,13 @@ describe('IKE_SA_INIT + IKE_AUTH (pure exchange functions)', () => {
     const authReq = buildAuthRequest(i, iDeps, i.config.children[0]);
     if (!authReq.ok) throw new Error(authReq.failure.reason);
     i = authReq.session;
-    const inReq = receive(r.session, authReq.bytes);
+    const inReq = openMessage(r.session, authReq.bytes);
     const answer = handleAuthRequest(r.session, rDeps, inReq.payloads, [gConf]);
     if (answer.kind !== 'established') throw new Error(answer.failure.reason);
     expect(answer.child).toBeDefined();
 
     /* <-- IKE_AUTH { IDr, AUTH, SAr2, TSi, TSr } */
-    const inResp = receive(i, answer.response);
+    const inResp = openMessage(i, answer.response);
     const done = handleAuthResponse(i, iDeps, inResp.payloads);
     if (done.kind !== 'established') throw new Error(done.failure.reason);
     const ic = done.child!;
@@ -120,7 +94,7 @@ describe('IKE_SA_INIT + IKE_AUTH (pure exchange functions)', () => {
     );
     if (r.kind !== 'rejected') throw new Error('expected INVALID_KE_PAYLOAD');
     expect(r.failure.notify).toBe(NotifyError.INVALID_KE_PAYLOAD);
-    const resp = receive(i, r.response);
+    const resp = openMessage(i, r.response);
     const out = handleInitResponse(i, iDeps, resp.header.spiR, resp.payloads, r.response);
     expect(out.kind).toBe('retry');
     if (out.kind === 'retry') expect(out.group).toBe(19);

@@ -23,11 +23,10 @@ import {
   GATEWAY_ADDR,
   gatewayConfig,
   ikeProposals,
+  SPI_I,
+  SPI_R,
   testDeps,
 } from '../../../support/ike-peers.js';
-
-const SPI_I = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
-const SPI_R = new Uint8Array([9, 10, 11, 12, 13, 14, 15, 16]);
 
 const natd = (payloads: readonly Payload[]) =>
   payloads.filter(
