@@ -7,7 +7,7 @@
  *
  * Lifecycle of an IKE SA here: spawn (actor + handle, registered with the router) ->
  * initDone (NAT-T float) -> reportEstablished (keepalives) -> ikeRekeyed (a new actor takes the
- * children) | done/error -> destroy (Child SAs removed, keys wiped, handle forgotten).
+ * children: ike-rekey-handover.ts) | done/error -> destroy (Child SAs removed, keys wiped, handle forgotten).
  */
 import type { Subscription } from 'rxjs';
 import { type AnyActorRef, createActor } from 'xstate';
@@ -34,6 +34,7 @@ import {
   fragmentSettings,
   udpOverhead,
 } from './ike-fragments.js';
+import { IkeRekeyHandover } from './ike-rekey-handover.js';
 import { IKE_PORT, IkeRouter } from './ike-router.js';
 import { type IkeSaEffects, type IkeSaEntry, provideIkeSaMachine } from './ike-sa-actions.js';
 import { IkeSaEndings } from './ike-sa-endings.js';
@@ -64,8 +65,8 @@ export class Supervisor {
   /** The live IKE SAs and Child SAs by what operations look them up by (supervisor-index.ts). */
   private readonly index = new IkeSaIndex();
   private readonly subscription: Subscription;
-  /** A rekeyed IKE SA's successor (or, until it is spawned, the tasks waiting for it). */
-  private readonly successors = new WeakMap<IkeSaHandle, IkeSaHandle | IkeTask[]>();
+  /** IKE SA rekeys: successors and the work forwarded to them (ike-rekey-handover.ts). */
+  private readonly rekeys: IkeRekeyHandover;
   private readonly endings: IkeSaEndings;
   private readonly startActions: StartActions;
   /** Child SAs installed, removed, their reqids (supervisor-children.ts). */
@@ -109,6 +110,18 @@ export class Supervisor {
           { candidates: r.candidates, initMessage: r.initMessage },
           r.initKey,
         ),
+    });
+    this.rekeys = new IkeRekeyHandover({
+      clock: o.clock,
+      index: this.index,
+      spawnSuccessor: (old, session, established) =>
+        this.spawn(
+          old.name,
+          session,
+          { local: old.local, remote: old.remote, natT: old.natT },
+          { established },
+        ),
+      emit: (e) => this.emit(e),
     });
     this.children = new SupervisorChildren({
       o,
@@ -363,12 +376,12 @@ export class Supervisor {
       removeChild: (h, child, byPeer) => this.children.removeRecord(h, child, byPeer),
       initialContact: (h, remoteId) => this.initialContact(h, remoteId),
       ikeRekeyed: (h, session, children, queue, redundant) =>
-        this.ikeRekeyed(h, session, children, queue, redundant),
-      forwardTask: (h, task) => this.forwardTask(h, task),
+        this.rekeys.rekeyed(h, session, children, queue, redundant),
+      forwardTask: (h, task) => this.rekeys.forward(h, task),
       // Outlives this actor if it is replaced or closes meanwhile (§2.25 retries, §2.18).
       retryTask: (h, task, delayMs) =>
         this.o.clock.setTimeout(() => {
-          if (h.state === 'DESTROYED') this.forwardTask(h, task);
+          if (h.state === 'DESTROYED') this.rekeys.forward(h, task);
           else h.actor.send({ type: 'TASK', task });
         }, delayMs),
       releaseSpi: (spi) => this.o.backend.deleteSa({ spi, direction: 'in' }),
@@ -406,56 +419,6 @@ export class Supervisor {
       other.actor.stop();
       this.destroy(other);
     }
-  }
-
-  /** §2.18: the rekeyed IKE SA continues in a new actor under its new SPI, with the children. */
-  private ikeRekeyed(
-    old: IkeSaHandle,
-    session: IkeSession,
-    children: readonly ChildSaRecord[],
-    queue: readonly IkeTask[],
-    redundant: boolean,
-  ): void {
-    if (redundant) {
-      // §2.8.2: the collision's redundant IKE SA: no children; ours deletes itself (queued
-      // deleteIke), the peer's waits for the peer's Delete (or its retire time).
-      this.o.clock.setTimeout(() => {
-        const h = this.spawn(
-          old.name,
-          session,
-          { local: old.local, remote: old.remote, natT: old.natT },
-          { established: { children: [], retired: queue.length === 0 } },
-        );
-        for (const task of queue) h.actor.send({ type: 'TASK', task });
-      }, 0);
-      return;
-    }
-    const moved = this.index.detach(old);
-    const forwarded: IkeTask[] = queue.filter((t) => t.kind !== 'rekeyIke');
-    this.successors.set(old, forwarded);
-    // Spawned right after the current transition, not from inside another actor's action;
-    // the peer's next message cannot arrive before: the network takes time.
-    this.o.clock.setTimeout(() => {
-      const next = this.spawn(
-        old.name,
-        session,
-        { local: old.local, remote: old.remote, natT: old.natT },
-        { established: { children } },
-      );
-      for (const c of moved) this.index.attach(next, c);
-      this.successors.set(old, next);
-      for (const task of forwarded) next.actor.send({ type: 'TASK', task });
-      this.emit({ type: 'ike-rekeyed', handle: next, old });
-    }, 0);
-  }
-
-  /** A task that reached a replaced IKE SA goes to its successor (§2.18). */
-  private forwardTask(old: IkeSaHandle, task: IkeTask): void {
-    if (task.kind === 'rekeyIke') return; // the successor is that rekey: nothing left to do
-    let next = this.successors.get(old);
-    while (next && !Array.isArray(next) && next.state === 'DESTROYED') next = this.successors.get(next);
-    if (Array.isArray(next)) next.push(task);
-    else next?.actor.send({ type: 'TASK', task });
   }
 
   /** Queues work on an IKE SA (by uniqueid or connection name). Returns how many took it. */
