@@ -13,6 +13,7 @@ export const DROP_REASONS = [
   'sa-expired', // the SA hit a hard limit or ran out of sequence numbers
   'encrypt-failed', // ESP refused the packet (e.g. tunnel mode with a non-IP payload)
   'no-route', // ESP without UDP encapsulation, or a clear packet, and no raw IP link
+  'too-big', // may not be fragmented and its ESP packet would exceed the path MTU (an ICMP error went back)
   // inbound
   'no-sa', // unknown SPI (RFC 4303 §3.4.2)
   'replay', // duplicate or left of the window (RFC 4303 §3.4.3)

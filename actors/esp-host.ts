@@ -19,6 +19,8 @@ export interface EspHostOptions {
   readonly natTPort?: number;
   readonly acquireQueueLimit?: number;
   readonly acquireTimeoutMs?: number;
+  /** EspPipelineOptions.pathMtu: the size check with ICMP too-big errors (absent: none). */
+  readonly pathMtu?: number;
 }
 
 export interface EspHost {
@@ -41,6 +43,7 @@ export function createEspHost(o: EspHostOptions): EspHost {
     ...(o.natTPort !== undefined ? { natTPort: o.natTPort } : {}),
     ...(o.acquireQueueLimit !== undefined ? { acquireQueueLimit: o.acquireQueueLimit } : {}),
     ...(o.acquireTimeoutMs !== undefined ? { acquireTimeoutMs: o.acquireTimeoutMs } : {}),
+    ...(o.pathMtu !== undefined ? { pathMtu: o.pathMtu } : {}),
   });
   const backend = new ActorIpsecBackend(sad, spd, pipeline);
   return { sad, spd, pipeline, backend, close: () => pipeline.close() };

@@ -9,7 +9,10 @@
  *                   BYPASS: out in clear on the raw IP link (ends here)         [no-route]
  *   3. SA           newest outbound SA of the rule's reqid covering the packet; none: hold the
  *                   packet and raise 'ipsec.acquire' once per reqid (esp-acquire.ts)   [queue-full]
- *   4. encrypt      espEncapsulate - tunnel: the whole packet, Next Header 4/41; transport:
+ *   4. encrypt      size check (pathMtu set): an IPv4 DF or IPv6 packet whose outer packet would
+ *                   exceed the path MTU is answered with ICMP too big on tooBig$ (RFC 1191,
+ *                   RFC 8201; ipsec/packet/too-big.ts)                           [too-big]
+ *                   espEncapsulate - tunnel: the whole packet, Next Header 4/41; transport:
  *                   the upper-layer payload, Next Header = its protocol (RFC 4303 §2.6);
  *                   sequence number and lifetime accounting            [sa-expired, encrypt-failed]
  *   5. encapsulate  encap: the ESP packet is the UDP payload between the SA's ports (RFC 3948
@@ -34,14 +37,15 @@
  *                   DISCARD -> [discard-policy]; none -> [no-policy]
  */
 import { filter, map, merge, type Observable, Subject, type Subscription, share } from 'rxjs';
-import { espDecapsulate, espEncapsulate } from '../ipsec/esp/esp.js';
+import { espDecapsulate, espEncapsulate, espMaxPayload, espPacketLength } from '../ipsec/esp/esp.js';
 import type { EspSa } from '../ipsec/esp/sa.js';
 import { classifyNatTDatagram, fixTransportChecksum, NAT_T_PORT } from '../ipsec/esp/udp-encap.js';
 import { extractFlow, type Flow } from '../ipsec/packet/flow.js';
 import { decodeIp, tunnelNextHeader } from '../ipsec/packet/ip.js';
-import { buildIpv4 } from '../ipsec/packet/ipv4.js';
-import { buildIpv6 } from '../ipsec/packet/ipv6.js';
+import { buildIpv4, IPV4_MIN_HEADER_LENGTH } from '../ipsec/packet/ipv4.js';
+import { buildIpv6, IPV6_HEADER_LENGTH } from '../ipsec/packet/ipv6.js';
 import { IpProto } from '../ipsec/packet/proto.js';
+import { mustNotFragment, tooBigError } from '../ipsec/packet/too-big.js';
 import type { LifetimeCause } from '../ipsec/policy/lifetime.js';
 import type { SadEntry } from '../ipsec/policy/sad.js';
 import { flowMatches } from '../ipsec/policy/selector.js';
@@ -82,6 +86,21 @@ export interface EspPipelineOptions {
   readonly natTPort?: number;
   readonly acquireQueueLimit?: number;
   readonly acquireTimeoutMs?: number;
+  /**
+   * The largest outer IP packet ESP may produce (outer IP header, UDP header with
+   * encapsulation, ESP); absent = no size check (the transport fragments or refuses).
+   */
+  readonly pathMtu?: number;
+}
+
+/** An inner packet refused for its size, and the ICMP error for its sender (tooBig$). */
+export interface TooBig {
+  /** The packet that was too big. */
+  readonly packet: Uint8Array;
+  /** The largest inner packet that fits this SA and path. */
+  readonly mtu: number;
+  /** ICMP fragmentation needed / ICMPv6 packet too big to the packet's source (from its destination). */
+  readonly icmp: Uint8Array;
 }
 
 interface Outbound {
@@ -114,12 +133,15 @@ export class EspPipeline {
   readonly #delivered$ = new Subject<InboundPacket>();
   readonly #ike$ = new Subject<IkeDatagram>();
   readonly #acquires$ = new Subject<AcquireEvent>();
+  readonly #tooBig$ = new Subject<TooBig>();
   readonly #acquire: AcquireTable;
   readonly #subscriptions: Subscription[] = [];
   readonly #natTPort: number;
 
   readonly delivered$: Observable<InboundPacket> = this.#delivered$.asObservable();
   readonly ike$: Observable<IkeDatagram> = this.#ike$.asObservable();
+  /** Inner packets refused for their size, with the ICMP error to hand back to their sender. */
+  readonly tooBig$: Observable<TooBig> = this.#tooBig$.asObservable();
   /** Acquires from the outbound path and soft/hard expiries from the SAD actor. */
   readonly events$: Observable<IpsecEvent>;
 
@@ -206,6 +228,7 @@ export class EspPipeline {
     this.#delivered$.complete();
     this.#ike$.complete();
     this.#acquires$.complete();
+    this.#tooBig$.complete();
   }
 
   // ---- outbound ----
@@ -248,6 +271,7 @@ export class EspPipeline {
       nextHeader = ip.value.protocol;
     }
     if (nextHeader === undefined) return this.#drop('malformed');
+    if (this.options.pathMtu !== undefined && this.#tooBig(packet, payload, sa)) return this.#drop('too-big');
     const esp = espEncapsulate(sa.esp, payload, nextHeader);
     if (!esp.ok) {
       switch (esp.error.code) {
@@ -263,6 +287,23 @@ export class EspPipeline {
       }
     }
     return { sa, esp: esp.value };
+  }
+
+  /**
+   * Stage 4's size check: whether the packet may not be fragmented and its outer packet would
+   * exceed pathMtu; if so the ICMP error goes out on tooBig$ (none where the RFCs forbid one).
+   */
+  #tooBig(packet: Uint8Array, payload: Uint8Array, sa: SadEntry): boolean {
+    const pathMtu = this.options.pathMtu!;
+    const outerHeaders =
+      (sa.srcAddress.length === 4 ? IPV4_MIN_HEADER_LENGTH : IPV6_HEADER_LENGTH) + (sa.encap ? 8 : 0); // RFC 3948 §2.1: UDP header
+    if (outerHeaders + espPacketLength(sa.esp, payload.length) <= pathMtu) return false;
+    if (!mustNotFragment(packet)) return false;
+    // tunnel mode: the inner packet is the payload; transport mode: its IP header is rebuilt outside
+    const mtu = espMaxPayload(sa.esp, pathMtu - outerHeaders) + (packet.length - payload.length);
+    const icmp = tooBigError(packet, mtu);
+    if (icmp) this.#tooBig$.next({ packet, mtu, icmp });
+    return true;
   }
 
   #sendStage({ sa, esp }: Protected): void {

@@ -114,6 +114,22 @@ function isTunnelNextHeader(nh: number): boolean {
 }
 
 /**
+ * Octets of the ESP packet (SPI .. ICV) that protects `payloadLength` octets: header, IV, the
+ * payload with padding and trailer aligned (RFC 4303 §2.4), ICV.
+ */
+export function espPacketLength(sa: EspSa, payloadLength: number): number {
+  const align = sa.alignment;
+  const padded = Math.ceil((payloadLength + ESP_TRAILER_LENGTH) / align) * align;
+  return ESP_HEADER_LENGTH + sa.ivLength + padded + sa.icvLength;
+}
+
+/** The largest payload whose ESP packet takes at most `espLength` octets (negative: none fits). */
+export function espMaxPayload(sa: EspSa, espLength: number): number {
+  const room = espLength - ESP_HEADER_LENGTH - sa.ivLength - sa.icvLength;
+  return Math.floor(room / sa.alignment) * sa.alignment - ESP_TRAILER_LENGTH;
+}
+
+/**
  * Protects `payload` (tunnel mode: the inner IP packet; transport mode: the upper-layer
  * segment) and returns the ESP packet SPI .. ICV. `ivSource` defaults to the SA's.
  */

@@ -5,7 +5,7 @@
 import { Subject } from 'rxjs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createEspHost, type EspHost } from '../../actors/esp-host.js';
-import type { InboundPacket, RawIpLink } from '../../actors/esp-pipeline.js';
+import type { InboundPacket, RawIpLink, TooBig } from '../../actors/esp-pipeline.js';
 import type { AddSaParams, IpsecEvent, SaEndpoint } from '../../actors/ipsec-backend.js';
 import { EncrId, IntegId } from '../../ipsec/crypto/ids.js';
 import { nobleProvider } from '../../ipsec/crypto/noble/index.js';
@@ -14,7 +14,10 @@ import { mustEncr, mustInteg } from '../../ipsec/crypto/transforms.js';
 import type { TrafficSelector } from '../../ipsec/ike/model.js';
 import { answerEcho } from '../../ipsec/packet/echo.js';
 import { decodeIp } from '../../ipsec/packet/ip.js';
+import { buildIpv4 } from '../../ipsec/packet/ipv4.js';
 import { IpProto } from '../../ipsec/packet/proto.js';
+import { buildUdp } from '../../ipsec/packet/udp.js';
+import { readU16 } from '../../ipsec/packet/wire.js';
 import type { Lifetimes } from '../../ipsec/policy/lifetime.js';
 import { mustSelector } from '../../ipsec/policy/selector.js';
 import type { IpsecMode } from '../../ipsec/policy/spd.js';
@@ -60,7 +63,9 @@ function rawPair(clock: VirtualClock): [RawIpLink, RawIpLink] {
   return [link(toA, toB), link(toB, toA)];
 }
 
-function world(options: { acquireQueueLimit?: number; acquireTimeoutMs?: number } = {}): World {
+function world(
+  options: { acquireQueueLimit?: number; acquireTimeoutMs?: number; pathMtu?: number } = {},
+): World {
   const clock = new VirtualClock();
   const net = new MemoryNetwork({ clock, latencyMs: 1 });
   const wire: Datagram[] = [];
@@ -284,6 +289,66 @@ describe('ESP pipeline between two hosts', () => {
     ]);
     expect(w.b.h.pipeline.counters()).toMatchObject({ keepalives: 1, ike: 2 });
     expect(drops(w.b).malformed).toBe(1);
+  });
+});
+
+describe('path MTU (pathMtu: RFC 1191, RFC 8201)', () => {
+  // AES-GCM-16 over IPv4 in UDP: 20 + 8 outer, ESP 8 + IV 8 + payload|pad|trailer (4-aligned) + ICV 16.
+  // With a 1400-octet path the largest inner packet is 1338 (ESP 1372, outer 1400).
+  const udpOf = (size: number, dontFragment: boolean) => {
+    const src = ip('10.1.0.1');
+    const dst = ip('10.2.0.1');
+    const udp = buildUdp({ src, dst, srcPort: 4000, dstPort: 5000, payload: new Uint8Array(size - 28) });
+    return buildIpv4({ src, dst, protocol: IpProto.UDP, dontFragment, payload: udp });
+  };
+
+  it('sends the largest packet that fits, refuses one more octet with DF and answers ICMP with the MTU that fits', () => {
+    const w = world({ pathMtu: 1400 });
+    installPair(w);
+    const tooBig: TooBig[] = [];
+    w.a.h.pipeline.tooBig$.subscribe((t) => tooBig.push(t));
+    w.a.h.pipeline.send(udpOf(1338, true));
+    w.a.h.pipeline.send(udpOf(1339, true));
+    w.clock.runUntilIdle();
+    expect(w.wire.map((d) => d.data.length + 28)).toEqual([1400]);
+    expect(w.b.delivered.map((d) => d.packet.length)).toEqual([1338]);
+    expect(drops(w.a)['too-big']).toBe(1);
+    expect(tooBig.map((t) => [t.packet.length, t.mtu])).toEqual([[1339, 1338]]);
+    const icmp = decodeIp(tooBig[0]!.icmp);
+    if (!icmp.ok || icmp.value.version !== 4) throw new Error('no ICMP');
+    expect([toHex(icmp.value.src), toHex(icmp.value.dst)]).toEqual([
+      toHex(ip('10.2.0.1')),
+      toHex(ip('10.1.0.1')),
+    ]);
+    expect([icmp.value.payload[0], icmp.value.payload[1], readU16(icmp.value.payload, 6)]).toEqual([
+      3, 4, 1338,
+    ]);
+  });
+
+  it('sends a packet without DF whatever its size (the outer packet gets fragmented), and IPv6 never', () => {
+    const w = world({ pathMtu: 1400 });
+    installPair(w, {
+      aTs: ['2001:db8:1::/64', '2001:db8:2::/64'],
+      bTs: ['2001:db8:2::/64', '2001:db8:1::/64'],
+    });
+    const v6 = udpPacket('2001:db8:1::1', '2001:db8:2::1', 4000, 5000, new Uint8Array(1400));
+    const w4 = world({ pathMtu: 1400 });
+    installPair(w4);
+    w.a.h.pipeline.send(v6);
+    w4.a.h.pipeline.send(udpOf(1500, false));
+    w.clock.runUntilIdle();
+    w4.clock.runUntilIdle();
+    expect(drops(w.a)['too-big']).toBe(1);
+    expect(w4.b.delivered.map((d) => d.packet.length)).toEqual([1500]);
+    expect(drops(w4.a)['too-big']).toBe(0);
+  });
+
+  it('checks nothing without pathMtu', () => {
+    const w = world();
+    installPair(w);
+    w.a.h.pipeline.send(udpOf(1500, true));
+    w.clock.runUntilIdle();
+    expect(w.b.delivered).toHaveLength(1);
   });
 });
 

@@ -9,7 +9,13 @@ import { EncrId } from '../../../ipsec/crypto/ids.js';
 import { seededRandom } from '../../../ipsec/crypto/random.js';
 import { ENCR_TRANSFORMS, INTEG_TRANSFORMS } from '../../../ipsec/crypto/transforms.js';
 import type { CryptoProvider, EncrTransform, IntegTransform } from '../../../ipsec/crypto/types.js';
-import { type EspDropReason, espDecapsulate, espEncapsulate } from '../../../ipsec/esp/esp.js';
+import {
+  type EspDropReason,
+  espDecapsulate,
+  espEncapsulate,
+  espMaxPayload,
+  espPacketLength,
+} from '../../../ipsec/esp/esp.js';
 import { createEspSaFromKeys, type EspMode, type EspSa } from '../../../ipsec/esp/sa.js';
 import { buildIpv4 } from '../../../ipsec/packet/ipv4.js';
 import { buildIpv6 } from '../../../ipsec/packet/ipv6.js';
@@ -209,4 +215,29 @@ describe('combination table', () => {
     expect(new Set(COMBOS.map(([, e]) => e))).toEqual(new Set(ENCR_TRANSFORMS));
     expect(COMBOS.length).toBe(67);
   });
+});
+
+describe('ESP packet size (espPacketLength, espMaxPayload)', () => {
+  const provider = PROVIDERS[0]!;
+  it.each(COMBOS)(
+    '%s: the length espEncapsulate produces, and the largest payload that fits a budget',
+    (_n, e, i) => {
+      const { out } = makePair(provider, e, i, 'tunnel', false);
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 1600 }),
+          fc.integer({ min: 0, max: 1600 }),
+          (length, budget) => {
+            const esp = espEncapsulate(out, new Uint8Array(length), IpProto.IPV4);
+            if (!esp.ok) throw new Error(esp.error.message);
+            expect(espPacketLength(out, length)).toBe(esp.value.length);
+            const max = espMaxPayload(out, budget);
+            if (max >= 0) expect(espPacketLength(out, max)).toBeLessThanOrEqual(budget);
+            if (max + 1 >= 0) expect(espPacketLength(out, max + 1)).toBeGreaterThan(budget); // the largest
+          },
+        ),
+        { numRuns: 30 },
+      );
+    },
+  );
 });
