@@ -103,6 +103,21 @@ export interface DaemonConfig {
    * and the non-ESP marker included (0 = 576 for IPv4, 1280 for IPv6, RFC 7383 §2.5.1).
    */
   readonly fragment_size: number;
+  /**
+   * The TUN device carrying this host's own traffic through the Child SAs (as strongSwan's
+   * kernel-libipsec `ipsec0`); empty = the in-process inner host (no device).
+   */
+  readonly tun: string;
+  /** MTU of the TUN device (kernel-libipsec's default: 1400). */
+  readonly tun_mtu: number;
+  /** Routing table of the routes through the TUN device (charon.routing_table: 220). */
+  readonly tun_table: number;
+  /**
+   * The largest outer IP packet ESP may produce (IP and UDP headers included): an inner packet
+   * that cannot be fragmented and would exceed it is answered with ICMP "fragmentation
+   * needed" / ICMPv6 "packet too big" (RFC 1191, RFC 8201) instead of being sent.
+   */
+  readonly path_mtu: number;
 }
 
 export interface Config {
@@ -126,6 +141,10 @@ export const DAEMON_DEFAULTS: DaemonConfig = {
   retransmit_base: 1.8,
   replay_window: 32,
   fragment_size: 1280,
+  tun: '',
+  tun_mtu: 1400,
+  tun_table: 220,
+  path_mtu: 1500,
 };
 
 const HOUR = 3600;

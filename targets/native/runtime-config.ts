@@ -97,6 +97,10 @@ export function restartNeeded(
     'cookie_threshold_ip',
     'block_threshold',
     'init_limit_half_open',
+    'tun',
+    'tun_mtu',
+    'tun_table',
+    'path_mtu',
   ] as const)
     if (d[k] !== running.daemon[k]) out.push(`daemon.${k}`);
   return out;

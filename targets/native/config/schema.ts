@@ -17,6 +17,7 @@ import {
   identity,
   ikeProposal,
   ikeVersion,
+  interfaceName,
   list,
   oneOf,
   positiveDecimal,
@@ -55,6 +56,19 @@ export const DAEMON_KEYS: KeyTable<DaemonConfig> = {
   fragment_size: key(
     scalar(uint(65535)),
     'largest IP datagram of an IKE fragment, IP/UDP headers and non-ESP marker included (charon.fragment_size; 0 = 576 IPv4 / 1280 IPv6)',
+  ),
+  tun: key(
+    scalar(interfaceName),
+    "TUN device for this host's own traffic (e.g. ipsec0; empty = the in-process inner host)",
+  ),
+  tun_mtu: key(scalar(uint(65535, 576)), 'MTU of the TUN device (default 1400, as kernel-libipsec)'),
+  tun_table: key(
+    scalar(uint(0xffff_fffe, 1)),
+    'routing table of the routes through the TUN device (default 220)',
+  ),
+  path_mtu: key(
+    scalar(uint(65535, 576)),
+    'largest outer IP packet ESP may produce; larger unfragmentable inner packets get ICMP too-big (default 1500)',
   ),
 };
 

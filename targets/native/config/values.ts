@@ -70,6 +70,24 @@ export const bool: TextParser<boolean> = (s) => {
   return invalid(`'${s}' is not a boolean (yes/no, true/false, 1/0)`);
 };
 
+/**
+ * A Linux network interface name (IFNAMSIZ 16 with its NUL: at most 15 octets, no '/', ':' or
+ * blanks; a `%d` is the kernel's next free number, as `ipsec%d`); empty = none.
+ */
+export const interfaceName: TextParser<string> = (s) => {
+  if (s === '') return ok('');
+  if (s.length > 15) return invalid(`'${s}' is longer than 15 characters (an interface name)`);
+  if (
+    !/^[A-Za-z0-9_.%-]+$/.test(s) ||
+    s === '.' ||
+    s === '..' ||
+    (s.match(/%/g)?.length ?? 0) > 1 ||
+    (s.includes('%') && !s.includes('%d'))
+  )
+    return invalid(`'${s}' is not an interface name (letters, digits, '_', '-', '.', one '%d')`);
+  return ok(s);
+};
+
 export function uint(max = Number.MAX_SAFE_INTEGER, min = 0): TextParser<number> {
   return (s) => {
     if (!/^\d+$/.test(s)) return invalid(`'${s}' is not a non-negative integer`);
