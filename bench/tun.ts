@@ -49,6 +49,7 @@ import {
   waitForNoDevice,
   waitForTunnel,
 } from './tun/lab.js';
+import { drops, dropsSince } from './tun/netstat.js';
 import { describeSample, type Failure, report, type Sample } from './tun/report.js';
 
 const int = (name: string, fallback: number): number => {
@@ -151,6 +152,7 @@ async function traffic(
   const out: Sample[] = [];
   for (const t of TRAFFIC) {
     if (!inner && t.udp) continue; // the veth ceiling: TCP only
+    const dropsBefore = { swanc: drops(pids.swanc), swan: drops(pids.swan) };
     const before = { swanc: cpuMs(pids.swanc), swan: cpuMs(pids.swan), at: performance.now() };
     const r = await iperf({
       serverNs: LAB.responderNs,
@@ -171,6 +173,8 @@ async function traffic(
       wallMs: performance.now() - before.at,
       cpuMsSwanc: cpuMs(pids.swanc) - before.swanc,
       cpuMsSwan: cpuMs(pids.swan) - before.swan,
+      dropsSwanc: dropsSince(dropsBefore.swanc, drops(pids.swanc)),
+      dropsSwan: dropsSince(dropsBefore.swan, drops(pids.swan)),
     };
     console.log(describeSample(s));
     out.push(s);

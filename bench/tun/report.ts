@@ -6,6 +6,7 @@
  * issue 15's goal of 1.5 x for TCP.
  */
 import { type Cell, printTable } from '../table.js';
+import type { Drops } from './netstat.js';
 
 export interface Sample {
   readonly round: number;
@@ -20,6 +21,9 @@ export interface Sample {
   /** CPU ms of the peer in swanc / swan during the run (NaN: no peer, the bare veth). */
   readonly cpuMsSwanc: number;
   readonly cpuMsSwan: number;
+  /** UDP receive-buffer and ipsec0 transmit drops in swanc / swan during the run. */
+  readonly dropsSwanc: Drops;
+  readonly dropsSwan: Drops;
 }
 
 export interface Failure {
@@ -45,12 +49,17 @@ const f = (x: number, digits = 0): string => (Number.isFinite(x) ? x.toFixed(dig
 /** CPU seconds per GB (10^9 bytes) delivered. */
 const perGb = (cpuMs: number, bytes: number): number => cpuMs / 1000 / (bytes / 1e9);
 
+/** A drop count of both sides as `swanc/swan`. */
+const pair = (s: Sample, pick: (d: Drops) => number): string =>
+  `${f(pick(s.dropsSwanc))}/${f(pick(s.dropsSwan))}`;
+
 export function describeSample(s: Sample): string {
   const extra = s.traffic.startsWith('UDP') ? `loss ${f(s.lossPct, 2)} %` : `retr ${f(s.retransmits)}`;
   const cpu = (ms: number) => `${f(perGb(ms, s.bytes), 1)} s/GB (${f((ms / s.wallMs) * 100)} %)`;
   return (
     `round ${s.round} ${s.caseName.padEnd(15)} ${s.suite.padEnd(13)} ${s.traffic}: ` +
-    `${f(s.bps / 1e6, 1)} Mbit/s, ${extra}; CPU swanc ${cpu(s.cpuMsSwanc)}, swan ${cpu(s.cpuMsSwan)}`
+    `${f(s.bps / 1e6, 1)} Mbit/s, ${extra}; CPU swanc ${cpu(s.cpuMsSwanc)}, swan ${cpu(s.cpuMsSwan)}; ` +
+    `drops UDP rcvbuf ${pair(s, (d) => d.udpRcvbuf)}, ipsec0 tx ${pair(s, (d) => d.tunTx)} (swanc/swan)`
   );
 }
 
@@ -79,6 +88,8 @@ export function report(samples: readonly Sample[], failures: readonly Failure[],
       : `${f(median(g.map((s) => s.retransmits)))} retr`;
     const cpu = (pick: (s: Sample) => number) => f(median(g.map((s) => perGb(pick(s), s.bytes))), 1);
     const core = (pick: (s: Sample) => number) => f(median(g.map((s) => (pick(s) / s.wallMs) * 100)));
+    const drop = (pick: (d: Drops) => number) =>
+      `${f(median(g.map((s) => pick(s.dropsSwanc))))}/${f(median(g.map((s) => pick(s.dropsSwan))))}`;
     let ratio = '';
     if (caseName.startsWith('ours')) {
       const base = mbps(`${BASELINE}|${suite}|${traffic}`);
@@ -99,13 +110,16 @@ export function report(samples: readonly Sample[], failures: readonly Failure[],
       core((s) => s.cpuMsSwanc),
       cpu((s) => s.cpuMsSwan),
       core((s) => s.cpuMsSwan),
+      drop((d) => d.udpRcvbuf),
+      drop((d) => d.tunTx),
       ratio,
     ]);
   }
   printTable(rows, {
     title:
       `medians over ${rounds} round(s) (range min-max); CPU = utime+stime of charon / our daemon ` +
-      `in that namespace, s per GB delivered and % of one core; ours / ${BASELINE} (goal TCP >= ${GOAL} x)`,
+      `in that namespace, s per GB delivered and % of one core; drops swanc/swan ` +
+      `(UDP receive buffer full, ipsec0 queue to user space full); ours / ${BASELINE} (goal TCP >= ${GOAL} x)`,
     header: [
       'case',
       'suite',
@@ -117,9 +131,25 @@ export function report(samples: readonly Sample[], failures: readonly Failure[],
       '%core',
       'swan s/GB',
       '%core',
+      'rcvbuf drops',
+      'tun drops',
       'ours/charon',
     ],
-    align: ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    align: [
+      'left',
+      'left',
+      'left',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'left',
+    ],
   });
   if (failures.length > 0) {
     console.log(`\n${failures.length} failed case run(s):`);
