@@ -40,6 +40,8 @@ export interface IpsecHostOptions {
   readonly fragmentLimits?: FragmentLimits;
   /** The inspection stream of this host's supervisor (actors/inspection/hub.ts). */
   readonly inspection?: InspectionHub;
+  /** The ESP pipeline's path MTU check (EspPipelineOptions.pathMtu; absent: none). */
+  readonly pathMtu?: number;
 }
 
 export interface IpsecHost {
@@ -55,6 +57,7 @@ export function createIpsecHost(o: IpsecHostOptions): IpsecHost {
     random,
     transport,
     natTPort: o.natTPort ?? config.daemon.port_nat_t,
+    ...(o.pathMtu !== undefined ? { pathMtu: o.pathMtu } : {}),
   });
   const send: IkeSend = (data, from, to, natT) =>
     transport.send(natT ? addNonEspMarker(data) : data, from, to);

@@ -171,13 +171,18 @@ export function daemonCommands(c: CommandContext): Record<string, ControlHandler
         const ts = found[0]!.child.record.remoteTs.map(tsToString).join(' ');
         throw new ControlError(`${dest} is outside CHILD_SA '${childName}' remote traffic selectors (${ts})`);
       }
-      const src = c.host.inner.sourceFor(ref.child.record.localTs, [ref.ike.local.address]);
+      const inner = c.host.inner;
+      if (!inner)
+        throw new ControlError(
+          `this daemon carries the host's own traffic through ${c.host.tun?.name ?? 'its TUN device'} (daemon.tun): use ping(8), e.g. ping -I <an inner address> ${dest}`,
+        );
+      const src = inner.sourceFor(ref.child.record.localTs, [ref.ike.local.address]);
       if (!src)
         throw new ControlError(
           `no inner address of this host is inside CHILD_SA '${childName}' local traffic selectors (set daemon.inner_addrs)`,
         );
       ctx.event({ start: { src, dst: dest, child: childName } });
-      const summary = await c.host.inner.ping({
+      const summary = await inner.ping({
         src,
         dst: dest,
         count,

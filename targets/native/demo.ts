@@ -186,7 +186,7 @@ export async function runDemo(
 
     // 3. Three echo requests from the client's inner host to the gateway's, through ESP
     say('\n3. ping 10.99.1.1 from 10.99.2.1 through CHILD_SA net (ESP in UDP)');
-    const ping = await client.inner.ping({
+    const ping = await client.inner!.ping({
       src: '10.99.2.1',
       dst: '10.99.1.1',
       count: 3,
@@ -243,7 +243,7 @@ export async function runDemo(
     } else {
       say('   IKE SA rekey: not available yet');
     }
-    const ping2 = await client.inner.ping({ src: '10.99.2.1', dst: '10.99.1.1', count: 1, timeoutMs: 2000 });
+    const ping2 = await client.inner!.ping({ src: '10.99.2.1', dst: '10.99.1.1', count: 1, timeoutMs: 2000 });
     say(`   ping after the rekeys: ${ping2.received} of ${ping2.sent} replies`);
     if (ping2.received !== 1) problems.push('ping after rekey: no reply');
 

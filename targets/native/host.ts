@@ -31,6 +31,7 @@ import {
   liveConfig,
   restartNeeded,
 } from './runtime-config.js';
+import type { TunHost } from './tun/tun-host.js';
 
 export interface NativeHostOptions {
   readonly config: Config;
@@ -48,7 +49,10 @@ export interface NativeHost {
   readonly transport: UdpTransport;
   readonly esp: EspHost;
   readonly supervisor: Supervisor;
-  readonly inner: InnerHost;
+  /** The in-process inner host (daemon.tun empty). */
+  readonly inner?: InnerHost;
+  /** The TUN device carrying this host's own traffic (daemon.tun). */
+  readonly tun?: TunHost;
   readonly ports: { readonly port: number; readonly natT: number };
   /** Applies a reloaded configuration; returns what needs a restart to take effect. */
   reload(config: Config): string[];
@@ -107,21 +111,37 @@ export async function startNativeHost(o: NativeHostOptions): Promise<NativeHost>
     natTPort: natT,
     logger: logger.child({ component: 'ike' }),
     ...(o.inspection ? { inspection: o.inspection } : {}),
+    ...(o.config.daemon.tun ? { pathMtu: o.config.daemon.path_mtu } : {}),
   });
-  const inner = new InnerHost({
-    pipeline: esp.pipeline,
-    addresses: innerAddresses(o.config),
-    clock,
-    random,
-    logger: logger.child({ component: 'inner' }),
-  });
+  let inner: InnerHost | undefined;
+  let tun: TunHost | undefined;
+  if (o.config.daemon.tun) {
+    try {
+      tun = await startTun(o.config, esp, logger);
+    } catch (e) {
+      supervisor.close();
+      esp.close();
+      transport.close();
+      await transport.closed;
+      throw e;
+    }
+  } else {
+    inner = new InnerHost({
+      pipeline: esp.pipeline,
+      addresses: innerAddresses(o.config),
+      clock,
+      random,
+      logger: logger.child({ component: 'inner' }),
+    });
+  }
   let closed: Promise<void> | undefined;
   return {
     config: live,
     transport,
     esp,
     supervisor,
-    inner,
+    ...(inner ? { inner } : {}),
+    ...(tun ? { tun } : {}),
     ports,
     reload(config) {
       const next = effectiveConfig(config, ports, addresses);
@@ -131,8 +151,9 @@ export async function startNativeHost(o: NativeHostOptions): Promise<NativeHost>
     },
     close() {
       closed ??= (async () => {
-        inner.close();
+        inner?.close();
         supervisor.close();
+        await tun?.close();
         esp.close();
         transport.close();
         await transport.closed;
@@ -140,6 +161,30 @@ export async function startNativeHost(o: NativeHostOptions): Promise<NativeHost>
       return closed;
     },
   };
+}
+
+/**
+ * The TUN device (daemon.tun): imported only when configured (koffi, start RSS). The peers kept
+ * out of the tunnel are the connections' literal remote addresses (and, as SAs come, theirs).
+ */
+async function startTun(config: Config, esp: EspHost, logger: Logger): Promise<TunHost> {
+  const { startTunHost } = await import('./tun/tun-host.js');
+  const d = config.daemon;
+  return startTunHost({
+    name: d.tun,
+    mtu: d.tun_mtu,
+    table: d.tun_table,
+    addresses: d.inner_addrs,
+    pipeline: esp.pipeline,
+    spd: esp.spd,
+    sad: esp.sad,
+    peers: [
+      ...new Set(
+        config.connections.flatMap((c) => c.remote_addrs.filter((a) => a !== '%any' && !a.includes('/'))),
+      ),
+    ],
+    logger: logger.child({ component: 'tun' }),
+  });
 }
 
 /**

@@ -68,7 +68,7 @@ export const DAEMON_KEYS: KeyTable<DaemonConfig> = {
   ),
   path_mtu: key(
     scalar(uint(65535, 576)),
-    'largest outer IP packet ESP may produce; larger unfragmentable inner packets get ICMP too-big (default 1500)',
+    'with tun: the largest outer IP packet ESP may produce; larger unfragmentable inner packets get ICMP too-big (default 1500)',
   ),
 };
 
