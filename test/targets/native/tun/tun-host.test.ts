@@ -63,7 +63,7 @@ async function rig(peers: string[] = []): Promise<Rig> {
     name: `ikh${randomHex(4)}`,
     mtu: 1400,
     table: TABLE,
-    addresses: ['10.60.0.1'],
+    addresses: ['10.60.0.1', 'fd60::1'],
     pipeline: {
       send: (p) => {
         sent.push(p);
@@ -97,7 +97,7 @@ const protect = (
       direction: 'out',
       action: 'PROTECT',
       reqid: o.reqid ?? 1,
-      localTs: [mustSelector('10.60.0.0/24')],
+      localTs: [mustSelector(o.local ?? '10.60.0.0/24')],
       remoteTs: [mustSelector(remote)],
       mode: o.mode ?? 'tunnel',
     },
@@ -151,6 +151,20 @@ describe('TUN host', () => {
       r.spd.send({ type: 'policy.delete', params: { reqid: 3 } });
       await r.host.settled();
       expect(await tableRoutes(r.host.name)).toEqual([]);
+    } finally {
+      await r.host.close();
+    }
+  });
+
+  it('routes IPv6 selectors too, with the device address of that family as source', async () => {
+    const r = await rig();
+    try {
+      protect(r.spd, 'fd50::/64', { local: 'fd60::/64' });
+      await r.host.settled();
+      const v6 = (await routeList(r.host.name, { netns: ns, table: TABLE, family: 6 })).map(
+        (x) => `${x.dst} src ${x.prefsrc}`,
+      );
+      expect(v6).toEqual(['fd50::/64 src fd60::1']);
     } finally {
       await r.host.close();
     }
