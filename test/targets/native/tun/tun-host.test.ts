@@ -89,7 +89,7 @@ async function rig(peers: string[] = []): Promise<Rig> {
 const protect = (
   spd: SpdActor,
   remote: string,
-  o: { mode?: 'tunnel' | 'transport'; reqid?: number } = {},
+  o: { mode?: 'tunnel' | 'transport'; reqid?: number; local?: string } = {},
 ) => {
   const r = spd.send({
     type: 'policy.add',
