@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListSasIke } from '../../targets/native/list-sas.js';
 import { waitForCharonSa } from './checks.js';
 import { charonConf, IDS, LIFECYCLE_CHARON_CONF } from './configs.js';
-import { DaemonProcess, daemonConf, waitFor } from './daemon-host.js';
+import { DaemonProcess, daemonConf, waitFor, withLogs } from './daemon-host.js';
 import { Charon, type IkeSaInfo, LAB } from './lab.js';
 
 const IKE = 'aes128gcm16-prfsha256-x25519';
@@ -46,15 +46,7 @@ describe('our daemon process <-> charon', () => {
   let daemon: DaemonProcess;
 
   /** Runs `fn`; on failure adds the daemon's and charon's logs to the error. */
-  const diagnosed = async (fn: () => Promise<void>) => {
-    try {
-      await fn();
-    } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
-      err.message += `\n--- ikev2 daemon log (tail) ---\n${daemon?.log(40)}\n--- charon.log (tail) ---\n${charon?.log(40)}`;
-      throw err;
-    }
-  };
+  const diagnosed = (fn: () => Promise<void>) => withLogs(fn, () => ({ daemon, charon }));
 
   /** Our single IKE SA named `swan`, ESTABLISHED with child `net` INSTALLED. */
   const ourSa = async (): Promise<ListSasIke> =>

@@ -264,3 +264,26 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 150));
   }
 }
+
+/** Something with a log tail: a DaemonProcess or a lab Charon. */
+interface Logged {
+  log(lines?: number): string;
+}
+
+/**
+ * Runs `fn`; on failure adds the tails of our daemon's and charon's logs (as they are then) to
+ * the error.
+ */
+export async function withLogs(
+  fn: () => Promise<void>,
+  logs: () => { readonly daemon?: Logged | undefined; readonly charon?: Logged | undefined },
+): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    const { daemon, charon } = logs();
+    err.message += `\n--- ikev2 daemon log (tail) ---\n${daemon?.log(40)}\n--- charon.log (tail) ---\n${charon?.log(40)}`;
+    throw err;
+  }
+}
