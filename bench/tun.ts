@@ -25,7 +25,7 @@
  * missing) and a build (the npm script builds). Namespaces, charons, daemons and iperf3 are torn
  * down on exit, on errors and on Ctrl-C.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
@@ -89,7 +89,9 @@ function pick<T>(env: string, all: readonly T[], name: (t: T) => string): T[] {
   const v = process.env[env];
   if (!v) return [...all];
   const wanted = v.split(',').map((s) => s.trim());
-  const out = all.filter((t) => wanted.some((w) => name(t) === w || name(t).startsWith(w)));
+  // a name selects itself only (tcp is not tcp-r); anything else selects the names it begins
+  const exact = (w: string) => all.some((t) => name(t) === w);
+  const out = all.filter((t) => wanted.some((w) => name(t) === w || (!exact(w) && name(t).startsWith(w))));
   if (out.length === 0) throw new Error(`${env}=${v} selects nothing of ${all.map(name).join(', ')}`);
   return out;
 }
@@ -140,7 +142,19 @@ function cleanup(): void {
 
 // ---- one case ----
 
-const cpuMs = (pid: number | undefined): number => (pid === undefined ? Number.NaN : procSample(pid).cpuMs);
+const NO_CPU = { cpuMs: Number.NaN, sysMs: Number.NaN };
+const cpu = (pid: number | undefined) => (pid === undefined ? NO_CPU : procSample(pid));
+
+/** Busy and total jiffies of all CPUs (/proc/stat `cpu` line; idle and iowait are not busy). */
+function hostCpu(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+  const v = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  return { busy: total - v[3]! - v[4]!, total };
+}
+
+const hostBusyPct = (a: { busy: number; total: number }, b: { busy: number; total: number }): number =>
+  ((b.busy - a.busy) / (b.total - a.total)) * 100;
 
 async function traffic(
   round: number,
@@ -153,7 +167,7 @@ async function traffic(
   for (const t of TRAFFIC) {
     if (!inner && t.udp) continue; // the veth ceiling: TCP only
     const dropsBefore = { swanc: drops(pids.swanc), swan: drops(pids.swan) };
-    const before = { swanc: cpuMs(pids.swanc), swan: cpuMs(pids.swan), at: performance.now() };
+    const before = { swanc: cpu(pids.swanc), swan: cpu(pids.swan), host: hostCpu(), at: performance.now() };
     const r = await iperf({
       serverNs: LAB.responderNs,
       serverAddr: inner ? LAB.responderInner : LAB.responder,
@@ -171,8 +185,11 @@ async function traffic(
       traffic: t.label,
       ...r,
       wallMs: performance.now() - before.at,
-      cpuMsSwanc: cpuMs(pids.swanc) - before.swanc,
-      cpuMsSwan: cpuMs(pids.swan) - before.swan,
+      cpuMsSwanc: cpu(pids.swanc).cpuMs - before.swanc.cpuMs,
+      sysMsSwanc: cpu(pids.swanc).sysMs - before.swanc.sysMs,
+      cpuMsSwan: cpu(pids.swan).cpuMs - before.swan.cpuMs,
+      sysMsSwan: cpu(pids.swan).sysMs - before.swan.sysMs,
+      hostBusyPct: hostBusyPct(before.host, hostCpu()),
       dropsSwanc: dropsSince(dropsBefore.swanc, drops(pids.swanc)),
       dropsSwan: dropsSince(dropsBefore.swan, drops(pids.swan)),
     };

@@ -54,6 +54,9 @@ export interface IperfResult {
   readonly lossPct: number;
   /** TCP: the sender's retransmits (NaN for UDP). */
   readonly retransmits: number;
+  /** iperf3's own CPU (user + system) on the client and the server, % of one core. */
+  readonly clientCpuPct: number;
+  readonly serverCpuPct: number;
 }
 
 /** Processes spawned here and still running: killed by the exit handler. */
@@ -114,6 +117,7 @@ export async function iperf(o: IperfRun): Promise<IperfResult> {
       end?: {
         sum_received?: { bytes: number; bits_per_second: number; lost_percent?: number };
         sum_sent?: { retransmits?: number };
+        cpu_utilization_percent?: { host_total?: number; remote_total?: number };
       };
     };
     try {
@@ -128,6 +132,8 @@ export async function iperf(o: IperfRun): Promise<IperfResult> {
       bytes: recv.bytes,
       lossPct: o.traffic.udp ? (recv.lost_percent ?? Number.NaN) : Number.NaN,
       retransmits: o.traffic.udp ? Number.NaN : (json.end?.sum_sent?.retransmits ?? Number.NaN),
+      clientCpuPct: json.end?.cpu_utilization_percent?.host_total ?? Number.NaN,
+      serverCpuPct: json.end?.cpu_utilization_percent?.remote_total ?? Number.NaN,
     };
   } finally {
     if (server.exitCode === null && server.signalCode === null) {

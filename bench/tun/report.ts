@@ -21,6 +21,14 @@ export interface Sample {
   /** CPU ms of the peer in swanc / swan during the run (NaN: no peer, the bare veth). */
   readonly cpuMsSwanc: number;
   readonly cpuMsSwan: number;
+  /** The kernel's part (stime) of cpuMsSwanc / cpuMsSwan. */
+  readonly sysMsSwanc: number;
+  readonly sysMsSwan: number;
+  /** iperf3's own CPU, % of one core (its JSON). */
+  readonly clientCpuPct: number;
+  readonly serverCpuPct: number;
+  /** All CPUs busy during the run, % (100 = every core busy). */
+  readonly hostBusyPct: number;
   /** UDP receive-buffer and ipsec0 transmit drops in swanc / swan during the run. */
   readonly dropsSwanc: Drops;
   readonly dropsSwan: Drops;
@@ -55,10 +63,12 @@ const pair = (s: Sample, pick: (d: Drops) => number): string =>
 
 export function describeSample(s: Sample): string {
   const extra = s.traffic.startsWith('UDP') ? `loss ${f(s.lossPct, 2)} %` : `retr ${f(s.retransmits)}`;
-  const cpu = (ms: number) => `${f(perGb(ms, s.bytes), 1)} s/GB (${f((ms / s.wallMs) * 100)} %)`;
+  const cpu = (ms: number, sys: number) =>
+    `${f(perGb(ms, s.bytes), 1)} s/GB (${f((ms / s.wallMs) * 100)} % of a core, ${f((sys / s.wallMs) * 100)} % sys)`;
   return (
     `round ${s.round} ${s.caseName.padEnd(15)} ${s.suite.padEnd(13)} ${s.traffic}: ` +
-    `${f(s.bps / 1e6, 1)} Mbit/s, ${extra}; CPU swanc ${cpu(s.cpuMsSwanc)}, swan ${cpu(s.cpuMsSwan)}; ` +
+    `${f(s.bps / 1e6, 1)} Mbit/s, ${extra}; CPU swanc ${cpu(s.cpuMsSwanc, s.sysMsSwanc)}, swan ${cpu(s.cpuMsSwan, s.sysMsSwan)}; ` +
+    `iperf3 client ${f(s.clientCpuPct)} %, server ${f(s.serverCpuPct)} %; host ${f(s.hostBusyPct)} % busy; ` +
     `drops UDP rcvbuf ${pair(s, (d) => d.udpRcvbuf)}, ipsec0 tx ${pair(s, (d) => d.tunTx)} (swanc/swan)`
   );
 }
@@ -87,7 +97,8 @@ export function report(samples: readonly Sample[], failures: readonly Failure[],
       ? `${f(median(g.map((s) => s.lossPct)), 2)} % lost`
       : `${f(median(g.map((s) => s.retransmits)))} retr`;
     const cpu = (pick: (s: Sample) => number) => f(median(g.map((s) => perGb(pick(s), s.bytes))), 1);
-    const core = (pick: (s: Sample) => number) => f(median(g.map((s) => (pick(s) / s.wallMs) * 100)));
+    const pct = (pick: (s: Sample) => number) => f(median(g.map((s) => (pick(s) / s.wallMs) * 100)));
+    const core = (all: (s: Sample) => number, sys: (s: Sample) => number) => `${pct(all)}/${pct(sys)}`;
     const drop = (pick: (d: Drops) => number) =>
       `${f(median(g.map((s) => pick(s.dropsSwanc))))}/${f(median(g.map((s) => pick(s.dropsSwan))))}`;
     let ratio = '';
@@ -107,9 +118,17 @@ export function report(samples: readonly Sample[], failures: readonly Failure[],
       g.length > 1 ? `${f(lo)}-${f(hi)}` : '',
       extra,
       cpu((s) => s.cpuMsSwanc),
-      core((s) => s.cpuMsSwanc),
+      core(
+        (s) => s.cpuMsSwanc,
+        (s) => s.sysMsSwanc,
+      ),
       cpu((s) => s.cpuMsSwan),
-      core((s) => s.cpuMsSwan),
+      core(
+        (s) => s.cpuMsSwan,
+        (s) => s.sysMsSwan,
+      ),
+      `${f(median(g.map((s) => s.clientCpuPct)))}/${f(median(g.map((s) => s.serverCpuPct)))}`,
+      f(median(g.map((s) => s.hostBusyPct))),
       drop((d) => d.udpRcvbuf),
       drop((d) => d.tunTx),
       ratio,
@@ -118,7 +137,8 @@ export function report(samples: readonly Sample[], failures: readonly Failure[],
   printTable(rows, {
     title:
       `medians over ${rounds} round(s) (range min-max); CPU = utime+stime of charon / our daemon ` +
-      `in that namespace, s per GB delivered and % of one core; drops swanc/swan ` +
+      `in that namespace, s per GB delivered and ` +
+      `% of one core (all/kernel); iperf3's own CPU client/server; host: all cores busy; drops swanc/swan ` +
       `(UDP receive buffer full, ipsec0 queue to user space full); ours / ${BASELINE} (goal TCP >= ${GOAL} x)`,
     header: [
       'case',
@@ -128,28 +148,17 @@ export function report(samples: readonly Sample[], failures: readonly Failure[],
       '(range)',
       'loss/retr',
       'swanc s/GB',
-      '%core',
+      '%core/sys',
       'swan s/GB',
-      '%core',
+      '%core/sys',
+      'iperf3 %c/s',
+      'host %',
       'rcvbuf drops',
       'tun drops',
       'ours/charon',
     ],
-    align: [
-      'left',
-      'left',
-      'left',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'left',
-    ],
+    // case, suite, traffic left; the figures right; ours/charon left
+    align: ['left', 'left', 'left', ...Array<'right'>(11).fill('right'), 'left'],
   });
   if (failures.length > 0) {
     console.log(`\n${failures.length} failed case run(s):`);
