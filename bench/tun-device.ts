@@ -1,6 +1,6 @@
 /**
  * The TUN device's read and write rates (targets/native/tun/tun-device.ts), slab views vs
- * copies. Needs root and /dev/net/tun. Run: `npm run build && node dist/bench/tun-device.js`.
+ * copies. Needs root and /dev/net/tun. Run: `npm run bench:tun-device`.
  * Settings: BENCH_SECONDS (per cell, default 3), BENCH_SENDERS (sender processes, default 2),
  * BENCH_SIZE (UDP payload bytes, default 64), BENCH_ROUNDS (default 2; the best is shown).
  *
