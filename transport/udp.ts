@@ -6,7 +6,8 @@
  *   local = the socket's bound endpoint, remote = rinfo } -> datagrams$.
  * Send: canonical address of `from` (cached per spelling), then its port -> the socket bound
  *   there -> socket.send; a missing socket, a family mismatch, a synchronous throw or an
- *   asynchronous send error is counted and logged, never thrown.
+ *   asynchronous send error is counted and logged, never thrown. With `batch` (udp-batch.ts)
+ *   sends queue instead and leave in one sendmmsg per socket when the loop turns (setImmediate).
  *
  * Whole UDP payloads only: RFC 3948 / RFC 7296 §2.23 framing on the NAT-T port (non-ESP
  * marker, keepalives, ESP) is classified by the receiver (ipsec/esp/udp-encap.ts).
@@ -24,6 +25,7 @@ import { isIP } from 'node:net';
 import { Subject } from 'rxjs';
 import { formatIp, parseIp } from '../ipsec/packet/address.js';
 import type { Datagram, Endpoint, Transport } from './types.js';
+import { type BatchSender, type BatchSyscalls, createBatchSender, socketFd } from './udp-batch.js';
 
 /** Implementation default: 4 MiB, so bursts of ESP are not dropped by the kernel (best effort). */
 export const DEFAULT_RECV_BUFFER_SIZE = 4 * 1024 * 1024;
@@ -42,6 +44,11 @@ export interface UdpTransportOptions {
   readonly logger?: TransportLogger;
   /** SO_RCVBUF to request for every socket; the kernel may cap it (net.core.rmem_max). */
   readonly recvBufferSize?: number;
+  /**
+   * Batch sends with sendmmsg through these syscalls (udp-batch.ts): the TUN data path's
+   * choice. Sockets whose descriptor Node does not expose send one by one as without.
+   */
+  readonly batch?: BatchSyscalls;
 }
 
 export interface UdpCounters {
@@ -54,6 +61,10 @@ export interface UdpCounters {
   sendNoSocket: number;
   /** 'error' events of a bound socket. */
   socketErrors: number;
+  /** sendmmsg calls that sent a batch (batch option only). */
+  batches: number;
+  /** Batched datagrams the full socket buffer refused, sent again through dgram's queue. */
+  batchRefused: number;
 }
 
 export interface UdpTransport extends Transport {
@@ -68,6 +79,9 @@ interface Bound {
   readonly socket: Socket;
   readonly endpoint: Endpoint;
   readonly ipv6: boolean;
+  readonly batch?: BatchSender;
+  /** Sends handed to dgram and not yet completed: while any are, later ones follow them there. */
+  dgramInFlight: number;
 }
 
 /** A canonical text form, so "::0001" and "::1" find the same socket; text that is no IP literal stays as is. */
@@ -130,7 +144,15 @@ export async function createUdpTransport(options: UdpTransportOptions): Promise<
     throw failed.reason;
   }
 
-  const counters: UdpCounters = { received: 0, sent: 0, sendErrors: 0, sendNoSocket: 0, socketErrors: 0 };
+  const counters: UdpCounters = {
+    received: 0,
+    sent: 0,
+    sendErrors: 0,
+    sendNoSocket: 0,
+    socketErrors: 0,
+    batches: 0,
+    batchRefused: 0,
+  };
   const subject = new Subject<Datagram>();
   /** Canonical address -> port -> socket: looked up without building a key string per packet. */
   const sockets = new Map<string, Map<number, Bound>>();
@@ -147,7 +169,10 @@ export async function createUdpTransport(options: UdpTransportOptions): Promise<
     } catch (e) {
       logger?.debug({ endpoint, err: e }, 'udp: could not set the receive buffer size');
     }
-    const b: Bound = { socket, endpoint, ipv6: info.family === 'IPv6' };
+    const ipv6 = info.family === 'IPv6';
+    const fd = options.batch ? socketFd(socket) : undefined;
+    const batch = fd !== undefined && options.batch ? createBatchSender(fd, ipv6, options.batch) : undefined;
+    const b: Bound = { socket, endpoint, ipv6, dgramInFlight: 0, ...(batch ? { batch } : {}) };
     bound.push(b);
     const address = canonicalAddress(endpoint.address);
     const byPort = sockets.get(address) ?? new Map<number, Bound>();
@@ -177,6 +202,40 @@ export async function createUdpTransport(options: UdpTransportOptions): Promise<
     logger?.warn({ from, to, err: e }, 'udp: send failed');
   };
 
+  /**
+   * One datagram through dgram, which sends it a tick later or queues it until the socket is
+   * writable: until it has gone, batched sends would overtake it, so they wait (send()).
+   */
+  const sendNow = (b: Bound, data: Uint8Array, to: Endpoint): void => {
+    b.dgramInFlight++;
+    try {
+      b.socket.send(data, to.port, to.address, (e) => {
+        b.dgramInFlight--;
+        if (e) sendFailed(b.endpoint, to, e);
+        else counters.sent++;
+      });
+    } catch (e) {
+      b.dgramInFlight--;
+      sendFailed(b.endpoint, to, e);
+    }
+  };
+
+  const flushOne = (b: Bound): void => {
+    const batch = b.batch;
+    if (!batch || batch.pending === 0) return;
+    const r = batch.flush();
+    counters.batches++;
+    counters.sent += r.sent;
+    for (const f of r.failed) sendFailed(b.endpoint, f.to, new Error(`sendmmsg: errno ${f.errno}`));
+    counters.batchRefused += r.refused.length;
+    for (const d of r.refused) sendNow(b, d.data, d.to);
+  };
+  let flushScheduled = false;
+  const flushAll = (): void => {
+    flushScheduled = false;
+    for (const b of bound) flushOne(b);
+  };
+
   return {
     endpoints: bound.map((b) => b.endpoint),
     counters,
@@ -197,17 +256,23 @@ export async function createUdpTransport(options: UdpTransportOptions): Promise<
         sendFailed(from, to, new Error('address family of destination differs from the source socket'));
         return;
       }
-      try {
-        b.socket.send(data, to.port, to.address, (e) => {
-          if (e) sendFailed(from, to, e);
-          else counters.sent++;
-        });
-      } catch (e) {
-        sendFailed(from, to, e);
+      // Order on the socket is kept: nothing is batched while dgram still holds a datagram.
+      if (b.batch && b.dgramInFlight === 0) {
+        if (b.batch.queue(data, to)) {
+          if (!flushScheduled) {
+            flushScheduled = true;
+            setImmediate(flushAll);
+          }
+          return;
+        }
+        flushOne(b); // full, too big or not a literal: what is queued goes first, in order
+        if (b.dgramInFlight === 0 && b.batch.queue(data, to)) return; // the full queue had room again
       }
+      sendNow(b, data, to);
     },
     close(): void {
       if (!open) return;
+      flushAll();
       open = false;
       sockets.clear();
       for (const { socket } of bound) socket.close();

@@ -21,6 +21,7 @@ import type { CryptoProvider, RandomBytes } from '../../ipsec/crypto/types.js';
 import { type Clock, systemClock } from '../../ipsec/util/clock.js';
 import type { Endpoint } from '../../transport/types.js';
 import { createUdpTransport, type UdpTransport } from '../../transport/udp.js';
+import { type BatchSyscalls, koffiSyscalls } from '../../transport/udp-batch.js';
 import { nodeProvider } from './crypto/node-provider.js';
 import { InnerHost } from './inner-host.js';
 import type { Logger } from './logger.js';
@@ -60,7 +61,13 @@ export interface NativeHost {
 }
 
 /** Binds port and NAT-T port on `addresses`; port 0 resolves to one free port shared by all. */
-async function bindAll(addresses: readonly string[], port: number, natT: number, logger: Logger) {
+async function bindAll(
+  addresses: readonly string[],
+  port: number,
+  natT: number,
+  logger: Logger,
+  batch: BatchSyscalls | undefined,
+) {
   let p = port;
   let n = natT;
   if ((p === 0 || n === 0) && addresses.length > 1) {
@@ -79,7 +86,11 @@ async function bindAll(addresses: readonly string[], port: number, natT: number,
     { address, port: p },
     { address, port: n },
   ]);
-  const transport = await createUdpTransport({ bind, logger: logger.child({ component: 'udp' }) });
+  const transport = await createUdpTransport({
+    bind,
+    logger: logger.child({ component: 'udp' }),
+    ...(batch ? { batch } : {}),
+  });
   return { transport, port: transport.endpoints[0]!.port, natT: transport.endpoints[1]!.port };
 }
 
@@ -94,6 +105,8 @@ export async function startNativeHost(o: NativeHostOptions): Promise<NativeHost>
     o.config.daemon.port,
     o.config.daemon.port_nat_t,
     logger,
+    // With a TUN device every packet of the host's traffic is a send: batch them (sendmmsg).
+    o.config.daemon.tun ? await koffiSyscalls() : undefined,
   );
   const ports = { port, natT };
   const live = liveConfig(effectiveConfig(o.config, ports, addresses));

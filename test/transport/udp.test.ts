@@ -67,7 +67,15 @@ describe('createUdpTransport', () => {
     expect(d2.local).toEqual(ea);
     expect(d2.remote).toEqual(eb);
     await until(() => a.counters.sent === 1 && b.counters.sent === 1);
-    expect(a.counters).toEqual({ received: 1, sent: 1, sendErrors: 0, sendNoSocket: 0, socketErrors: 0 });
+    expect(a.counters).toEqual({
+      received: 1,
+      sent: 1,
+      sendErrors: 0,
+      sendNoSocket: 0,
+      socketErrors: 0,
+      batches: 0,
+      batchRefused: 0,
+    });
     expect(b.counters.received).toBe(1);
   });
 

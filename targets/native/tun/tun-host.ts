@@ -109,6 +109,13 @@ async function mainRoutes(run: Run, family: 4 | 6): Promise<MainRoute[]> {
   return routes;
 }
 
+/**
+ * Implementation default: the device's transmit queue, packets the host stack may queue for us
+ * to read (the kernel's TUN default of 500 overflowed under a TCP burst while our one thread
+ * was busy: bench:tun counted drops and retransmissions; Ethernet devices get 1000).
+ */
+export const TUN_TXQUEUELEN = 1000;
+
 export async function startTunHost(o: TunHostOptions): Promise<TunHost> {
   const ns = o.netns ? { netns: o.netns } : {};
   const run: Run = (args) => ip(args, ns);
@@ -190,7 +197,7 @@ export async function startTunHost(o: TunHostOptions): Promise<TunHost> {
   };
 
   try {
-    await linkSetup(name, { mtu: o.mtu, up: true, ...ns });
+    await linkSetup(name, { mtu: o.mtu, txqueuelen: TUN_TXQUEUELEN, up: true, ...ns });
     for (const cidr of deviceAddresses) await addressAdd(name, cidr, ns);
     if (o.table !== MAIN_TABLE) {
       for (const family of [4, 6] as const) {

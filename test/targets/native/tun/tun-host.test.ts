@@ -20,7 +20,7 @@ import { tooBigError } from '../../../../ipsec/packet/too-big.js';
 import { mustSelector } from '../../../../ipsec/policy/selector.js';
 import { ip, linkExists, linkSetNetns, routeList } from '../../../../targets/native/tun/iproute.js';
 import { openTun } from '../../../../targets/native/tun/tun-device.js';
-import { startTunHost, type TunHost } from '../../../../targets/native/tun/tun-host.js';
+import { startTunHost, TUN_TXQUEUELEN, type TunHost } from '../../../../targets/native/tun/tun-host.js';
 import { createNetns, netnsDelete, nsExec, randomHex, requireTunHost } from './netns.js';
 
 const TABLE = 120;
@@ -120,6 +120,7 @@ describe('TUN host', () => {
     const r = await rig();
     const link = JSON.parse(await ip(['-j', 'addr', 'show', 'dev', r.host.name], { netns: ns }))[0];
     expect(link.mtu).toBe(1400);
+    expect(link.txqlen).toBe(TUN_TXQUEUELEN); // not the TUN default of 500
     expect(link.flags).toContain('UP');
     expect(
       link.addr_info.map((a: { local: string; prefixlen: number }) => `${a.local}/${a.prefixlen}`),
