@@ -18,6 +18,14 @@ export const TUNSETIFF = 0x400454ca;
 export const IFF_TUN = 0x0001;
 /** No 4-byte packet-information prefix: reads and writes are bare IP packets. */
 export const IFF_NO_PI = 0x1000;
+/** Every read and write starts with a struct virtio_net_hdr (linux/virtio_net.h). */
+export const IFF_VNET_HDR = 0x4000;
+/** sizeof(struct virtio_net_hdr): flags, gso_type, hdr_len, gso_size, csum_start, csum_offset. */
+export const VNET_HDR_SIZE = 10;
+export const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+export const VIRTIO_NET_HDR_GSO_NONE = 0;
+export const VIRTIO_NET_HDR_GSO_TCPV4 = 1;
+export const VIRTIO_NET_HDR_GSO_TCPV6 = 4;
 
 /** linux/if.h: interface names are at most 15 bytes plus the terminating NUL. */
 export const IFNAMSIZ = 16;

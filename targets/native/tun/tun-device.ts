@@ -19,13 +19,22 @@
  *
  * Writing never throws: a full queue (EAGAIN, ENOBUFS) is a counted drop, any other failure a
  * counted write error; both return false.
+ *
+ * With `vnetHeader` (IFF_VNET_HDR) every read and write carries a struct virtio_net_hdr:
+ * writeSegmented() then hands the host one large TCP packet with the instructions to split it
+ * (ipsec/packet/tcp-coalesce.ts), which the host's TCP takes whole. Reads strip the header
+ * (the device offers no offloads, so the kernel sends finished packets; a partial checksum,
+ * should one come, is completed here).
  */
 import { existsSync } from 'node:fs';
 import { type Observable, Subject } from 'rxjs';
+import { foldSum, onesComplementSum } from '../../../ipsec/packet/checksum.js';
+import type { Segmentation } from '../../../ipsec/packet/tcp-coalesce.js';
 import {
   Errno,
   IFF_NO_PI,
   IFF_TUN,
+  IFF_VNET_HDR,
   IFNAMSIZ,
   IFREQ_FLAGS_OFFSET,
   IFREQ_SIZE,
@@ -37,6 +46,11 @@ import {
   type PollHandle,
   platformSupported,
   TUNSETIFF,
+  VIRTIO_NET_HDR_F_NEEDS_CSUM,
+  VIRTIO_NET_HDR_GSO_NONE,
+  VIRTIO_NET_HDR_GSO_TCPV4,
+  VIRTIO_NET_HDR_GSO_TCPV6,
+  VNET_HDR_SIZE,
 } from './libc.js';
 
 export type TunErrorCode = 'no-tun' | 'permission' | 'busy' | 'invalid-name' | 'unsupported' | 'io';
@@ -64,6 +78,8 @@ export interface TunOptions {
   readonly slabSize?: number;
   /** Reads per readable event before yielding to the event loop (default 256). */
   readonly maxBatch?: number;
+  /** IFF_VNET_HDR: enables writeSegmented() (default false). */
+  readonly vnetHeader?: boolean;
 }
 
 export interface TunCounters {
@@ -88,6 +104,13 @@ export interface TunDevice {
   readonly packets$: Observable<Uint8Array>;
   /** Writes one IP packet into the host stack; false (counted) when it was not taken. */
   write(packet: Uint8Array): boolean;
+  /** Whether the device was opened with `vnetHeader` (writeSegmented works). */
+  readonly vnetHeader: boolean;
+  /**
+   * Writes a coalesced TCP packet that the host splits by `segmentation` (one packet counted);
+   * without `vnetHeader` a counted write error.
+   */
+  writeSegmented(packet: Uint8Array, segmentation: Segmentation): boolean;
   /** A snapshot of the counters. */
   counters(): TunCounters;
   readonly closed: boolean;
@@ -130,7 +153,8 @@ export function openTun(name: string, options: TunOptions = {}): TunDevice {
   if (fd < 0) throw openError(c, c.errno());
   const ifr = new Uint8Array(IFREQ_SIZE);
   for (let i = 0; i < name.length; i++) ifr[i] = name.charCodeAt(i);
-  new DataView(ifr.buffer).setInt16(IFREQ_FLAGS_OFFSET, IFF_TUN | IFF_NO_PI, true);
+  const flags = IFF_TUN | IFF_NO_PI | (options.vnetHeader ? IFF_VNET_HDR : 0);
+  new DataView(ifr.buffer).setInt16(IFREQ_FLAGS_OFFSET, flags, true);
   if (c.ioctlPtr(fd, TUNSETIFF, ifr) < 0) {
     const errno = c.errno();
     c.close(fd);
@@ -212,6 +236,12 @@ class Tun implements TunDevice {
   private drops = 0;
   private unclaimed = 0;
   private readBatches = 0;
+  readonly vnetHeader: boolean;
+  /** The bytes before each packet in a read or write (the virtio_net_hdr, or none). */
+  private readonly prefix: number;
+  /** vnetHeader: the header and a packet are written from here in one write(). */
+  private readonly out: Uint8Array;
+  private readonly outView: DataView;
 
   constructor(
     private readonly c: Libc,
@@ -223,8 +253,12 @@ class Tun implements TunDevice {
     this.slabSize = Math.max(this.maxPacket, options.slabSize ?? DEFAULT_SLAB);
     this.maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
     this.copy = options.buffering === 'copy';
+    this.vnetHeader = options.vnetHeader === true;
+    this.prefix = this.vnetHeader ? VNET_HDR_SIZE : 0;
+    this.out = new Uint8Array(this.vnetHeader ? VNET_HDR_SIZE + this.maxPacket : 0);
+    this.outView = new DataView(this.out.buffer);
     // In copy mode the "slab" is one scratch buffer of maxPacket bytes, reused for every read.
-    this.slab = new Uint8Array(this.copy ? this.maxPacket : this.slabSize);
+    this.slab = new Uint8Array((this.copy ? this.maxPacket : this.slabSize) + this.prefix);
     this.packets$ = this.subject.asObservable();
     try {
       this.poll = c.poll(fd, (status) => this.onReadable(status));
@@ -253,6 +287,35 @@ class Tun implements TunDevice {
   }
 
   write(packet: Uint8Array): boolean {
+    if (!this.vnetHeader) return this.writeRaw(packet, packet);
+    if (packet.length > this.maxPacket) {
+      this.writeErrors++;
+      return false;
+    }
+    this.out.fill(0, 0, VNET_HDR_SIZE); // no offload: VIRTIO_NET_HDR_GSO_NONE, no flags
+    this.out.set(packet, VNET_HDR_SIZE);
+    return this.writeRaw(packet, this.out.subarray(0, VNET_HDR_SIZE + packet.length));
+  }
+
+  writeSegmented(packet: Uint8Array, s: Segmentation): boolean {
+    if (!this.vnetHeader || packet.length > this.maxPacket) {
+      this.writeErrors++;
+      return false;
+    }
+    // struct virtio_net_hdr, native (little) endian for a TUN device without TUNSETVNETBE
+    const v = this.outView;
+    v.setUint8(0, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+    v.setUint8(1, s.ipv6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4);
+    v.setUint16(2, s.headerLength, true); // hdr_len
+    v.setUint16(4, s.segmentSize, true); // gso_size
+    v.setUint16(6, s.checksumStart, true); // csum_start
+    v.setUint16(8, 16, true); // csum_offset: the TCP checksum field (RFC 9293 §3.1)
+    this.out.set(packet, VNET_HDR_SIZE);
+    return this.writeRaw(packet, this.out.subarray(0, VNET_HDR_SIZE + packet.length));
+  }
+
+  /** One write() of `bytes` (the packet, or header and packet); counts `packet`. */
+  private writeRaw(packet: Uint8Array, bytes: Uint8Array): boolean {
     if (this.isClosed) {
       this.drops++;
       return false;
@@ -262,10 +325,10 @@ class Tun implements TunDevice {
       return false;
     }
     for (;;) {
-      const n = this.c.write(this.fd, packet, packet.length);
+      const n = this.c.write(this.fd, bytes, bytes.length);
       if (n >= 0) {
         this.packetsWritten++;
-        this.bytesWritten += n;
+        this.bytesWritten += packet.length;
         return true;
       }
       const errno = this.c.errno();
@@ -311,28 +374,31 @@ class Tun implements TunDevice {
       return;
     }
     this.readBatches++;
-    const { c, maxPacket } = this;
+    const { c, prefix } = this;
+    const size = this.maxPacket + prefix;
     for (let i = 0; i < this.maxBatch; i++) {
       let packet: Uint8Array;
       if (this.copy) {
-        const n = c.read(this.fd, this.slab, maxPacket);
+        const n = c.read(this.fd, this.slab, size);
         if (n <= 0) {
           if (this.readFailed(n)) continue;
           return;
         }
-        packet = this.slab.slice(0, n);
+        if (prefix && !this.headerOk(this.slab, 0, n)) continue;
+        packet = this.slab.slice(prefix, n);
       } else {
-        if (this.slab.length - this.offset < maxPacket) {
-          this.slab = new Uint8Array(this.slabSize);
+        if (this.slab.length - this.offset < size) {
+          this.slab = new Uint8Array(this.slabSize + prefix);
           this.offset = 0;
         }
         const start = this.offset;
-        const n = c.read(this.fd, this.slab.subarray(start, start + maxPacket), maxPacket);
+        const n = c.read(this.fd, this.slab.subarray(start, start + size), size);
         if (n <= 0) {
           if (this.readFailed(n)) continue;
           return;
         }
-        packet = this.slab.subarray(start, start + n);
+        if (prefix && !this.headerOk(this.slab, start, n)) continue;
+        packet = this.slab.subarray(start + prefix, start + n);
         this.offset = (start + n + 7) & ~7; // keep views 8-byte aligned
       }
       this.packetsRead++;
@@ -341,6 +407,32 @@ class Tun implements TunDevice {
       else this.unclaimed++;
       if (this.isClosed) return; // a subscriber closed the device
     }
+  }
+
+  /**
+   * The virtio_net_hdr of a read of `n` bytes at `at`: completes a partial checksum; false (a
+   * counted read error, packet dropped) for a short read or a segmented packet (no offload was
+   * offered, so the kernel must not send one).
+   */
+  private headerOk(buf: Uint8Array, at: number, n: number): boolean {
+    if (n <= VNET_HDR_SIZE || buf[at + 1] !== VIRTIO_NET_HDR_GSO_NONE) {
+      this.readErrors++;
+      return false;
+    }
+    if (buf[at]! & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+      const v = new DataView(buf.buffer, buf.byteOffset + at, VNET_HDR_SIZE);
+      const start = at + VNET_HDR_SIZE + v.getUint16(6, true);
+      const field = start + v.getUint16(8, true);
+      if (field + 2 > at + n) {
+        this.readErrors++;
+        return false;
+      }
+      // the field holds the pseudo-header sum: add the rest and invert (RFC 1071)
+      const sum = ~foldSum(onesComplementSum(buf, start, at + n)) & 0xffff;
+      buf[field] = sum >> 8;
+      buf[field + 1] = sum & 0xff;
+    }
+    return true;
   }
 
   /** After a read returned `n` <= 0: true to retry (EINTR), false to end this batch. */

@@ -29,6 +29,7 @@ import type { SpdActor } from '../../../actors/spd.js';
 import { parseIp } from '../../../ipsec/packet/address.js';
 import { type Prefix, prefixContains } from '../../../ipsec/policy/prefixes.js';
 import { hostAddressOf } from '../inner-host.js';
+import { coalescingWriter } from './coalescing-writer.js';
 import { addressAdd, ip, linkSetup, routeDelete, routeReplace } from './iproute.js';
 import { type PlannedRoute, RoutePlan } from './route-plan.js';
 import { openTun, type TunCounters, type TunDevice } from './tun-device.js';
@@ -119,7 +120,9 @@ export const TUN_TXQUEUELEN = 1000;
 export async function startTunHost(o: TunHostOptions): Promise<TunHost> {
   const ns = o.netns ? { netns: o.netns } : {};
   const run: Run = (args) => ip(args, ns);
-  const device = await (o.open ?? openTun)(o.name);
+  // vnetHeader: received TCP goes into the host stack coalesced (coalescing-writer.ts)
+  const device = await (o.open ?? ((n: string) => openTun(n, { vnetHeader: true })))(o.name);
+  const inbound = coalescingWriter(device);
   const name = device.name;
   const log = o.logger;
   const deviceAddresses = o.addresses.map(deviceCidr).filter((c): c is string => c !== undefined);
@@ -233,10 +236,10 @@ export async function startTunHost(o: TunHostOptions): Promise<TunHost> {
       next: (p) => o.pipeline.send(p),
       error: (e: unknown) => log.warn({ err: String(e), device: name }, 'TUN device failed'),
     }),
-    o.pipeline.delivered$.subscribe((p) => device.write(p.packet)),
+    o.pipeline.delivered$.subscribe((p) => inbound.write(p.packet)),
     // From the packet's destination: one from our own address would arrive as a martian (the
     // sender is this host); the kernel takes a too-big from any source that quotes its packet.
-    o.pipeline.tooBig$.subscribe((t) => device.write(t.icmp)),
+    o.pipeline.tooBig$.subscribe((t) => inbound.write(t.icmp)),
     o.spd.events$.subscribe((n) => {
       if (n.type === 'policy.added') addRoutes(plan.added(n.policy));
       else removeRoutes(plan.removed(n.policy));
@@ -260,6 +263,7 @@ export async function startTunHost(o: TunHostOptions): Promise<TunHost> {
     close() {
       closing ??= (async () => {
         for (const s of subscriptions) s.unsubscribe();
+        inbound.flush(); // what ESP delivered goes in before the device goes
         await queue;
         closed = true;
         for (const args of excluded.values()) {
