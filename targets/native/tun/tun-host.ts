@@ -67,7 +67,10 @@ export interface TunHostOptions {
 export interface TunHost {
   /** The device's name as the kernel gave it. */
   readonly name: string;
-  counters(): TunCounters;
+  /** The device's counters, and how many received TCP segments went in as how many packets. */
+  counters(): TunCounters & {
+    readonly coalesced: { readonly segmentsIn: number; readonly packetsOut: number };
+  };
   /** The routes through the device now. */
   routes(): PlannedRoute[];
   /** Resolves when the `ip` commands issued so far have run. */
@@ -257,7 +260,7 @@ export async function startTunHost(o: TunHostOptions): Promise<TunHost> {
   let closing: Promise<void> | undefined;
   return {
     name,
-    counters: () => device.counters(),
+    counters: () => ({ ...device.counters(), coalesced: inbound.counters() }),
     routes: () => plan.routes(),
     settled: () => queue,
     close() {
