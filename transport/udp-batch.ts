@@ -8,12 +8,19 @@
  * 64 (measured here; bench:tun shows the effect on a whole tunnel).
  *
  * How: one native block per socket holds SLOTS mmsghdr (struct msghdr + msg_len, 64 bytes on
- * LP64), SLOTS iovec, SLOTS socket addresses and SLOTS payload slots of SLOT_BYTES. queue()
- * copies the payload into the next slot and writes the destination's sockaddr; flush() calls
+ * LP64), SLOTS iovec, SLOTS socket addresses, SLOTS control messages and SLOTS payload slots
+ * of SLOT_BYTES. queue() copies the payload into the next slot and writes the destination's
+ * sockaddr; flush() writes the message headers (one per datagram, or per run below) and calls
  * sendmmsg on the socket's own file descriptor (the one libuv polls; sending on it from the
  * same thread is what uv_udp_try_send does). Datagrams that do not fit a slot, or whose
  * destination is no plain IP literal, are not queued: the caller flushes and sends them the
  * usual way, so the order on the socket is kept.
+ *
+ * UDP segmentation offload (`gso`, Linux 4.18+): consecutive datagrams to one destination of
+ * one size (the last may be shorter), as ESP makes of a TCP burst, leave as one message with a
+ * UDP_SEGMENT control message and one iovec per slot: the kernel builds one large packet and
+ * splits it as late as it can (on the wire nothing changes). If the kernel refuses it (EIO,
+ * EINVAL, EOPNOTSUPP, ENOPROTOOPT) the sender stops using it and sends those datagrams singly.
  *
  * The kernel's answers: a short count means the socket buffer filled up (EAGAIN) or message
  * `sent` failed; flush() reports EAGAIN / ENOBUFS'd datagrams back to the caller to send
@@ -36,6 +43,20 @@ const MMSGHDR_BYTES = 64; // struct msghdr (56) + unsigned msg_len + padding
 const MSG_NAMELEN = 8;
 const MSG_IOV = 16;
 const MSG_IOVLEN = 24;
+const MSG_CONTROL = 32;
+const MSG_CONTROLLEN = 40;
+/** struct cmsghdr (size_t len, int level, int type) + a u16, padded: CMSG_SPACE(2) = 24. */
+const CMSG_BYTES = 24;
+const CMSG_LEN_U16 = 18;
+const SOL_UDP = 17;
+const UDP_SEGMENT = 103;
+/** linux/udp.h UDP_MAX_SEGMENTS; payload bytes one UDP datagram can hold over IPv4. */
+const UDP_MAX_SEGMENTS = 64;
+const UDP_MAX_PAYLOAD = 65507;
+const EIO = 5;
+const EINVAL = 22;
+const ENOPROTOOPT = 92;
+const EOPNOTSUPP = 95;
 const IOVEC_BYTES = 16;
 const IOV_LEN = 8;
 const NAME_BYTES = 32; // sizeof(struct sockaddr_in6) = 28, rounded up
@@ -58,6 +79,8 @@ export interface BatchSyscalls {
 export interface FlushResult {
   /** Datagrams the kernel took. */
   readonly sent: number;
+  /** Of those, the ones that left in UDP_SEGMENT messages. */
+  readonly segmented: number;
   /** Datagrams refused for a full socket buffer: the caller sends them again through dgram. */
   readonly refused: readonly { readonly data: Uint8Array; readonly to: Endpoint }[];
   /** Datagrams the kernel rejected (unreachable, too big, ...): dropped, with the errno. */
@@ -67,6 +90,8 @@ export interface FlushResult {
 export interface BatchSender {
   /** Datagrams queued and not yet flushed. */
   readonly pending: number;
+  /** Whether runs still leave as UDP_SEGMENT messages (false if off or the kernel refused). */
+  readonly gso: boolean;
   /**
    * Copies `data` into the next slot for `to`; false (nothing queued) if it does not fit a slot,
    * the address is not a literal of the socket's family, or the queue is full (flush first).
@@ -111,26 +136,82 @@ export function socketFd(socket: object): number | undefined {
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
+export interface BatchSenderOptions {
+  /** Merge runs of equal-size datagrams to one destination with UDP_SEGMENT (default true). */
+  readonly gso?: boolean;
+}
+
 /** A sender for the socket `fd` of the given family. */
-export function createBatchSender(fd: number, ipv6: boolean, sys: BatchSyscalls): BatchSender {
+export function createBatchSender(
+  fd: number,
+  ipv6: boolean,
+  sys: BatchSyscalls,
+  options: BatchSenderOptions = {},
+): BatchSender {
+  let gso = options.gso ?? true;
   const hdrAt = 0;
   const iovAt = hdrAt + SLOTS * MMSGHDR_BYTES;
   const nameAt = iovAt + SLOTS * IOVEC_BYTES;
-  const dataAt = nameAt + SLOTS * NAME_BYTES;
+  const cmsgAt = nameAt + SLOTS * NAME_BYTES;
+  const dataAt = cmsgAt + SLOTS * CMSG_BYTES;
   const block = sys.alloc(dataAt + SLOTS * SLOT_BYTES);
   const view = new DataView(block.view);
   const bytes = new Uint8Array(block.view);
   const nameLen = ipv6 ? SOCKADDR_IN6_BYTES : SOCKADDR_IN_BYTES;
   bytes.fill(0, 0, dataAt);
-  // The fixed parts: every mmsghdr points at its own iovec and name, every iovec at its slot.
+  // The fixed parts: every iovec points at its slot, every cmsghdr is a UDP_SEGMENT one.
+  // mmsghdr k is written at flush: message k may cover several slots.
   for (let i = 0; i < SLOTS; i++) {
-    const h = hdrAt + i * MMSGHDR_BYTES;
-    view.setBigUint64(h, block.address + BigInt(nameAt + i * NAME_BYTES), true); // msg_name
-    view.setUint32(h + MSG_NAMELEN, nameLen, true);
-    view.setBigUint64(h + MSG_IOV, block.address + BigInt(iovAt + i * IOVEC_BYTES), true);
-    view.setBigUint64(h + MSG_IOVLEN, 1n, true);
     view.setBigUint64(iovAt + i * IOVEC_BYTES, block.address + BigInt(dataAt + i * SLOT_BYTES), true);
+    const c = cmsgAt + i * CMSG_BYTES;
+    view.setBigUint64(c, BigInt(CMSG_LEN_U16), true); // cmsg_len
+    view.setInt32(c + 8, SOL_UDP, true); // cmsg_level
+    view.setInt32(c + 12, UDP_SEGMENT, true); // cmsg_type
   }
+  /** Datagrams in message k of the current build. */
+  const counts: number[] = [];
+
+  /**
+   * Writes the mmsghdrs for queued[from..]: runs of one destination and one size (the last
+   * may be shorter) share a message while `gso` holds, else one datagram each. Returns the
+   * number of messages.
+   */
+  const build = (from: number): number => {
+    counts.length = 0;
+    for (let i = from, k = 0; i < queued.length; k++) {
+      const first = queued[i]!;
+      const size = first.data.length;
+      let j = i + 1;
+      if (gso) {
+        let total = size;
+        while (
+          j < queued.length &&
+          j - i < UDP_MAX_SEGMENTS &&
+          queued[j]!.to.port === first.to.port &&
+          queued[j]!.to.address === first.to.address &&
+          queued[j]!.data.length <= size &&
+          total + queued[j]!.data.length <= UDP_MAX_PAYLOAD
+        ) {
+          total += queued[j]!.data.length;
+          j++;
+          if (queued[j - 1]!.data.length < size) break; // a shorter one ends the run
+        }
+      }
+      const h = hdrAt + k * MMSGHDR_BYTES;
+      view.setBigUint64(h, block.address + BigInt(nameAt + i * NAME_BYTES), true); // msg_name
+      view.setUint32(h + MSG_NAMELEN, nameLen, true);
+      view.setBigUint64(h + MSG_IOV, block.address + BigInt(iovAt + i * IOVEC_BYTES), true);
+      view.setBigUint64(h + MSG_IOVLEN, BigInt(j - i), true);
+      const segmented = j - i > 1;
+      const c = cmsgAt + k * CMSG_BYTES;
+      view.setBigUint64(h + MSG_CONTROL, segmented ? block.address + BigInt(c) : 0n, true);
+      view.setBigUint64(h + MSG_CONTROLLEN, segmented ? BigInt(CMSG_BYTES) : 0n, true);
+      view.setUint16(c + 16, size, true); // the segment size
+      counts.push(j - i);
+      i = j;
+    }
+    return counts.length;
+  };
 
   /** Destination text -> its address bytes (undefined: not batchable). */
   const addresses = new Map<string, Uint8Array | undefined>();
@@ -150,6 +231,9 @@ export function createBatchSender(fd: number, ipv6: boolean, sys: BatchSyscalls)
     get pending() {
       return queued.length;
     },
+    get gso() {
+      return gso;
+    },
     queue(data, to) {
       const n = queued.length;
       if (n === SLOTS || data.length > SLOT_BYTES) return false;
@@ -167,14 +251,19 @@ export function createBatchSender(fd: number, ipv6: boolean, sys: BatchSyscalls)
     },
     flush() {
       let sent = 0;
+      let segmented = 0;
       const refused: { data: Uint8Array; to: Endpoint }[] = [];
       const failed: { to: Endpoint; errno: number }[] = [];
-      let at = 0;
+      let at = 0; // the first datagram not yet sent, refused or failed
       while (at < queued.length) {
-        const r = sys.sendmmsg(fd, block.address + BigInt(hdrAt + at * MMSGHDR_BYTES), queued.length - at);
+        const messages = build(at);
+        const r = sys.sendmmsg(fd, block.address + BigInt(hdrAt), messages);
         if (r > 0) {
-          sent += r;
-          at += r;
+          for (let k = 0; k < r; k++) {
+            sent += counts[k]!;
+            at += counts[k]!;
+            if (counts[k]! > 1) segmented += counts[k]!;
+          }
           continue;
         }
         const errno = sys.errno();
@@ -183,12 +272,18 @@ export function createBatchSender(fd: number, ipv6: boolean, sys: BatchSyscalls)
           for (; at < queued.length; at++) refused.push(queued[at]!);
           break;
         }
-        // sendmmsg fails only when its first datagram does: drop that one, go on with the rest
-        failed.push({ to: queued[at]!.to, errno });
-        at++;
+        if (
+          counts[0]! > 1 &&
+          (errno === EIO || errno === EINVAL || errno === EOPNOTSUPP || errno === ENOPROTOOPT)
+        ) {
+          gso = false; // this kernel or route will not segment: send singly from now on
+          continue;
+        }
+        // sendmmsg fails only when its first message does: drop it, go on with the rest
+        for (let k = 0; k < counts[0]!; k++) failed.push({ to: queued[at++]!.to, errno });
       }
       queued.length = 0;
-      return { sent, refused, failed };
+      return { sent, segmented, refused, failed };
     },
   };
 }

@@ -65,6 +65,8 @@ export interface UdpCounters {
   batches: number;
   /** Batched datagrams the full socket buffer refused, sent again through dgram's queue. */
   batchRefused: number;
+  /** Batched datagrams that left in UDP segmentation offload messages. */
+  batchSegmented: number;
 }
 
 export interface UdpTransport extends Transport {
@@ -152,6 +154,7 @@ export async function createUdpTransport(options: UdpTransportOptions): Promise<
     socketErrors: 0,
     batches: 0,
     batchRefused: 0,
+    batchSegmented: 0,
   };
   const subject = new Subject<Datagram>();
   /** Canonical address -> port -> socket: looked up without building a key string per packet. */
@@ -226,6 +229,7 @@ export async function createUdpTransport(options: UdpTransportOptions): Promise<
     const r = batch.flush();
     counters.batches++;
     counters.sent += r.sent;
+    counters.batchSegmented += r.segmented;
     for (const f of r.failed) sendFailed(b.endpoint, f.to, new Error(`sendmmsg: errno ${f.errno}`));
     counters.batchRefused += r.refused.length;
     for (const d of r.refused) sendNow(b, d.data, d.to);

@@ -50,6 +50,7 @@ describe('createBatchSender', () => {
     const s = createBatchSender(5, false, f.sys);
     expect(s.queue(new Uint8Array([1, 2, 3]), to4)).toBe(true);
     expect(s.queue(new Uint8Array(SLOT_BYTES).fill(9), { address: '198.51.100.1', port: 65535 })).toBe(true);
+    expect(s.flush()).toEqual({ sent: 2, segmented: 0, refused: [], failed: [] }); // the headers are written here
     const m = f.memory();
     const ptr = (at: number) => Number(m.getBigUint64(at, true) - f.base);
     const iovAt = SLOTS * 64;
@@ -71,7 +72,6 @@ describe('createBatchSender', () => {
         i === 0 ? new Uint8Array([1, 2, 3]) : new Uint8Array(len).fill(9),
       );
     }
-    expect(s.flush()).toEqual({ sent: 2, refused: [], failed: [] });
     expect(f.calls).toEqual([{ msgvec: f.base, vlen: 2 }]);
   });
 
@@ -79,6 +79,7 @@ describe('createBatchSender', () => {
     const f = fakeSyscalls([]);
     const s = createBatchSender(5, true, f.sys);
     expect(s.queue(new Uint8Array([7]), to6)).toBe(true);
+    s.flush();
     const m = f.memory();
     const name = Number(m.getBigUint64(0, true) - f.base);
     expect(m.getUint32(8, true)).toBe(28);
@@ -116,14 +117,75 @@ describe('createBatchSender', () => {
     expect(r.sent).toBe(3);
     expect(r.failed).toEqual([{ to: { ...to4, port: 1002 }, errno: 101 }]);
     expect(r.refused.map((x) => x.data)).toEqual(data.slice(4));
-    // each call starts at the first unsent mmsghdr
+    // each call gets the headers rebuilt for what is left
     expect(f.calls.map((c) => [Number(c.msgvec - f.base) / 64, c.vlen])).toEqual([
       [0, 7],
-      [2, 5],
-      [3, 4],
-      [4, 3],
+      [0, 5],
+      [0, 4],
+      [0, 3],
     ]);
     expect(s.pending).toBe(0);
+  });
+});
+
+describe('createBatchSender with UDP segmentation offload', () => {
+  const header = (m: DataView, base: bigint, k: number) => ({
+    iov: Number(m.getBigUint64(k * 64 + 16, true) - base - BigInt(SLOTS * 64)) / 16,
+    iovlen: Number(m.getBigUint64(k * 64 + 24, true)),
+    control: m.getBigUint64(k * 64 + 32, true),
+    controllen: Number(m.getBigUint64(k * 64 + 40, true)),
+  });
+
+  it('sends a run of one size to one destination (the last may be shorter) as one UDP_SEGMENT message', () => {
+    const f = fakeSyscalls([]);
+    const s = createBatchSender(5, false, f.sys);
+    const other = { ...to4, port: 4501 };
+    for (const [n, to] of [
+      [100, to4],
+      [100, to4],
+      [100, to4],
+      [60, to4], // shorter: ends the run
+      [100, to4],
+      [100, other],
+      [120, other], // larger: starts a new run
+    ] as const)
+      s.queue(new Uint8Array(n), to);
+    expect(s.flush()).toEqual({ sent: 7, segmented: 4, refused: [], failed: [] });
+    expect(f.calls.map((c) => c.vlen)).toEqual([4]);
+    const m = f.memory();
+    const msgs = [0, 1, 2, 3].map((k) => header(m, f.base, k));
+    expect(msgs.map((h) => [h.iov, h.iovlen, h.controllen])).toEqual([
+      [0, 4, 24],
+      [4, 1, 0],
+      [5, 1, 0],
+      [6, 1, 0],
+    ]);
+    expect(msgs[1]!.control).toBe(0n);
+    const c = Number(msgs[0]!.control - f.base);
+    expect(m.getBigUint64(c, true)).toBe(18n); // cmsg_len = CMSG_LEN(sizeof(u16))
+    expect([m.getInt32(c + 8, true), m.getInt32(c + 12, true), m.getUint16(c + 16, true)]).toEqual([
+      17, 103, 100,
+    ]);
+  });
+
+  it('stops segmenting when the kernel refuses it, and sends the same datagrams singly', () => {
+    const f = fakeSyscalls([{ errno: 5 /* EIO */ }]);
+    const s = createBatchSender(5, false, f.sys);
+    for (let i = 0; i < 3; i++) s.queue(new Uint8Array(100), to4);
+    expect(s.flush()).toEqual({ sent: 3, segmented: 0, refused: [], failed: [] });
+    expect(f.calls.map((c) => c.vlen)).toEqual([1, 3]);
+    for (let i = 0; i < 2; i++) s.queue(new Uint8Array(100), to4);
+    s.flush();
+    expect(f.calls.map((c) => c.vlen)).toEqual([1, 3, 2]); // off for good
+    expect(s.gso).toBe(false);
+  });
+
+  it('without gso every datagram is a message of its own', () => {
+    const f = fakeSyscalls([]);
+    const s = createBatchSender(5, false, f.sys, { gso: false });
+    for (let i = 0; i < 3; i++) s.queue(new Uint8Array(100), to4);
+    s.flush();
+    expect(f.calls.map((c) => c.vlen)).toEqual([3]);
   });
 });
 
@@ -158,7 +220,15 @@ describe('the UDP transport with batched sends (real sendmmsg)', () => {
       const sys = await koffiSyscalls();
       await fc.assert(
         fc.asyncProperty(
-          fc.array(fc.integer({ min: 0, max: SLOT_BYTES + 600 }), { minLength: 1, maxLength: 3 * SLOTS }),
+          fc
+            .array(
+              fc.record({
+                size: fc.integer({ min: 0, max: SLOT_BYTES + 600 }),
+                run: fc.integer({ min: 1, max: 70 }),
+              }),
+              { minLength: 1, maxLength: 8 },
+            )
+            .map((runs) => runs.flatMap((r) => Array<number>(r.run).fill(r.size)).slice(0, 3 * SLOTS)),
           async (sizes) => {
             const a = await udp(address, sys);
             const b = await udp(address);
@@ -191,6 +261,20 @@ describe('the UDP transport with batched sends (real sendmmsg)', () => {
       );
     });
   }
+
+  for (const address of ['127.0.0.1', '::1'])
+    it(`sends a run of equal datagrams as one UDP_SEGMENT message; they arrive one by one (${address})`, async () => {
+      const a = await udp(address, await koffiSyscalls());
+      const b = await udp(address);
+      const from = a.endpoints[0]!;
+      const to = b.endpoints[0]!;
+      const got = firstValueFrom(b.datagrams$.pipe(take(41), toArray(), timeout(5000)));
+      const sent = Array.from({ length: 41 }, (_, i) => new Uint8Array(i === 40 ? 300 : 1400).fill(i));
+      for (const d of sent) a.send(d, from, to);
+      expect((await got).map((d) => d.data)).toEqual(sent);
+      expect(a.counters.batchSegmented).toBe(41);
+      expect(a.counters.batches).toBe(1);
+    });
 
   it('counts a datagram the kernel rejects and still sends the rest of the batch', async () => {
     const a = await udp('127.0.0.1', await koffiSyscalls());

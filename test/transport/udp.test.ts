@@ -75,6 +75,7 @@ describe('createUdpTransport', () => {
       socketErrors: 0,
       batches: 0,
       batchRefused: 0,
+      batchSegmented: 0,
     });
     expect(b.counters.received).toBe(1);
   });
