@@ -70,7 +70,7 @@ const ADDRESS_CACHE_LIMIT = 256;
 /** The two libc calls used, as a seam for tests. */
 export interface BatchSyscalls {
   /** Allocates `bytes` of native memory that stays put: its address and a view of it. */
-  alloc(bytes: number): { readonly address: bigint; readonly view: ArrayBuffer };
+  alloc(bytes: number): { readonly address: bigint; readonly view: ArrayBuffer; free(): void };
   /** sendmmsg(fd, msgvec, vlen, 0): datagrams sent, or -1 (then errno()). */
   sendmmsg(fd: number, msgvec: bigint, vlen: number): number;
   errno(): number;
@@ -98,6 +98,8 @@ export interface BatchSender {
    */
   queue(data: Uint8Array, to: Endpoint): boolean;
   flush(): FlushResult;
+  /** Frees the native block (call after the last flush); queue() refuses from then on. */
+  close(): void;
 }
 
 /** libc's sendmmsg bound with koffi, and native memory from koffi.alloc. */
@@ -110,12 +112,10 @@ export async function koffiSyscalls(): Promise<BatchSyscalls> {
     lib = koffi.load(null);
   }
   const sendmmsg = lib.func('int sendmmsg(int fd, uintptr_t msgvec, unsigned int vlen, int flags)');
-  const kept: unknown[] = []; // the allocations live as long as the process's transports
   return {
     alloc(bytes) {
       const p = koffi.alloc('uint8_t', bytes);
-      kept.push(p);
-      return { address: koffi.address(p), view: koffi.view(p, bytes) };
+      return { address: koffi.address(p), view: koffi.view(p, bytes), free: () => koffi.free(p) };
     },
     sendmmsg: (fd, msgvec, vlen) => sendmmsg(fd, msgvec, vlen, 0) as number,
     errno: () => koffi.errno(),
@@ -226,6 +226,7 @@ export function createBatchSender(
   };
 
   const queued: { data: Uint8Array; to: Endpoint }[] = [];
+  let closed = false;
 
   return {
     get pending() {
@@ -236,7 +237,7 @@ export function createBatchSender(
     },
     queue(data, to) {
       const n = queued.length;
-      if (n === SLOTS || data.length > SLOT_BYTES) return false;
+      if (closed || n === SLOTS || data.length > SLOT_BYTES) return false;
       const address = addressOf(to.address);
       if (!address || !Number.isInteger(to.port) || to.port < 0 || to.port > 0xffff) return false;
       const name = nameAt + n * NAME_BYTES;
@@ -284,6 +285,12 @@ export function createBatchSender(
       }
       queued.length = 0;
       return { sent, segmented, refused, failed };
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      queued.length = 0;
+      block.free();
     },
   };
 }

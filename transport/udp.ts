@@ -277,6 +277,7 @@ export async function createUdpTransport(options: UdpTransportOptions): Promise<
     close(): void {
       if (!open) return;
       flushAll();
+      for (const b of bound) b.batch?.close();
       open = false;
       sockets.clear();
       for (const { socket } of bound) socket.close();

@@ -21,13 +21,14 @@ import {
 function fakeSyscalls(script: (number | { errno: number })[]) {
   const calls: { msgvec: bigint; vlen: number }[] = [];
   let errno = 0;
+  let freed = 0;
   let memory: DataView | undefined;
   const base = 0x7000_0000_0000n;
   const sys: BatchSyscalls = {
     alloc(bytes) {
       const view = new ArrayBuffer(bytes);
       memory = new DataView(view);
-      return { address: base, view };
+      return { address: base, view, free: () => freed++ };
     },
     sendmmsg(_fd, msgvec, vlen) {
       calls.push({ msgvec, vlen });
@@ -38,7 +39,7 @@ function fakeSyscalls(script: (number | { errno: number })[]) {
     },
     errno: () => errno,
   };
-  return { sys, calls, base, memory: () => memory! };
+  return { sys, calls, base, memory: () => memory!, freed: () => freed };
 }
 
 const to4: Endpoint = { address: '192.0.2.7', port: 4500 };
@@ -95,6 +96,15 @@ describe('createBatchSender', () => {
       9,
     ]);
     expect(m.getUint32(name + 24, true)).toBe(0); // scope id
+  });
+
+  it('close() frees the native block once; queue() refuses after it', () => {
+    const f = fakeSyscalls([]);
+    const s = createBatchSender(5, false, f.sys);
+    s.close();
+    s.close();
+    expect(f.freed()).toBe(1);
+    expect(s.queue(new Uint8Array(1), to4)).toBe(false);
   });
 
   it('refuses what it cannot batch: too big, another family, no literal, a full queue', () => {
