@@ -174,6 +174,11 @@ export async function createUdpTransport(options: UdpTransportOptions): Promise<
     }
     const ipv6 = info.family === 'IPv6';
     const fd = options.batch ? socketFd(socket) : undefined;
+    if (options.batch && fd === undefined)
+      logger?.warn(
+        { endpoint },
+        'udp: this Node does not expose the socket descriptor; sends are not batched',
+      );
     const batch = fd !== undefined && options.batch ? createBatchSender(fd, ipv6, options.batch) : undefined;
     const b: Bound = { socket, endpoint, ipv6, dgramInFlight: 0, ...(batch ? { batch } : {}) };
     bound.push(b);
