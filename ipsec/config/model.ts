@@ -11,11 +11,34 @@ export type DpdAction = 'clear' | 'trap' | 'restart';
 /** swanctl `fragmentation` (IKE fragmentation, RFC 7383); meanings in ipsec/ike/fragment/mode.ts. */
 export type FragmentationMode = 'yes' | 'accept' | 'force' | 'no';
 
+/** swanctl `revocation`: how a missing or unreachable CRL is taken (we read CRL files only). */
+export type RevocationPolicy = 'strict' | 'ifuri' | 'relaxed';
+/** swanctl `send_cert`. */
+export type SendCert = 'always' | 'ifasked' | 'never';
+
 export interface AuthRound {
-  /** Only pre-shared keys for now ('psk'). */
-  readonly auth: 'psk';
+  /**
+   * 'psk', or 'pubkey' for signatures with certificates or raw public keys (swanctl's `pubkey`,
+   * `rsa`, `ecdsa`, `ed25519`, `ed448` all mean 'pubkey' with `keyTypes` saying which keys).
+   */
+  readonly auth: 'psk' | 'pubkey';
   /** swanctl identity syntax (see ipsec/ike/identity.ts); '%any' for any remote identity. */
   readonly id: string;
+  /**
+   * Key types the round accepts (remote) or may use (local), from `auth = rsa|ecdsa|ed25519|ed448`;
+   * empty or absent = any. `rsa/pss` (strongSwan's constraint) is `rsaPss`.
+   */
+  readonly keyTypes?: readonly ('rsa' | 'ecdsa' | 'ed25519' | 'ed448')[];
+  /** `auth = rsa/pss` (or `pubkey-...-rsa/pss`): RSA signatures use RSASSA-PSS. */
+  readonly rsaPss?: boolean;
+  /** Certificate files (swanctl `certs`, relative to x509/): local = ours, remote = the peer's. */
+  readonly certs?: readonly string[];
+  /** CA certificate files this round trusts (swanctl `cacerts`, relative to x509ca/); empty = all loaded CAs. */
+  readonly cacerts?: readonly string[];
+  /** Raw public keys (swanctl `pubkeys`, relative to pubkey/). */
+  readonly pubkeys?: readonly string[];
+  /** Remote rounds: how CRLs are required (swanctl default: relaxed). */
+  readonly revocation?: RevocationPolicy;
 }
 
 export interface ChildConfig {
@@ -65,6 +88,10 @@ export interface ConnectionConfig {
   readonly unique: 'no' | 'never' | 'keep' | 'replace';
   readonly local: AuthRound;
   readonly remote: AuthRound;
+  /** swanctl `send_cert` (default ifasked). */
+  readonly send_cert?: SendCert;
+  /** swanctl `send_certreq` (default yes). */
+  readonly send_certreq?: boolean;
   readonly children: readonly ChildConfig[];
   /**
    * Not swanctl keys (no file sets them): the knobs of a minimal initiator in the spirit of

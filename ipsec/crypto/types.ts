@@ -15,6 +15,9 @@
 
 import type { Result } from '../result.js';
 import type { CryptoError } from './errors.js';
+import type { SignatureProvider } from './signature-types.js';
+
+export type * from './signature-types.js';
 
 /** Injected randomness: returns `length` fresh bytes. Tests use a seeded deterministic source. */
 export type RandomBytes = (length: number) => Uint8Array;
@@ -157,4 +160,6 @@ export interface CryptoProvider {
   /** `privateKey` fixes the private value (vector tests); otherwise drawn from `random`. */
   keyExchange(transform: KeTransform, random: RandomBytes, privateKey?: Uint8Array): KeyExchange;
   hash(name: HashName, data: Uint8Array): Uint8Array;
+  /** Signatures for certificate / public key authentication (issue 16); absent = PSK only. */
+  readonly signatures?: SignatureProvider;
 }

@@ -33,7 +33,7 @@ export interface ListConnsEntry {
   readonly children: readonly ListConnsChild[];
 }
 
-const AUTH_CLASS = { psk: 'pre-shared key' } as const;
+const AUTH_CLASS = { psk: 'pre-shared key', pubkey: 'public key' } as const; // swanctl --list-conns
 
 export function buildListConns(config: Pick<Config, 'connections'>): ListConnsEntry[] {
   return config.connections.map((c) => ({
