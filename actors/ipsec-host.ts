@@ -42,6 +42,8 @@ export interface IpsecHostOptions {
   readonly inspection?: InspectionHub;
   /** The ESP pipeline's path MTU check (EspPipelineOptions.pathMtu; absent: none). */
   readonly pathMtu?: number;
+  /** Signature authentication (SupervisorOptions.pubkey); absent = PSK only. */
+  readonly pubkey?: SupervisorOptions['pubkey'];
 }
 
 export interface IpsecHost {
@@ -74,6 +76,7 @@ export function createIpsecHost(o: IpsecHostOptions): IpsecHost {
     ...(o.ikeDatagramOverhead ? { ikeDatagramOverhead: o.ikeDatagramOverhead } : {}),
     ...(o.fragmentLimits ? { fragmentLimits: o.fragmentLimits } : {}),
     ...(o.inspection ? { inspection: o.inspection } : {}),
+    ...(o.pubkey ? { pubkey: o.pubkey } : {}),
   });
   return { esp, supervisor };
 }

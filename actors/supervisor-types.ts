@@ -1,8 +1,10 @@
 /** The Supervisor's public types: options, IKE SA handles, counters, events. */
+
 import type { Observable } from 'rxjs';
 import type { Actor } from 'xstate';
 import type { Config } from '../ipsec/config/model.js';
 import type { CryptoProvider, RandomBytes } from '../ipsec/crypto/types.js';
+import type { PubkeyAuth } from '../ipsec/ike/exchange/auth-signature.js';
 import type { ChildSaRecord, ExchangeFailure } from '../ipsec/ike/exchange/session.js';
 import type { FragmentLimits } from '../ipsec/ike/fragment/limits.js';
 import type { Clock } from '../ipsec/util/clock.js';
@@ -48,6 +50,8 @@ export interface SupervisorOptions {
   readonly fragmentLimits?: FragmentLimits;
   /** The inspection stream (actors/inspection/hub.ts): actors, IKE messages, drops, counters. */
   readonly inspection?: InspectionHub;
+  /** Signature authentication for `pubkey` rounds (ipsec/ike/exchange/auth-signature.ts); absent = PSK only. */
+  readonly pubkey?: PubkeyAuth;
 }
 
 export type IkeSaState = 'CONNECTING' | 'ESTABLISHED' | 'DELETING' | 'DESTROYED';

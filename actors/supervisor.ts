@@ -210,6 +210,7 @@ export class Supervisor {
       },
       allocIkeSpi: () => this.router.newSpi(),
       findSecret: (a: Identity, b: Identity) => findSecret(config.secrets, a, b),
+      ...(this.o.pubkey ? { pubkey: this.o.pubkey } : {}),
     };
   }
 

@@ -83,7 +83,8 @@ const smallAes = {
 /**
  * A compiled profile: ipsec/ike/proposal/keywords.ts (the proposal keyword parser) becomes
  * targets/wismote/no-keywords.ts; the firmware's proposals are compiled in
- * (targets/wismote/mote-proposals.ts).
+ * (targets/wismote/mote-proposals.ts). ipsec/x509/name.ts (DN identities) becomes
+ * targets/wismote/no-dn.ts.
  */
 const compiledProfile = {
   name: 'mote-compiled-profile',
@@ -92,6 +93,10 @@ const compiledProfile = {
       a.importer.endsWith('/ipsec/ike/proposal/configured.ts')
         ? { path: join(root, 'targets/wismote/no-keywords.ts') }
         : undefined,
+    );
+    // No distinguished-name identities on a mote (PSK with FQDN / email / IP ids): no DN parser.
+    build.onResolve({ filter: /\/x509\/name\.js$/ }, (a) =>
+      a.importer.endsWith('/ipsec/ike/identity.ts') ? { path: join(root, 'targets/wismote/no-dn.ts') } : undefined,
     );
   },
 };

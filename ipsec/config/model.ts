@@ -110,6 +110,20 @@ export interface IkeSecret {
   readonly secret: Uint8Array;
 }
 
+/** Directories of private keys in the swanctl layout, the `secrets` section types naming them. */
+export type PrivateKeyKind = 'private' | 'rsa' | 'ecdsa' | 'pkcs8';
+
+/**
+ * `secrets.private<suffix>` (or rsa, ecdsa, pkcs8): the passphrase of an encrypted private key
+ * file, named relative to the directory of its kind (private/, rsa/...) or absolute.
+ */
+export interface PrivateKeySecret {
+  readonly name: string;
+  readonly kind: PrivateKeyKind;
+  readonly file: string;
+  readonly secret?: string;
+}
+
 /** Daemon settings (the `daemon` section; strongSwan's charon.* names where they exist). */
 export interface DaemonConfig {
   readonly port: number;
@@ -151,6 +165,8 @@ export interface Config {
   readonly daemon: DaemonConfig;
   readonly connections: readonly ConnectionConfig[];
   readonly secrets: readonly IkeSecret[];
+  /** Passphrases of private key files (`secrets.private<suffix>`...); absent = none. */
+  readonly privateKeySecrets?: readonly PrivateKeySecret[];
 }
 
 /** charon defaults (strongswan.conf(5)). */

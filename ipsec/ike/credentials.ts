@@ -17,8 +17,11 @@ export interface LocalCredential {
 }
 
 export interface CredentialStore {
-  /** Our credential for the local round of `conn` with identity `id`, or undefined. */
-  local(conn: ConnectionConfig, round: AuthRound, id: Identity): LocalCredential | undefined;
+  /**
+   * Our credential for the local round of `conn` with identity `id`, or undefined. Without `id`
+   * (the round configures none): the first of the round's `certs` whose private key we hold.
+   */
+  local(conn: ConnectionConfig, round: AuthRound, id: Identity | undefined): LocalCredential | undefined;
   /** CA certificates trusted for the remote round (its `cacerts`, else every loaded CA). */
   trustAnchors(conn: ConnectionConfig, round: AuthRound): readonly Certificate[];
   /** Intermediate CA certificates we hold (loaded, not trust anchors of their own). */

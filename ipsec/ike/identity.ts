@@ -5,10 +5,14 @@
  *   "10.0.0.1", "ipv4:..."                              -> ID_IPV4_ADDR
  *   "fec0::1", "ipv6:..."                               -> ID_IPV6_ADDR
  *   "keyid:0x0123ab" or "keyid:text"                    -> ID_KEY_ID
+ *   "C=CH, O=org, CN=gw" (strongSwan's DN syntax)       -> ID_DER_ASN1_DN (ipsec/x509/name.ts)
  *   "%any"                                              -> matches any identity (remote only)
+ * Remote patterns may hold wildcards as strongSwan's do: "*.example.org", "*@example.org", and a
+ * DN attribute value "*" ("C=CH, O=org, CN=*").
  */
 import { err, ok, type Result } from '../result.js';
 import { equalBytes, fromHex, utf8 } from '../util/bytes.js';
+import { dnMatches, formatDn, parseDnText, parseNameDer } from '../x509/name.js';
 import { formatIp, parseIpv4, parseIpv6 } from './ts/text.js';
 import { IdType } from './wire/constants.js';
 
@@ -59,12 +63,39 @@ export function parseIdentity(text: string): Result<IdentityPattern, string> {
   }
   if (s.startsWith('@')) return ok({ type: IdType.ID_FQDN, data: utf8(s.slice(1)) });
   if (s.includes('@')) return ok({ type: IdType.ID_RFC822_ADDR, data: utf8(s) });
-  if (s.includes('=')) return err(`distinguished-name identities are not supported: '${s}'`);
+  if (s.includes('=')) {
+    const dn = parseDnText(s);
+    return dn.ok
+      ? ok({ type: IdType.ID_DER_ASN1_DN, data: dn.value.der })
+      : err(`invalid DN identity '${s}': ${dn.error}`);
+  }
   return ok({ type: IdType.ID_FQDN, data: utf8(s) });
 }
 
 export function identityMatches(pattern: IdentityPattern, id: Identity): boolean {
-  return pattern === undefined || (pattern.type === id.type && equalBytes(pattern.data, id.data));
+  if (pattern === undefined) return true;
+  if (pattern.type !== id.type) return false;
+  if (equalBytes(pattern.data, id.data)) return true;
+  switch (pattern.type) {
+    case IdType.ID_FQDN:
+    case IdType.ID_RFC822_ADDR:
+      return wildcardMatches(pattern.data, id.data);
+    case IdType.ID_DER_ASN1_DN: {
+      const p = parseNameDer(pattern.data);
+      const n = parseNameDer(id.data);
+      return p.ok && n.ok && dnMatches(p.value, n.value);
+    }
+    default:
+      return false;
+  }
+}
+
+/** strongSwan's FQDN / email wildcard: a leading '*' matches any prefix, case-insensitively. */
+function wildcardMatches(pattern: Uint8Array, data: Uint8Array): boolean {
+  if (pattern[0] !== 0x2a) return false; // '*'
+  const decoder = new TextDecoder();
+  const suffix = decoder.decode(pattern.subarray(1)).toLowerCase();
+  return decoder.decode(data).toLowerCase().endsWith(suffix);
 }
 
 const TYPE_NAMES: Record<number, string> = {
@@ -86,6 +117,11 @@ export function formatIdentity(id: Identity): string {
     case IdType.ID_FQDN:
     case IdType.ID_RFC822_ADDR:
       return new TextDecoder().decode(id.data);
+    case IdType.ID_DER_ASN1_DN: {
+      const n = parseNameDer(id.data);
+      if (n.ok) return formatDn(n.value);
+      return `dn:${Array.from(id.data, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+    }
     case IdType.ID_KEY_ID:
       return `keyid:${Array.from(id.data, (b) => b.toString(16).padStart(2, '0')).join('')}`;
     default:

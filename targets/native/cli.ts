@@ -7,6 +7,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { err, ok, type Result } from '../../ipsec/result.js';
 import { controlRequest, defaultSocketPath } from './control.js';
 import { checkListen, DEFAULT_ADDRESS, InspectorError, parseListen } from './inspector/access.js';
+import { formatListCerts, type ListCertsEntry } from './list-certs.js';
 import { formatListConns, type ListConnsEntry } from './list-conns.js';
 import { formatListSas, type ListSasIke } from './list-sas.js';
 import { isLogLevel, type LOG_LEVELS } from './logger.js';
@@ -19,6 +20,7 @@ export const USAGE = `usage: ikev2 <command> [options]
   rekey      --ike NAME | --ike-id N | --child NAME
   list-sas   [--json]
   list-conns [--json]
+  list-certs [--json]
   ping       --child NAME [--ike NAME] DEST [-c N]
   reload
   inspect    --replay FILE [--port P] [--address A] [--token T] [--inspect-keys]
@@ -48,7 +50,15 @@ export type CliCommand =
   | ({ readonly kind: 'inspect'; readonly replay: string } & InspectListen)
   | {
       readonly kind: 'request';
-      readonly command: 'initiate' | 'terminate' | 'rekey' | 'list-sas' | 'list-conns' | 'ping' | 'reload';
+      readonly command:
+        | 'initiate'
+        | 'terminate'
+        | 'rekey'
+        | 'list-sas'
+        | 'list-conns'
+        | 'list-certs'
+        | 'ping'
+        | 'reload';
       readonly args: Record<string, unknown>;
       readonly control: string;
       readonly json: boolean;
@@ -97,6 +107,7 @@ const SPECS = {
   rekey: { ...CONTROL, ...TARGET },
   'list-sas': { ...CONTROL, json: { type: 'boolean' } },
   'list-conns': { ...CONTROL, json: { type: 'boolean' } },
+  'list-certs': { ...CONTROL, json: { type: 'boolean' } },
   ping: { ...CONTROL, child: { type: 'string' }, ike: { type: 'string' }, c: { type: 'string', short: 'c' } },
   reload: { ...CONTROL },
 } as const satisfies Record<string, ParseArgsConfig['options']>;
@@ -297,6 +308,11 @@ export async function runRequest(cmd: Extract<CliCommand, { kind: 'request' }>, 
       return 0;
     case 'list-conns':
       print(cmd.json ? JSON.stringify(result, null, 2) : formatListConns(result as ListConnsEntry[]));
+      return 0;
+    case 'list-certs':
+      print(
+        cmd.json ? JSON.stringify(result, null, 2) : formatListCerts(result as ListCertsEntry[], Date.now()),
+      );
       return 0;
     case 'initiate':
       print(String(r.message));

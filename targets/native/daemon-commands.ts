@@ -10,7 +10,9 @@ import { addressInRange } from '../../ipsec/policy/selector.js';
 import { toHex } from '../../ipsec/util/bytes.js';
 import type { Clock } from '../../ipsec/util/clock.js';
 import { ControlError, type ControlHandler } from './control.js';
+import type { LoadedCredentials } from './credentials/load.js';
 import type { NativeHost } from './host.js';
+import { buildListCerts } from './list-certs.js';
 import { buildListConns } from './list-conns.js';
 import { buildListSas } from './list-sas.js';
 import {
@@ -31,6 +33,8 @@ export interface CommandContext {
   config(): Config;
   /** SIGHUP's work: reload the file; throws a ControlError when it has errors. */
   reload(): { restart: string[] };
+  /** The certificates, keys and CRLs loaded (absent: no credentials are used). */
+  credentials?(): LoadedCredentials | undefined;
 }
 
 function str(args: Record<string, unknown>, key: string, required: true): string;
@@ -74,7 +78,9 @@ export function daemonCommands(c: CommandContext): Record<string, ControlHandler
   return {
     'list-sas': () => buildListSas(c.host.supervisor.ikeSas, c.host.esp.backend.listSas(), c.clock.now()),
 
-    'list-conns': () => buildListConns(c.config()),
+    'list-conns': () => buildListConns(c.config(), c.credentials?.()),
+
+    'list-certs': () => buildListCerts(c.credentials?.()),
 
     initiate: async (args, ctx) => {
       const child = str(args, 'child', true);

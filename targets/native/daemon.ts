@@ -18,6 +18,12 @@ import { type Clock, systemClock } from '../../ipsec/util/clock.js';
 import type { InspectListen } from './cli.js';
 import { loadConfigFile } from './config/load.js';
 import { ControlError, type ControlServer, defaultSocketPath, startControlServer } from './control.js';
+import {
+  type DaemonCredentials,
+  openCredentials,
+  wantsCredentials,
+} from './credentials/daemon-credentials.js';
+import { nodeProvider } from './crypto/node-provider.js';
 import { daemonCommands } from './daemon-commands.js';
 import { type NativeHost, startNativeHost } from './host.js';
 import type { DaemonInspection } from './inspector/run.js';
@@ -59,6 +65,8 @@ export class Daemon {
     private control: ControlServer | undefined,
     private readonly clock: Clock,
     readonly inspection: DaemonInspection | undefined,
+    /** Certificates and keys (swanctl x509/, private/...), when a connection signs. */
+    readonly credentials: DaemonCredentials | undefined,
   ) {
     this.offEvents = this.watch();
   }
@@ -69,6 +77,12 @@ export class Daemon {
     if (!loaded.ok) throw new DaemonStartError(loaded.error.map((e) => e.message));
     const config = loaded.value;
     const clock = o.clock ?? systemClock;
+    const creds = await openCredentials(o.configPath, config, o.provider ?? nodeProvider, {
+      log: o.logger.child({ component: 'credentials' }),
+      now: () => clock.now(),
+    });
+    if (!creds.ok) throw new DaemonStartError(creds.errors);
+    const credentials = creds.value;
     const inspector = o.inspect || o.record ? await import('./inspector/run.js') : undefined;
     const source = inspector?.createInspectionHub(clock, inspector.wantsKeys(o));
     let inspection: DaemonInspection | undefined;
@@ -86,6 +100,7 @@ export class Daemon {
         ...(o.provider ? { provider: o.provider } : {}),
         ...(o.random ? { random: o.random } : {}),
         ...(source ? { inspection: source } : {}),
+        ...(credentials ? { pubkey: credentials.pubkey } : {}),
       });
     } catch (e) {
       await inspection?.close();
@@ -108,7 +123,7 @@ export class Daemon {
         `--save-keys ${o.saveKeysDir}: ${e instanceof Error ? e.message : String(e)}`,
       ]);
     }
-    const daemon = new Daemon(o, config, host, saveKeys, undefined, clock, inspection);
+    const daemon = new Daemon(o, config, host, saveKeys, undefined, clock, inspection, credentials);
     const controlPath = o.controlPath ?? defaultSocketPath();
     try {
       daemon.control = await startControlServer(
@@ -118,6 +133,7 @@ export class Daemon {
           clock,
           config: () => daemon.config,
           reload: () => daemon.reloadOrThrow(),
+          credentials: () => daemon.credentials?.credentials.current(),
         }),
         o.logger.child({ component: 'control' }),
       );
@@ -219,8 +235,17 @@ export class Daemon {
       log.warn({ errors: errors.length }, 'reload failed: keeping the running configuration');
       return { ok: false, errors };
     }
+    const creds = this.credentials?.credentials.reload(loaded.value);
+    if (creds && creds.errors.length > 0) {
+      const errors = [...creds.errors];
+      for (const message of errors) log.error({ error: message }, 'reload: credential error');
+      log.warn({ errors: errors.length }, 'reload failed: keeping the running configuration');
+      return { ok: false, errors };
+    }
     this.config = loaded.value;
     const restart = this.host.reload(loaded.value);
+    if (!this.credentials && wantsCredentials(this.o.configPath, loaded.value))
+      restart.push('certificates (none were loaded at start)');
     if (restart.length) log.warn({ settings: restart }, 'reload: these settings need a restart');
     log.info({ connections: loaded.value.connections.map((c) => c.name) }, 'configuration reloaded');
     return { ok: true, restart };

@@ -18,6 +18,7 @@ import type { Supervisor } from '../../actors/supervisor.js';
 import type { Config } from '../../ipsec/config/model.js';
 import { pooledRandom, secureRandom } from '../../ipsec/crypto/random.js';
 import type { CryptoProvider, RandomBytes } from '../../ipsec/crypto/types.js';
+import type { PubkeyAuth } from '../../ipsec/ike/exchange/auth-signature.js';
 import { type Clock, systemClock } from '../../ipsec/util/clock.js';
 import type { Endpoint } from '../../transport/types.js';
 import { createUdpTransport, type UdpTransport } from '../../transport/udp.js';
@@ -42,6 +43,8 @@ export interface NativeHostOptions {
   readonly clock?: Clock;
   /** The inspection stream (--inspect, --record). */
   readonly inspection?: InspectionHub;
+  /** Signature authentication with the loaded credentials (credentials/daemon-credentials.ts). */
+  readonly pubkey?: PubkeyAuth;
 }
 
 export interface NativeHost {
@@ -124,6 +127,7 @@ export async function startNativeHost(o: NativeHostOptions): Promise<NativeHost>
     natTPort: natT,
     logger: logger.child({ component: 'ike' }),
     ...(o.inspection ? { inspection: o.inspection } : {}),
+    ...(o.pubkey ? { pubkey: o.pubkey } : {}),
     ...(o.config.daemon.tun ? { pathMtu: o.config.daemon.path_mtu } : {}),
   });
   let inner: InnerHost | undefined;

@@ -2,7 +2,9 @@
  * list-conns: the loaded connections with VICI list-conns names (as an array; VICI nests them
  * by name), and the swanctl --list-conns text for them.
  */
-import type { Config } from '../../ipsec/config/model.js';
+import type { AuthRound, Config } from '../../ipsec/config/model.js';
+import { formatDn } from '../../ipsec/x509/name.js';
+import type { LoadedCredentials } from './credentials/load.js';
 
 export interface ListConnsChild {
   readonly name: string;
@@ -14,6 +16,15 @@ export interface ListConnsChild {
   readonly esp_proposals: readonly string[];
   readonly 'local-ts': readonly string[];
   readonly 'remote-ts': readonly string[];
+}
+
+/** An authentication round; certs and cacerts as subject DNs (the file name when not loaded). */
+export interface ListConnsRound {
+  readonly class: string;
+  readonly id: string;
+  readonly certs?: readonly string[];
+  readonly cacerts?: readonly string[];
+  readonly pubkeys?: readonly string[];
 }
 
 export interface ListConnsEntry {
@@ -28,14 +39,31 @@ export interface ListConnsEntry {
   readonly unique: string;
   readonly reauth_time: number;
   readonly rekey_time: number;
-  readonly 'local-1': { readonly class: string; readonly id: string };
-  readonly 'remote-1': { readonly class: string; readonly id: string };
+  readonly 'local-1': ListConnsRound;
+  readonly 'remote-1': ListConnsRound;
   readonly children: readonly ListConnsChild[];
 }
 
 const AUTH_CLASS = { psk: 'pre-shared key', pubkey: 'public key' } as const; // swanctl --list-conns
 
-export function buildListConns(config: Pick<Config, 'connections'>): ListConnsEntry[] {
+function round(r: AuthRound, creds: LoadedCredentials | undefined): ListConnsRound {
+  const subject = (kind: 'end-entity' | 'ca', name: string) => {
+    const l = creds?.certificates.find((c) => c.kind === kind && c.name === name);
+    return l ? formatDn(l.cert.subject) : name;
+  };
+  return {
+    class: AUTH_CLASS[r.auth],
+    id: r.id,
+    ...(r.certs?.length ? { certs: r.certs.map((n) => subject('end-entity', n)) } : {}),
+    ...(r.cacerts?.length ? { cacerts: r.cacerts.map((n) => subject('ca', n)) } : {}),
+    ...(r.pubkeys?.length ? { pubkeys: r.pubkeys } : {}),
+  };
+}
+
+export function buildListConns(
+  config: Pick<Config, 'connections'>,
+  credentials?: LoadedCredentials,
+): ListConnsEntry[] {
   return config.connections.map((c) => ({
     name: c.name,
     version: 'IKEv2',
@@ -48,8 +76,8 @@ export function buildListConns(config: Pick<Config, 'connections'>): ListConnsEn
     unique: c.unique,
     reauth_time: c.reauth_time,
     rekey_time: c.rekey_time,
-    'local-1': { class: AUTH_CLASS[c.local.auth], id: c.local.id },
-    'remote-1': { class: AUTH_CLASS[c.remote.auth], id: c.remote.id },
+    'local-1': round(c.local, credentials),
+    'remote-1': round(c.remote, credentials),
     children: c.children.map((ch) => ({
       name: ch.name,
       mode: ch.mode === 'tunnel' ? 'TUNNEL' : 'TRANSPORT',
@@ -74,10 +102,14 @@ export function formatListConns(list: readonly ListConnsEntry[]): string {
     lines.push(`${c.name}: IKEv2, ${reauth}, ${rekeying(c.rekey_time)}`);
     lines.push(`  local:  ${c.local_addrs.join(', ')}`);
     lines.push(`  remote: ${c.remote_addrs.join(', ')}`);
-    lines.push(`  local ${c['local-1'].class} authentication:`);
-    lines.push(`    id: ${c['local-1'].id}`);
-    lines.push(`  remote ${c['remote-1'].class} authentication:`);
-    lines.push(`    id: ${c['remote-1'].id}`);
+    for (const side of ['local', 'remote'] as const) {
+      const r = c[`${side}-1`];
+      lines.push(`  ${side} ${r.class} authentication:`);
+      lines.push(`    id: ${r.id}`);
+      for (const cert of r.certs ?? []) lines.push(`    certs: ${cert}`);
+      for (const ca of r.cacerts ?? []) lines.push(`    cacerts: ${ca}`);
+      for (const key of r.pubkeys ?? []) lines.push(`    pubkeys: ${key}`);
+    }
     for (const ch of c.children) {
       lines.push(`  ${ch.name}: ${ch.mode}, ${rekeying(ch.rekey_time)}`);
       lines.push(`    local:  ${ch['local-ts'].join(' ')}`);

@@ -16,6 +16,7 @@ import {
 import { nobleProvider } from '../../ipsec/crypto/noble/index.js';
 import { seededRandom } from '../../ipsec/crypto/random.js';
 import type { CryptoProvider } from '../../ipsec/crypto/types.js';
+import type { PubkeyAuth } from '../../ipsec/ike/exchange/auth-signature.js';
 import { encodeFor, type OutboundMessage } from '../../ipsec/ike/exchange/messages.js';
 import type { DecodedHeader } from '../../ipsec/ike/wire/header.js';
 import { decodeMessage } from '../../ipsec/ike/wire/message.js';
@@ -60,6 +61,9 @@ export interface TwoHostOptions {
   readonly gatewaySecrets?: IkeSecret[];
   readonly clientLogger?: SupervisorLogger;
   readonly gatewayLogger?: SupervisorLogger;
+  /** Per-host signature authentication (certificates; issue 16). */
+  readonly clientPubkey?: PubkeyAuth;
+  readonly gatewayPubkey?: PubkeyAuth;
 }
 
 /** The secrets both hosts have unless told otherwise. */
@@ -74,6 +78,7 @@ export interface HostOptions {
   readonly provider?: CryptoProvider;
   readonly secrets?: IkeSecret[];
   readonly logger?: SupervisorLogger;
+  readonly pubkey?: PubkeyAuth;
 }
 
 /** One host on `net`: transport on the IKE and NAT-T ports, ESP data plane, supervisor, inner host. */
@@ -101,6 +106,7 @@ export function createHost(
     clock,
     transport,
     ...(o.logger ? { logger: o.logger } : {}),
+    ...(o.pubkey ? { pubkey: o.pubkey } : {}),
   });
   const received: Uint8Array[] = [];
   // The inner host: answers ICMP echo requests, keeps everything else.
@@ -124,7 +130,9 @@ export function twoHosts(o: TwoHostOptions = {}) {
     daemon?: Partial<DaemonConfig>,
     secrets?: IkeSecret[],
     logger?: SupervisorLogger,
+    pubkey?: PubkeyAuth,
   ): HostOptions => ({
+    ...(pubkey ? { pubkey } : {}),
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
     ...(o.provider ? { provider: o.provider } : {}),
     daemon: { ...o.daemon, ...daemon },
@@ -137,7 +145,7 @@ export function twoHosts(o: TwoHostOptions = {}) {
     clock,
     CLIENT_ADDR.address,
     o.clientConnections ?? [clientConfig(o.client)],
-    hostOptions(o.clientDaemon, o.clientSecrets, o.clientLogger),
+    hostOptions(o.clientDaemon, o.clientSecrets, o.clientLogger, o.clientPubkey),
   );
   const gateway = createHost(
     'gateway',
@@ -145,7 +153,7 @@ export function twoHosts(o: TwoHostOptions = {}) {
     clock,
     GATEWAY_ADDR.address,
     o.gatewayConnections ?? [gatewayConfig(o.gateway)],
-    hostOptions(o.gatewayDaemon, o.gatewaySecrets, o.gatewayLogger),
+    hostOptions(o.gatewayDaemon, o.gatewaySecrets, o.gatewayLogger, o.gatewayPubkey),
   );
   return { clock, net, client, gateway };
 }

@@ -28,8 +28,9 @@ import {
   PRF_HMAC_SHA2_384,
   PRF_HMAC_SHA2_512,
 } from './prf.js';
+import { nobleSignatures } from './signature.js';
 
-export const nobleProvider: CryptoProvider = composeNobleProvider({
+const allTransforms: CryptoProvider = composeNobleProvider({
   name: 'noble',
   encr: [ENCR_NULL, ENCR_AES_CBC, ENCR_AES_CTR, ...ENCR_AES_GCM, ...ENCR_AES_CCM, ENCR_CHACHA20_POLY1305],
   integ: [
@@ -51,6 +52,9 @@ export const nobleProvider: CryptoProvider = composeNobleProvider({
   ke: [KE_ECP_256, KE_ECP_384, KE_ECP_521, KE_ECP_192, ...KE_MODP, KE_CURVE_25519, KE_CURVE_448],
   hashes: { sha1, sha256, sha384, sha512 },
 });
+
+/** Every transform, and signatures (issue 16); the mote composes its own provider, without them. */
+export const nobleProvider: CryptoProvider = { ...allTransforms, signatures: nobleSignatures };
 
 /** The key exchange of every method (tests, tools). */
 export const createNobleKeyExchange = nobleProvider.keyExchange;

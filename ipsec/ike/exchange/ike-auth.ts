@@ -1,9 +1,10 @@
 /**
- * IKE_AUTH with pre-shared keys (RFC 7296 §1.2, §2.15), both roles, with the first Child SA:
+ * IKE_AUTH (RFC 7296 §1.2, §2.15), both roles, with the first Child SA; each side authenticates
+ * with a pre-shared key or a signature (auth-signature.ts), as its round says:
  *
  *   Initiator                                             Responder
- *   HDR, SK {IDi, [IDr,] AUTH, [N(USE_TRANSPORT_MODE),] SAi2, TSi, TSr}  -->
- *                     <--  HDR, SK {IDr, AUTH, [N(USE_TRANSPORT_MODE),] SAr2, TSi, TSr}
+ *   HDR, SK {IDi, [CERT+,] [CERTREQ,] [IDr,] AUTH, [N(USE_TRANSPORT_MODE),] SAi2, TSi, TSr}  -->
+ *                     <--  HDR, SK {IDr, [CERT+,] AUTH, [N(USE_TRANSPORT_MODE),] SAr2, TSi, TSr}
  *                     <--  HDR, SK {IDr, AUTH, N(NO_PROPOSAL_CHOSEN | TS_UNACCEPTABLE)}
  *                          (IKE SA up without the Child SA, §1.2)
  *                     <--  HDR, SK {N(AUTHENTICATION_FAILED)}   (§2.21.2: IKE SA fails)
@@ -11,10 +12,16 @@
 import type { ConnectionConfig } from '../../config/model.js';
 import { err, ok, type Result } from '../../result.js';
 import { formatIdentity, type Identity, identityMatches, idPayloadBody, parseIdentity } from '../identity.js';
-import { pskAuthData, verifyPskAuthData } from '../keys/auth.js';
+import {
+  type AuthRole,
+  pskAuthData,
+  type SignedOctetsInputs,
+  signedOctets,
+  verifyPskAuthData,
+} from '../keys/auth.js';
 import { AuthMethod, ExchangeType, PayloadType } from '../wire/constants.js';
 import { NotifyError, NotifyStatus } from '../wire/notify-types.js';
-import type { Payload } from '../wire/payload-types.js';
+import type { AuthPayload, Payload } from '../wire/payload-types.js';
 import { childRequestPayloads, completeChild, prepareChild, respondChild } from './child.js';
 import { encodeFor, errorNotify, findNotify, findPayload, notify } from './messages.js';
 import {
@@ -29,9 +36,16 @@ const IKE_AUTH = ExchangeType.IKE_AUTH;
 /** §2.2: IKE_AUTH is the second exchange; its Message ID is 1. */
 export const IKE_AUTH_MESSAGE_ID = 1;
 
-/** Our identity: `local.id`, or our IP address when unset (strongSwan's default). */
-export function localIdentity(s: IkeSession): Result<Identity, string> {
+/**
+ * Our identity: `local.id`, or when unset our certificate's subject DN (a `pubkey` round with a
+ * certificate) or our IP address (strongSwan's defaults).
+ */
+export function localIdentity(s: IkeSession, deps?: Pick<IkeDeps, 'pubkey'>): Result<Identity, string> {
   const configured = s.config.local.id;
+  if ((!configured || configured === '%any') && s.config.local.auth === 'pubkey') {
+    const fromCert = deps?.pubkey?.defaultIdentity(s.config);
+    if (fromCert) return ok(fromCert);
+  }
   const id = parseIdentity(configured && configured !== '%any' ? configured : s.local.address);
   if (!id.ok) return err(id.error);
   return id.value ? ok(id.value) : err('local id must not be %any');
@@ -53,24 +67,25 @@ export function buildAuthRequest(
   deps: IkeDeps,
   child: ConnectionConfig['children'][number] | undefined,
 ): AuthRequestBuild {
-  const id = localIdentity(s);
+  const id = localIdentity(s, deps);
   if (!id.ok) return { ok: false, failure: { reason: id.error } };
   const remote = parseIdentity(s.config.remote.id);
   if (!remote.ok) return { ok: false, failure: { reason: remote.error } };
-  const psk = remote.value ? deps.findSecret(id.value, remote.value) : deps.findSecret(id.value, id.value);
-  if (!psk || !s.keys || !s.initRequest || !s.nr)
-    return { ok: false, failure: { reason: 'no PSK for these identities' } };
-  const auth = pskAuthData(deps.provider, s.keys, 'initiator', psk, {
+  if (!s.keys || !s.initRequest || !s.nr) return { ok: false, failure: { reason: 'IKE SA not keyed' } };
+  const ours = localAuth(s, deps, 'initiator', id.value, remote.value ?? id.value, {
     realMessage: s.initRequest, // RealMessage1 (§2.15)
     peerNonce: s.nr,
     idBody: idPayloadBody(id.value),
   });
+  if (!ours.ok) return { ok: false, failure: { reason: ours.error } };
   let pendingChild: IkeSession['pendingChild'];
   const payloads: Payload[] = [
     idPayload(PayloadType.IDi, id.value),
+    ...ours.value.certs, // §3.6
+    ...(deps.pubkey?.certReq(s.config) ?? []), // §3.7
     ...(s.initialContact ? [notify(NotifyStatus.INITIAL_CONTACT)] : []), // §2.4
     ...(remote.value ? [idPayload(PayloadType.IDr, remote.value)] : []),
-    { type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: auth },
+    ours.value.auth,
   ];
   if (child) {
     const p = prepareChild(s, deps, child, { ikeAuth: true });
@@ -119,25 +134,18 @@ export function handleAuthResponse(s: IkeSession, deps: IkeDeps, payloads: reado
         reason: `unexpected IDr ${formatIdentity(peer)}`,
       },
     };
-  const psk = s.localId ? deps.findSecret(s.localId, peer) : undefined;
   const valid =
-    psk !== undefined &&
-    auth.method === AuthMethod.SHARED_KEY_MIC &&
-    s.keys !== undefined &&
-    s.initResponse !== undefined &&
-    s.ni !== undefined &&
-    verifyPskAuthData(
-      deps.provider,
-      s.keys,
-      'responder',
-      psk,
-      { realMessage: s.initResponse, peerNonce: s.ni, idBody: idPayloadBody(peer) },
-      auth.data,
-    );
-  if (!valid)
+    s.localId && s.initResponse && s.ni
+      ? verifyPeerAuth(s, deps, 'responder', s.localId, peer, payloads, auth, {
+          realMessage: s.initResponse,
+          peerNonce: s.ni,
+          idBody: idPayloadBody(peer),
+        })
+      : err('IKE SA not keyed');
+  if (!valid.ok)
     return {
       kind: 'failed',
-      failure: { notify: NotifyError.AUTHENTICATION_FAILED, reason: 'responder AUTH does not verify' },
+      failure: { notify: NotifyError.AUTHENTICATION_FAILED, reason: `responder AUTH: ${valid.error}` },
     };
   const { pendingChild } = s;
   const child =
@@ -201,37 +209,28 @@ export function handleAuthRequest(
     const r = parseIdentity(c.remote.id);
     if (!r.ok || !identityMatches(r.value, peer)) return false;
     if (!wantedLocal) return true;
-    const l = localIdentity({ ...s, config: c });
+    const l = localIdentity({ ...s, config: c }, deps);
     return l.ok && identityMatches(l.value, wantedLocal);
   });
   if (!config) return fail(`no connection for peer identity ${formatIdentity(peer)}`);
-  const session0: IkeSession = { ...s, config };
-  const local = localIdentity(session0);
+  const session0: IkeSession = { ...s, config, ...deps.pubkey?.peerInit(payloads) };
+  const local = localIdentity(session0, deps);
   if (!local.ok) return fail(local.error);
-  const psk = deps.findSecret(local.value, peer);
-  if (!psk) return fail(`no PSK for ${formatIdentity(local.value)} - ${formatIdentity(peer)}`);
   if (!s.keys || !s.initRequest || !s.initResponse || !s.ni || !s.nr) return fail('IKE SA not keyed');
-  const valid =
-    auth.method === AuthMethod.SHARED_KEY_MIC &&
-    verifyPskAuthData(
-      deps.provider,
-      s.keys,
-      'initiator',
-      psk,
-      { realMessage: s.initRequest, peerNonce: s.nr, idBody: idPayloadBody(peer) },
-      auth.data,
-    );
-  if (!valid) return fail('initiator AUTH does not verify');
-  const ourAuth = pskAuthData(deps.provider, s.keys, 'responder', psk, {
+  const valid = verifyPeerAuth(session0, deps, 'initiator', local.value, peer, payloads, auth, {
+    realMessage: s.initRequest,
+    peerNonce: s.nr,
+    idBody: idPayloadBody(peer),
+  });
+  if (!valid.ok) return fail(`initiator AUTH: ${valid.error}`);
+  const ours = localAuth(session0, deps, 'responder', local.value, peer, {
     realMessage: s.initResponse, // RealMessage2 (§2.15)
     peerNonce: s.ni,
     idBody: idPayloadBody(local.value),
   });
+  if (!ours.ok) return fail(ours.error);
   const session: IkeSession = { ...session0, localId: local.value, remoteId: peer };
-  const body: Payload[] = [
-    idPayload(PayloadType.IDr, local.value),
-    { type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: ourAuth },
-  ];
+  const body: Payload[] = [idPayload(PayloadType.IDr, local.value), ...ours.value.certs, ours.value.auth];
   const initialContact = findNotify(payloads, NotifyStatus.INITIAL_CONTACT) !== undefined;
   const wantsChild = findPayload(payloads, PayloadType.SA) !== undefined;
   if (!wantsChild) {
@@ -252,4 +251,51 @@ export function handleAuthRequest(
   return child.ok
     ? { kind: 'established', session: established, response, child: child.record, initialContact }
     : { kind: 'established', session: established, response, childFailure: child.failure, initialContact };
+}
+
+/** Our AUTH payload (and CERT payloads) for the local round: a PSK's MAC or a signature (§2.15). */
+function localAuth(
+  s: IkeSession,
+  deps: IkeDeps,
+  role: AuthRole,
+  local: Identity,
+  peer: Identity,
+  inputs: SignedOctetsInputs,
+): Result<{ readonly certs: Payload[]; readonly auth: AuthPayload }, string> {
+  if (!s.keys) return err('IKE SA not keyed');
+  if (s.config.local.auth === 'psk') {
+    const psk = deps.findSecret(local, peer);
+    if (!psk) return err(`no PSK for ${formatIdentity(local)} - ${formatIdentity(peer)}`);
+    const data = pskAuthData(deps.provider, s.keys, role, psk, inputs);
+    return ok({ certs: [], auth: { type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data } });
+  }
+  if (!deps.pubkey) return err('public key authentication is not available (no credentials loaded)');
+  return deps.pubkey.sign(s.config, local, signedOctets(deps.provider, s.keys, role, inputs), s);
+}
+
+/** Checks the peer's AUTH payload for the remote round: a PSK's MAC or a signature (§2.15). */
+function verifyPeerAuth(
+  s: IkeSession,
+  deps: IkeDeps,
+  peerRole: AuthRole,
+  local: Identity,
+  peer: Identity,
+  payloads: readonly Payload[],
+  auth: AuthPayload,
+  inputs: SignedOctetsInputs,
+): Result<void, string> {
+  if (!s.keys) return err('IKE SA not keyed');
+  if (s.config.remote.auth === 'psk') {
+    if (auth.method !== AuthMethod.SHARED_KEY_MIC)
+      return err(`auth method ${auth.method}, the connection wants a pre-shared key`);
+    const psk = deps.findSecret(local, peer);
+    if (!psk) return err(`no PSK for ${formatIdentity(local)} - ${formatIdentity(peer)}`);
+    return verifyPskAuthData(deps.provider, s.keys, peerRole, psk, inputs, auth.data)
+      ? ok(undefined)
+      : err('does not verify');
+  }
+  if (!deps.pubkey) return err('public key authentication is not available (no credentials loaded)');
+  const octets = signedOctets(deps.provider, s.keys, peerRole, inputs);
+  const v = deps.pubkey.verify(s.config, peer, payloads, auth, octets, s.hashesSent === true);
+  return v.ok ? ok(undefined) : err(v.error);
 }

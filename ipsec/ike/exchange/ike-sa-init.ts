@@ -84,8 +84,15 @@ export function buildInitRequest(
     { type: PayloadType.NONCE, data: ni },
     ...natdPayloads(s, deps, ZERO_SPI), // §2.23
     ...fragmentationSupported(s.config), // RFC 7383 §2.3
+    ...(deps.pubkey?.initNotifies(s.config) ?? []), // RFC 7427 §4
   ];
-  const session: IkeSession = { ...s, ke, ni, initAttempts: s.initAttempts + 1 };
+  const session: IkeSession = {
+    ...s,
+    ke,
+    ni,
+    initAttempts: s.initAttempts + 1,
+    ...hashesSent(deps, s.config),
+  };
   const bytes = encodeFor(session, deps, {
     exchangeType: IKE_SA_INIT,
     messageId: 0,
@@ -119,6 +126,10 @@ function fragmentationSupported(config: ConnectionConfig): Payload[] {
     ? [notify(NotifyStatus.IKEV2_FRAGMENTATION_SUPPORTED)]
     : [];
 }
+
+/** We announced our hash algorithms (RFC 7427 §4) in this IKE_SA_INIT. */
+const hashesSent = (deps: IkeDeps, config: ConnectionConfig): { hashesSent?: true } =>
+  (deps.pubkey?.initNotifies(config).length ?? 0) > 0 ? { hashesSent: true } : {};
 
 /** RFC 7383 §2.3: the peer announced fragmentation support in its IKE_SA_INIT message. */
 const peerFragmentation = (payloads: readonly Payload[]): { peerFragmentation?: true } =>
@@ -241,6 +252,7 @@ export function handleInitResponse(
       spiR,
       ...natVerdict(s, deps, payloads, s.spiI, spiR),
       ...peerFragmentation(payloads),
+      ...deps.pubkey?.peerInit(payloads), // RFC 7427 §4, §3.7
       nr: nonce.data,
       chosen: shared.chosen,
       suite: shared.suite,
@@ -333,6 +345,7 @@ export function handleInitRequest(input: InitRequestInput, deps: IkeDeps): InitR
     { type: PayloadType.SA, proposals: [{ ...chosen.value, spi: new Uint8Array(0) }] },
     { type: PayloadType.KE, group: ke.group, data: ours.publicValue },
     { type: PayloadType.NONCE, data: nr },
+    ...(deps.pubkey?.certReq(input.config) ?? []), // §1.2: [CERTREQ]
     // §2.23: NAT detection answered only when the initiator asked (a minimal initiator, RFC 7815,
     // sends none where no NAT can be).
     ...(findNotify(input.payloads, NotifyStatus.NAT_DETECTION_SOURCE_IP)
@@ -342,12 +355,15 @@ export function handleInitRequest(input: InitRequestInput, deps: IkeDeps): InitR
     ...(findNotify(input.payloads, NotifyStatus.IKEV2_FRAGMENTATION_SUPPORTED)
       ? fragmentationSupported(input.config)
       : []),
+    ...(deps.pubkey?.initNotifies(input.config) ?? []), // RFC 7427 §4
   ];
   ours.destroy();
   const session: IkeSession = {
     ...base,
     ...natVerdict(base, deps, input.payloads, input.spiI, ZERO_SPI),
     ...peerFragmentation(input.payloads),
+    ...deps.pubkey?.peerInit(input.payloads), // RFC 7427 §4
+    ...hashesSent(deps, input.config),
     ni: nonce.data,
     nr,
     chosen: shared.chosen,

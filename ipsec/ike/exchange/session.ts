@@ -11,6 +11,7 @@ import type { IkeSaKeys } from '../keys/ike-keys.js';
 import type { Proposal, TrafficSelector } from '../model.js';
 import type { NegotiatedSuite } from '../proposal/suite.js';
 import type { SkKeyPair } from '../sk.js';
+import type { PubkeyAuth } from './auth-signature.js';
 
 export interface Address {
   readonly address: string;
@@ -27,6 +28,8 @@ export interface IkeDeps {
   readonly allocIkeSpi?: () => Uint8Array;
   /** The PSK for a pair of identities (swanctl secrets: ids of either side), or undefined. */
   readonly findSecret: (local: Identity, remote: Identity) => Uint8Array | undefined;
+  /** Signatures and certificates for `pubkey` rounds (issue 16, auth-signature.ts); absent = PSK only. */
+  readonly pubkey?: PubkeyAuth;
 }
 
 /** A Child SA as negotiated: what the IPsec backend installs (two ESP SAs and policies). */
@@ -90,6 +93,12 @@ export interface IkeSession {
   readonly initialContact?: boolean;
   /** The peer sent N(IKEV2_FRAGMENTATION_SUPPORTED) in IKE_SA_INIT (RFC 7383 §2.3). */
   readonly peerFragmentation?: boolean;
+  /** RFC 7427 §4: the hash algorithms the peer announced in IKE_SA_INIT (absent = none sent). */
+  readonly peerHashes?: readonly number[];
+  /** We announced ours (OUR_HASH_ALGORITHMS) in IKE_SA_INIT: RFC 7427 AUTH from the peer is fine. */
+  readonly hashesSent?: true;
+  /** The peer sent CERTREQ (IKE_SA_INIT response or IKE_AUTH request): send_cert = ifasked sends. */
+  readonly peerCertReq?: true;
   /** Tries of IKE_SA_INIT so far (INVALID_KE_PAYLOAD and COOKIE restarts). */
   readonly initAttempts: number;
 }
@@ -121,6 +130,9 @@ export function authenticatedSession(s: IkeSession): IkeSession {
     ke: _ke,
     cookie: _cookie,
     pendingChild: _pending,
+    peerHashes: _hashes,
+    peerCertReq: _certReq,
+    hashesSent: _sent,
     ...rest
   } = s;
   return rest;

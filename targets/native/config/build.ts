@@ -2,9 +2,10 @@
  * Configuration tree -> Config (ipsec/config/model.ts): applies the key table (schema.ts) to
  * the section structure of swanctl.conf(5) plus our `daemon` section:
  *   daemon { ... }
- *   connections { <name> { <keys>  local[<suffix>] { auth id }  remote[<suffix>] { auth id }
+ *   connections { <name> { <keys>  local[<suffix>] { auth id certs... }  remote[<suffix>] { ... }
  *                          children { <name> { <keys> } } } }
- *   secrets { ike<suffix> { id[<suffix>] = ...  secret = ... } }
+ *   secrets { ike<suffix> { id[<suffix>] = ...  secret = ... }
+ *             private<suffix> (rsa, ecdsa, pkcs8) { file = ...  secret = ... } }
  * then the checks that need more than one value (validate.ts). All errors are collected.
  */
 import {
@@ -15,6 +16,8 @@ import {
   connectionWithDefaults,
   DAEMON_DEFAULTS,
   type IkeSecret,
+  type PrivateKeyKind,
+  type PrivateKeySecret,
 } from '../../../ipsec/config/model.js';
 import { err, ok, type Result } from '../../../ipsec/result.js';
 import { type ConfigError, configError, joinPath } from './errors.js';
@@ -24,6 +27,8 @@ import {
   DAEMON_KEYS,
   isUnsupported,
   type KeyTable,
+  PRIVATE_KEY_SECRET_KEYS,
+  PRIVATE_KEY_SECRET_KINDS,
   ROUND_KEYS,
   SECRET_KEYS,
   UNSUPPORTED_CHILD,
@@ -89,21 +94,28 @@ function readKeys<T>(
   return out as Partial<T>;
 }
 
-function readRound(errors: Errors, sec: TreeSection, path: string): AuthRound | undefined {
+function readRound(
+  errors: Errors,
+  sec: TreeSection,
+  path: string,
+  side: 'local' | 'remote',
+): AuthRound | undefined {
   const round = readKeys(errors, sec, path, ROUND_KEYS, UNSUPPORTED_ROUND);
-  if (round.auth === undefined) {
-    if (!sec.entries.has('auth'))
-      errors.push(
-        configError(
-          'MISSING',
-          sec.loc,
-          joinPath(path, 'auth'),
-          "missing: only 'auth = psk' is supported (strongSwan's default is pubkey)",
-        ),
-      );
+  if (round.auth === undefined && sec.entries.has('auth')) return undefined; // reported
+  const revocation = sec.entries.get('revocation');
+  if (side === 'local' && revocation) {
+    errors.push(
+      configError(
+        'UNSUPPORTED_KEY',
+        revocation.loc,
+        joinPath(path, 'revocation'),
+        'revocation applies to remote rounds only (the peer certificate)',
+      ),
+    );
     return undefined;
   }
-  return { auth: round.auth, id: round.id ?? '%any' };
+  const { auth = { auth: 'pubkey' }, id = '%any', ...files } = round; // swanctl default: pubkey
+  return { ...auth, id, ...files };
 }
 
 function readChild(errors: Errors, name: string, sec: TreeSection, path: string): ChildInput {
@@ -132,7 +144,7 @@ function readConnection(
         );
       else if (s) {
         seen[side] = true;
-        auth[side] = readRound(errors, s, kpath);
+        auth[side] = readRound(errors, s, kpath, side);
       }
       return true;
     }
@@ -152,7 +164,7 @@ function readConnection(
           'MISSING',
           sec.loc,
           joinPath(path, side),
-          `missing ${side} { auth = psk  id = ... } section`,
+          `missing ${side} { auth = ...  id = ... } section`,
         ),
       );
   }
@@ -188,12 +200,33 @@ function readSecret(errors: Errors, name: string, sec: TreeSection, path: string
   return secret && !bad ? { name, id: ids, secret } : undefined;
 }
 
+/** `secrets.private<suffix>` (rsa, ecdsa, pkcs8): `file` and its passphrase `secret`. */
+function readPrivateKeySecret(
+  errors: Errors,
+  kind: PrivateKeyKind,
+  name: string,
+  sec: TreeSection,
+  path: string,
+): PrivateKeySecret | undefined {
+  duplicate(errors, sec, path, `secret '${name}'`);
+  const before = errors.length;
+  const r = readKeys(errors, sec, path, PRIVATE_KEY_SECRET_KEYS, { names: [] });
+  if (r.file === undefined && !sec.entries.has('file'))
+    errors.push(configError('MISSING', sec.loc, joinPath(path, 'file'), 'missing file (the key file name)'));
+  if (errors.length > before || r.file === undefined) return undefined;
+  return { name, kind, file: r.file, ...(r.secret !== undefined ? { secret: r.secret } : {}) };
+}
+
+const privateKeyKind = (entry: string): PrivateKeyKind | undefined =>
+  PRIVATE_KEY_SECRET_KINDS.find((k) => entry.startsWith(k));
+
 /** Tree -> Config, or every error found. */
 export function buildConfig(root: TreeSection): Result<Config, ConfigError[]> {
   const errors: Errors = [];
   let daemon = DAEMON_DEFAULTS;
   const connections: ConnectionConfig[] = [];
   const secrets: IkeSecret[] = [];
+  const privateKeySecrets: PrivateKeySecret[] = [];
   const connectionSections = new Map<string, TreeSection>();
   let daemonSection: TreeSection | undefined;
   let secretsBroken = false; // then "no PSK" errors would only repeat the secrets' own errors
@@ -209,6 +242,13 @@ export function buildConfig(root: TreeSection): Result<Config, ConfigError[]> {
     }
     for (const [entry, child] of name === 'daemon' ? [] : sec.entries) {
       const epath = joinPath(path, entry);
+      const keyKind = name === 'secrets' ? privateKeyKind(entry) : undefined;
+      if (keyKind) {
+        const s = section(errors, child, epath);
+        const secret = s && readPrivateKeySecret(errors, keyKind, entry, s, epath);
+        if (secret) privateKeySecrets.push(secret);
+        continue;
+      }
       if (name === 'secrets' && !entry.startsWith('ike')) {
         const known = isUnsupported(UNSUPPORTED_SECRETS, entry);
         errors.push(
@@ -217,7 +257,7 @@ export function buildConfig(root: TreeSection): Result<Config, ConfigError[]> {
                 'UNSUPPORTED_KEY',
                 child.loc,
                 epath,
-                'unsupported secret type: only ike<suffix> (PSK)',
+                'unsupported secret type: only ike<suffix> (PSK) and private, rsa, ecdsa, pkcs8<suffix> (key passphrases)',
               )
             : configError('UNKNOWN_KEY', child.loc, epath, 'unknown secret type'),
         );
@@ -241,5 +281,6 @@ export function buildConfig(root: TreeSection): Result<Config, ConfigError[]> {
   });
   if (!secretsBroken) checkSecrets(errors, connections, secrets, connectionSections);
   checkFragmentSize(errors, daemon, connections, daemonSection, connectionSections);
-  return errors.length > 0 ? err(errors) : ok({ daemon, connections, secrets });
+  if (errors.length > 0) return err(errors);
+  return ok({ daemon, connections, secrets, ...(privateKeySecrets.length > 0 ? { privateKeySecrets } : {}) });
 }

@@ -7,6 +7,7 @@
  */
 import type { AuthRound, ChildConfig, ConnectionConfig, DaemonConfig } from '../../../ipsec/config/model.js';
 import {
+  type AuthSpec,
   address,
   addressOrPrefix,
   authMethod,
@@ -14,15 +15,19 @@ import {
   bytes,
   duration,
   espProposal,
+  fileName,
   identity,
   ikeProposal,
   ikeVersion,
   interfaceName,
   list,
   oneOf,
+  passphrase,
   positiveDecimal,
+  revocationPolicy,
   scalar,
   secretValue,
+  sendCertPolicy,
   trafficSelector,
   uint,
   type ValueParser,
@@ -98,11 +103,23 @@ export const CONNECTION_KEYS: KeyTable<ConnectionKeys> = {
     scalar(oneOf({ no: 'no', never: 'never', keep: 'keep', replace: 'replace' })),
     'uniqueness policy',
   ),
+  send_cert: key(scalar(sendCertPolicy), 'send our certificate: always, ifasked (default) or never'),
+  send_certreq: key(scalar(bool), 'send certificate requests (default yes)'),
 };
 
-export const ROUND_KEYS: KeyTable<AuthRound> = {
-  auth: key(scalar(authMethod), 'authentication method: psk'),
-  id: key(scalar(identity), 'IKE identity (default %any)'),
+/** A round's keys; `auth` carries the key type constraints (keyTypes, rsaPss) with it. */
+export type RoundKeys = Omit<AuthRound, 'auth' | 'keyTypes' | 'rsaPss'> & { readonly auth: AuthSpec };
+
+export const ROUND_KEYS: KeyTable<RoundKeys> = {
+  auth: key(
+    scalar(authMethod),
+    'authentication method: psk, or signatures with pubkey (default), rsa, rsa/pss, ecdsa, ed25519, ed448',
+  ),
+  id: key(scalar(identity), 'IKE identity (default %any; with a certificate: its subject)'),
+  certs: key(list(fileName), 'certificate files, relative to x509/ (local: ours; remote: the peer pinned)'),
+  cacerts: key(list(fileName), 'trusted CA certificate files, relative to x509ca/ (default: all loaded CAs)'),
+  pubkeys: key(list(fileName), 'raw public key files, relative to pubkey/'),
+  revocation: key(scalar(revocationPolicy), 'remote only: CRL checking strict, ifuri or relaxed (default)'),
 };
 
 /** strongSwan's action names and their aliases (vici config.c parse_action). */
@@ -157,6 +174,18 @@ export const SECRET_KEYS = {
   id: key(list(identity, { split: false }), 'identities the PSK belongs to'),
 };
 
+/** `secrets.private<suffix>` (and rsa, ecdsa, pkcs8): a private key file and its passphrase. */
+export const PRIVATE_KEY_SECRET_KEYS = {
+  file: key(
+    scalar(fileName),
+    'key file, relative to the directory of its kind (private/, rsa/, ecdsa/, pkcs8/)',
+  ),
+  secret: key(scalar(passphrase), 'passphrase of the encrypted key'),
+};
+
+/** Secret section types holding private key passphrases (swanctl.conf(5) secrets.private<suffix>...). */
+export const PRIVATE_KEY_SECRET_KINDS = ['private', 'rsa', 'ecdsa', 'pkcs8'] as const;
+
 /** Known strongSwan names we do not implement, per section; `prefixes` match name starts. */
 export interface Unsupported {
   readonly names: readonly string[];
@@ -172,8 +201,6 @@ export const UNSUPPORTED_CONNECTION: Unsupported = {
     'pull',
     'dscp',
     'childless',
-    'send_certreq',
-    'send_cert',
     'ppk_id',
     'ppk_required',
     'pools',
@@ -188,19 +215,7 @@ export const UNSUPPORTED_CONNECTION: Unsupported = {
 };
 
 export const UNSUPPORTED_ROUND: Unsupported = {
-  names: [
-    'round',
-    'certs',
-    'pubkeys',
-    'eap_id',
-    'aaa_id',
-    'xauth_id',
-    'groups',
-    'cert_policy',
-    'cacerts',
-    'ca_id',
-    'revocation',
-  ],
+  names: ['round', 'eap_id', 'aaa_id', 'xauth_id', 'groups', 'cert_policy', 'ca_id'],
   prefixes: ['cert', 'cacert'],
 };
 
@@ -237,7 +252,7 @@ export const UNSUPPORTED_CHILD: Unsupported = {
 /** Secret section types other than ike<suffix> (swanctl.conf(5) "secrets"). */
 export const UNSUPPORTED_SECRETS: Unsupported = {
   names: [],
-  prefixes: ['eap', 'xauth', 'ntlm', 'ppk', 'private', 'rsa', 'ecdsa', 'pkcs8', 'pkcs12', 'token'],
+  prefixes: ['eap', 'xauth', 'ntlm', 'ppk', 'pkcs12', 'token'],
 };
 
 export function isUnsupported(u: Unsupported, name: string): boolean {

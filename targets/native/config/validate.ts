@@ -7,7 +7,7 @@
  *   concrete remote address;
  * - reauth_time = 0: IKE reauthentication is not implemented;
  * - distinct IKE and NAT-T ports;
- * - every connection has a PSK: an ike secret whose ids include its local or remote identity
+ * - every connection with a psk round has a PSK: an ike secret whose ids include its local or remote identity
  *   (strongSwan's mem_cred shared-key lookup: either side matching suffices, a secret without
  *   ids matches everything; a %any identity is only known at run time, so any secret will do);
  * - daemon.fragment_size leaves room, over UDP, for at least one octet of plaintext per IKE
@@ -128,6 +128,7 @@ export function checkSecrets(
   sections: ReadonlyMap<string, TreeSection>,
 ): void {
   for (const conn of connections) {
+    if (conn.local.auth !== 'psk' && conn.remote.auth !== 'psk') continue; // signatures: no PSK
     const ids = [parsed(conn.local.id), parsed(conn.remote.id)];
     const found = secrets.some(
       (s) => s.id.length === 0 || s.id.some((id) => ids.some((c) => sameId(parsed(id), c))),

@@ -4,7 +4,7 @@
  * optional s/m/h/d suffix (`4h`); byte volumes an integer with an optional k/m/g suffix (powers
  * of 1024, vici parse_bytes); packet counts plain integers; lists comma-separated. Stricter
  * than strongSwan's strtoul(..., 0): only decimal digits (no 0x/octal), no negative numbers.
- * Keywords (booleans, modes, actions, unique, auth = psk) are case-insensitive as in vici.
+ * Keywords (booleans, modes, actions, unique, auth) are case-insensitive as in vici.
  */
 
 import { parseIdentity, parseIpv4, parseIpv6 } from '../../../ipsec/ike/identity.js';
@@ -147,12 +147,61 @@ export const ikeVersion: TextParser<2> = (s) => {
   return invalid(`'${s}' is not an IKE version (0, 1 or 2)`);
 };
 
-export const authMethod: TextParser<'psk'> = (s) => {
-  if (s.toLowerCase() === 'psk') return ok('psk');
-  if (/^(pubkey|rsa|ecdsa|ed25519|ed448|bliss|eap|xauth|ike:|null)/i.test(s))
-    return unsupported(`auth '${s}' is not supported: only psk`);
+/** A round's `auth`: the method and, for signatures, the key types it allows (model.ts AuthRound). */
+export interface AuthSpec {
+  readonly auth: 'psk' | 'pubkey';
+  readonly keyTypes?: readonly ('rsa' | 'ecdsa' | 'ed25519' | 'ed448')[];
+  readonly rsaPss?: boolean;
+}
+
+const AUTH_SPECS: Readonly<Record<string, AuthSpec>> = {
+  psk: { auth: 'psk' },
+  pubkey: { auth: 'pubkey' },
+  rsa: { auth: 'pubkey', keyTypes: ['rsa'] },
+  'rsa/pss': { auth: 'pubkey', keyTypes: ['rsa'], rsaPss: true },
+  ecdsa: { auth: 'pubkey', keyTypes: ['ecdsa'] },
+  ed25519: { auth: 'pubkey', keyTypes: ['ed25519'] },
+  ed448: { auth: 'pubkey', keyTypes: ['ed448'] },
+};
+const AUTH_SUPPORTED = 'psk, pubkey, rsa, rsa/pss, ecdsa, ed25519 or ed448';
+
+/**
+ * `auth` (swanctl.conf(5)): psk, or signatures with `pubkey` (any key) or one key type. strongSwan's
+ * constraint suffixes (`rsa-sha256`, `ecdsa-384`, `pubkey-sha512`, `ike:...`) and the other methods
+ * (eap, xauth, bliss, null) are refused as unsupported rather than silently ignored.
+ */
+export const authMethod: TextParser<AuthSpec> = (s) => {
+  const v = s.toLowerCase();
+  const spec = Object.hasOwn(AUTH_SPECS, v) ? AUTH_SPECS[v] : undefined;
+  if (spec) return ok(spec);
+  const m = /^(ike:)?(pubkey|rsa\/pss|rsa|ecdsa|ed25519|ed448)[-:](.+)$/.exec(v);
+  if (m)
+    return unsupported(
+      `auth '${s}': signature constraints (${m[1] ? 'ike:, ' : ''}hash or key size suffixes) are not supported: use ${AUTH_SUPPORTED}`,
+    );
+  if (/^(ike:|bliss|eap|xauth|null)/.test(v))
+    return unsupported(`auth '${s}' is not supported: use ${AUTH_SUPPORTED}`);
   return invalid(`'${s}' is not an authentication method`);
 };
+
+/** swanctl `revocation` (remote rounds). */
+export const revocationPolicy = oneOf({ strict: 'strict', ifuri: 'ifuri', relaxed: 'relaxed' });
+
+/** swanctl `send_cert`. */
+export const sendCertPolicy = oneOf({ always: 'always', ifasked: 'ifasked', never: 'never' });
+
+/**
+ * A credential file name (`certs`, `cacerts`, `pubkeys`, `secrets.private*.file`): relative to
+ * its swanctl directory (x509/, x509ca/, pubkey/, private/...) or absolute.
+ */
+export const fileName: TextParser<string> = (s) => {
+  if (s === '') return invalid('empty file name');
+  if (s.includes('\0')) return invalid(`'${s}' is not a file name`);
+  return ok(s);
+};
+
+/** A private key passphrase (`secrets.private*.secret`): the string as written. */
+export const passphrase: TextParser<string> = (s) => (s === '' ? invalid('empty passphrase') : ok(s));
 
 const ip = (s: string) => parseIpv4(s) ?? (s.includes(':') ? parseIpv6(s) : undefined);
 

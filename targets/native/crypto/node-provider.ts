@@ -6,6 +6,7 @@ import { createNodeCipher } from './node-encr.js';
 import { createNodeKeyExchange } from './node-ke.js';
 import { createNodeMac } from './node-mac.js';
 import { createNodePrf } from './node-prf.js';
+import { nodeSignatures } from './node-signature.js';
 
 export const nodeProvider: CryptoProvider = {
   name: 'node',
@@ -14,4 +15,5 @@ export const nodeProvider: CryptoProvider = {
   prf: createNodePrf,
   keyExchange: createNodeKeyExchange,
   hash: (name, data) => view(createHash(name).update(data).digest()),
+  signatures: nodeSignatures,
 };

@@ -94,6 +94,7 @@ describe('parseCli', () => {
     expect(parsed(['rekey', '--child', 'net'])).toMatchObject({ command: 'rekey', args: { child: 'net' } });
     expect(parsed(['list-sas', '--json'])).toMatchObject({ command: 'list-sas', json: true, args: {} });
     expect(parsed(['list-conns'])).toMatchObject({ command: 'list-conns', json: false });
+    expect(parsed(['list-certs', '--json'])).toMatchObject({ command: 'list-certs', json: true, args: {} });
     expect(parsed(['ping', '--child', 'net', '10.99.1.1', '-c', '5'])).toMatchObject({
       command: 'ping',
       args: { child: 'net', dest: '10.99.1.1', count: 5 },

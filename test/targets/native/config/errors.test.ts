@@ -55,14 +55,14 @@ describe('errors name file:line and the full key path', () => {
   test('unsupported strongSwan keys, all of them reported', () => {
     const text = edit(
       [3, 'remote_addrs = 192.0.2.1\nvips = 0.0.0.0\naggressive = yes'],
-      [6, 'id = gw@example.org\ncerts = gw.pem\ncert-1 { file = x }'],
+      [6, 'id = gw@example.org\ngroups = admins\ncert-1 { file = x }'],
       [14, 'updown = /bin/true\nah_proposals = sha256'],
     );
     expect(errors(`pools {\n}\n${text}`)).toEqual([
       'swanctl.conf:1: pools: unsupported key',
       'swanctl.conf:6: connections.gw.vips: unsupported key',
       'swanctl.conf:7: connections.gw.aggressive: unsupported key',
-      'swanctl.conf:11: connections.gw.local.certs: unsupported key',
+      'swanctl.conf:11: connections.gw.local.groups: unsupported key',
       'swanctl.conf:12: connections.gw.local.cert-1: unsupported key',
       'swanctl.conf:20: connections.gw.children.net.updown: unsupported key',
       'swanctl.conf:21: connections.gw.children.net.ah_proposals: unsupported key',
@@ -104,18 +104,17 @@ describe('errors name file:line and the full key path', () => {
     ]);
   });
 
-  test('auth other than psk is unsupported; auth is required; one round per side', () => {
-    expect(errors(edit([5, 'auth = pubkey']))).toEqual([
-      "swanctl.conf:5: connections.gw.local.auth: auth 'pubkey' is not supported: only psk",
+  test('auth: eap and xauth are unsupported; absent means pubkey; one round per side', () => {
+    expect(errors(edit([5, 'auth = eap-md5']))).toEqual([
+      "swanctl.conf:5: connections.gw.local.auth: auth 'eap-md5' is not supported: use psk, pubkey, rsa, rsa/pss, ecdsa, ed25519 or ed448",
     ]);
-    expect(errors(edit([9, '']))).toEqual([
-      "swanctl.conf:8: connections.gw.remote.auth: missing: only 'auth = psk' is supported (strongSwan's default is pubkey)",
-    ]);
+    // swanctl.conf(5): auth defaults to pubkey (the local round keeps its PSK)
+    expect(errors(edit([9, '']))).toEqual([]);
     expect(errors(edit([7, '}\nlocal-2 {\nauth = psk\n}']))).toEqual([
       'swanctl.conf:8: connections.gw.local-2: only one local authentication round is supported',
     ]);
     expect(errors(edit([4, ''], [5, ''], [6, ''], [7, '']))).toEqual([
-      'swanctl.conf:2: connections.gw.local: missing local { auth = psk  id = ... } section',
+      'swanctl.conf:2: connections.gw.local: missing local { auth = ...  id = ... } section',
     ]);
   });
 
@@ -131,7 +130,7 @@ describe('errors name file:line and the full key path', () => {
       'swanctl.conf:22: secrets.ike-gw.secret: 0x secret: expected an even number of hex digits',
     ]);
     expect(errors(edit([20, 'eap-x {\n}\nfoo {\n}\nike-gw {']))).toEqual([
-      'swanctl.conf:20: secrets.eap-x: unsupported secret type: only ike<suffix> (PSK)',
+      'swanctl.conf:20: secrets.eap-x: unsupported secret type: only ike<suffix> (PSK) and private, rsa, ecdsa, pkcs8<suffix> (key passphrases)',
       'swanctl.conf:22: secrets.foo: unknown secret type',
     ]);
   });
@@ -236,7 +235,7 @@ secrets:
       2,
     );
     expect(errors(json, 'json', 'c.json')).toEqual([
-      "c.json:9: connections.gw.remote.auth: auth 'eap-md5' is not supported: only psk",
+      "c.json:9: connections.gw.remote.auth: auth 'eap-md5' is not supported: use psk, pubkey, rsa, rsa/pss, ecdsa, ed25519 or ed448",
       'c.json:21: secrets.ike-gw.note: unknown key',
     ]);
     expect(errors('{\n  "a": 1,\n}\n', 'json', 'c.json')[0]).toMatch(/^c\.json(:\d+)?: invalid JSON: /);
