@@ -96,7 +96,9 @@ const compiledProfile = {
     );
     // No distinguished-name identities on a mote (PSK with FQDN / email / IP ids): no DN parser.
     build.onResolve({ filter: /\/x509\/name\.js$/ }, (a) =>
-      a.importer.endsWith('/ipsec/ike/identity.ts') ? { path: join(root, 'targets/wismote/no-dn.ts') } : undefined,
+      a.importer.endsWith('/ipsec/ike/identity.ts')
+        ? { path: join(root, 'targets/wismote/no-dn.ts') }
+        : undefined,
     );
   },
 };

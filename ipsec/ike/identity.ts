@@ -61,14 +61,15 @@ export function parseIdentity(text: string): Result<IdentityPattern, string> {
     const v6 = parseIpv6(s);
     if (v6) return ok({ type: IdType.ID_IPV6_ADDR, data: v6 });
   }
-  if (s.startsWith('@')) return ok({ type: IdType.ID_FQDN, data: utf8(s.slice(1)) });
-  if (s.includes('@')) return ok({ type: IdType.ID_RFC822_ADDR, data: utf8(s) });
+  // strongSwan: any text with '=' is a DN ("C=CH, E=a@b.org, CN=x" included)
   if (s.includes('=')) {
     const dn = parseDnText(s);
     return dn.ok
       ? ok({ type: IdType.ID_DER_ASN1_DN, data: dn.value.der })
       : err(`invalid DN identity '${s}': ${dn.error}`);
   }
+  if (s.startsWith('@')) return ok({ type: IdType.ID_FQDN, data: utf8(s.slice(1)) });
+  if (s.includes('@')) return ok({ type: IdType.ID_RFC822_ADDR, data: utf8(s) });
   return ok({ type: IdType.ID_FQDN, data: utf8(s) });
 }
 

@@ -31,6 +31,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 "$SWANLAB_DIR/setup.sh" || exit 1
+# the certificate tests (test/interop/certificates.test.ts) make their PKI with strongSwan's pki,
+# which the lab's setup.sh does not install
+if ! command -v pki >/dev/null 2>&1; then
+	echo "installing: strongswan-pki"
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends strongswan-pki >/dev/null; } || exit 1
+fi
 cd "$ROOT" || exit 1
 # the daemon tests (test/interop/daemon-*.test.ts, transport-tshark.test.ts) run dist/targets/native/ikev2.js
 npm run build --silent || exit 1

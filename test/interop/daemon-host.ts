@@ -30,6 +30,8 @@ export interface DaemonProcessOptions {
   /** Run inside this network namespace (default: the root namespace). */
   readonly netns?: string;
   readonly logLevel?: string;
+  /** Fills the daemon's folder before it starts (credentials next to swanctl.conf: x509/, private/, ...). */
+  readonly prepare?: (dir: string) => void;
 }
 
 export interface CliResult extends RunResult {
@@ -64,6 +66,7 @@ export class DaemonProcess {
     const dir = mkdtempSync(path.join(base, `${o.name}-`));
     const conf = path.join(dir, 'swanctl.conf');
     writeFileSync(conf, o.conf);
+    o.prepare?.(dir);
     const args = [
       IKEV2_BIN,
       'daemon',

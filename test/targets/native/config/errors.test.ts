@@ -79,8 +79,8 @@ describe('errors name file:line and the full key path', () => {
     expect(errors(edit([14, 'local_ts = 10.0.0.0/33, dynamic']))).toEqual([
       "swanctl.conf:14: connections.gw.children.net.local_ts: traffic selector '10.0.0.0/33': invalid address or range '10.0.0.0/33'",
     ]);
-    expect(errors(edit([10, 'id = "C=CH, O=strongSwan"']))).toEqual([
-      "swanctl.conf:10: connections.gw.remote.id: distinguished-name identities are not supported: 'C=CH, O=strongSwan'",
+    expect(errors(edit([10, 'id = "C=CH, XYZ=strongSwan"']))).toEqual([
+      "swanctl.conf:10: connections.gw.remote.id: invalid DN identity 'C=CH, XYZ=strongSwan': unknown attribute 'XYZ'",
     ]);
     expect(errors(edit([3, 'remote_addrs = vpn.example.org']))).toEqual([
       "swanctl.conf:3: connections.gw.remote_addrs: 'vpn.example.org': host names are not supported yet (no DNS resolution): use an IP address or %any",

@@ -81,7 +81,8 @@ describe('swanctl value syntax', () => {
 
   test('identities, traffic selectors and proposals use the ipsec/ parsers', () => {
     expect(value(identity('@vpn.example.org'))).toBe('@vpn.example.org');
-    expect(identity('C=CH, O=strongSwan').ok).toBe(false);
+    expect(value(identity('C=CH, O=strongSwan'))).toBe('C=CH, O=strongSwan'); // a DN (issue 16)
+    expect(identity('C=CH, XYZ=strongSwan').ok).toBe(false);
     expect(value(trafficSelector('dynamic'))).toBe('dynamic');
     expect(value(trafficSelector('dynamic[tcp/80]'))).toBe('dynamic[tcp/80]');
     expect(trafficSelector('dynamic[bogus]').ok).toBe(false);
