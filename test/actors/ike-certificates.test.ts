@@ -460,3 +460,65 @@ describe('IKE_AUTH with certificates: the client refuses the gateway', () => {
     expect(w.client.supervisor.ikeSas).toHaveLength(0);
   });
 });
+
+describe('IKE_AUTH mixed and revocation policies', () => {
+  it('mixed rounds: the client signs and checks a PSK from the gateway, the gateway the reverse', () => {
+    const { p, alice, bob } = standard();
+    const c = clientConfig();
+    const g = gatewayConfig();
+    const secrets = [
+      { name: 'ike', id: ['alice@example.org', 'bob@example.org'], secret: new Uint8Array(32).fill(7) },
+    ];
+    const w = setup({
+      clientConnections: [{ ...c, local: pubkeyRound(c.local) }],
+      gatewayConnections: [{ ...g, remote: pubkeyRound(g.remote) }],
+      clientSecrets: secrets,
+      gatewaySecrets: secrets,
+      clientPubkey: createPubkeyAuth(provider, store(p, alice)),
+      gatewayPubkey: createPubkeyAuth(provider, store(p, bob)),
+    });
+    const ike = w.client.supervisor.initiate('gw', 'net');
+    w.clock.advance(1000);
+    expect(ikePhase(ike), ike.failure?.reason).toBe('established');
+    const auths = w.wire.filter((m) => m.header.exchangeType === ExchangeType.IKE_AUTH);
+    expect(auths.length).toBeGreaterThanOrEqual(2);
+  });
+
+  for (const [revocation, crl, uri, outcome] of [
+    ['strict', false, false, 'failed'],
+    ['strict', true, false, 'established'],
+    ['ifuri', false, false, 'established'],
+    ['ifuri', false, true, 'failed'],
+    ['relaxed', false, true, 'established'],
+  ] as const) {
+    it(`revocation = ${revocation}, ${crl ? 'a current CRL' : 'no CRL'}, ${uri ? 'a' : 'no'} CRL URI in the certificate: ${outcome}`, () => {
+      const p = pki();
+      const alice = p.endEntity('C=CH, O=test, CN=alice', [{ email: 'alice@example.org' }], 'ecdsa-p256', {
+        ...(uri ? { crlUris: ['http://crl.example.org/inter.crl'] } : {}),
+      });
+      const bob = p.endEntity('C=CH, O=test, CN=bob', [{ email: 'bob@example.org' }], 'ecdsa-p256');
+      const configs = certConfigs();
+      const w = setup({
+        gatewayConnections: [{ ...configs.gateway, remote: { ...configs.gateway.remote, revocation } }],
+        clientPubkey: createPubkeyAuth(provider, store(p, alice)),
+        gatewayPubkey: createPubkeyAuth(
+          provider,
+          store(p, bob, {
+            anchors: [p.root],
+            // strict: every certificate below the anchor needs its issuer's CRL (the intermediate's too)
+            crls: crl
+              ? [
+                  buildCrl({ issuer: p.interIssuer, revoked: [] }),
+                  buildCrl({ issuer: issuer('C=CH, O=test, CN=Root CA', p.rootKey), revoked: [] }),
+                ]
+              : [],
+          }),
+        ),
+      });
+      const ike = w.client.supervisor.initiate('gw', 'net');
+      w.clock.advance(1000);
+      expect(ikePhase(ike), ike.failure?.reason).toBe(outcome);
+      if (outcome === 'failed') expect(w.gatewaySas()[0]?.failure?.reason).toMatch(/CRL/);
+    });
+  }
+});
