@@ -371,6 +371,12 @@ export const establishedState = base.createStateConfig({
     REQUEST: [
       /* --> CREATE_CHILD_SA { [N(REKEY_SA),] SA, Ni, [KEi,] [TSi, TSr] }  <-- { SA, Nr, [KEr,] [TSi, TSr] } */
       { guard: 'isCreateChild', actions: answerCreateChild },
+      /* --> INFORMATIONAL { N(AUTHENTICATION_FAILED) }  <-- { }   (§2.21.2: the initiator refused us) */
+      {
+        guard: 'isAuthFailedNotice',
+        target: '#ikeSa.closed',
+        actions: [answer([]), base.assign({ deletedByPeer: true })],
+      },
       /* --> INFORMATIONAL { D(IKE) }  <-- { }   (§1.4.1) */
       {
         guard: 'isDeleteIke',

@@ -31,7 +31,17 @@ import { initialContext, NONE } from './ike-sa.context.js';
 import { establishedState } from './ike-sa.established.js';
 import { fragmentTimeout, isFragment, receiveFragment } from './ike-sa.fragments.js';
 import { answerRetransmission, peerRequestOf } from './ike-sa.retransmit.js';
-import { answer, base, failed, failFromStep, request, respond, retransmitOrFail } from './ike-sa.setup.js';
+import {
+  answer,
+  authFailedNotice,
+  base,
+  failed,
+  failFromStep,
+  notice,
+  request,
+  respond,
+  retransmitOrFail,
+} from './ike-sa.setup.js';
 
 export const ikeSaMachine = base.createMachine({
   id: 'ikeSa',
@@ -222,6 +232,8 @@ export const ikeSaMachine = base.createMachine({
                     const out = handleAuthResponse(context.session, context.deps, event.payloads);
                     if (out.kind === 'failed') {
                       enqueue.assign({ step: failed(out.failure) });
+                      // §2.21.2: INFORMATIONAL { N(AUTHENTICATION_FAILED) } -->, once, not retransmitted.
+                      if (out.failure.noticePeer) notice(enqueue, context, authFailedNotice(context));
                       return;
                     }
                     enqueue.assign({ session: out.session, step: { kind: 'next' } });

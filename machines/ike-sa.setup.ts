@@ -2,14 +2,16 @@
  * The shared setup of the IKE SA statechart: types, injected effects, guards, delays and the
  * actions of the request/response layer (RFC 7296 §2.1-§2.3).
  */
+
 import { assign, setup } from 'xstate';
-import { encodeFor } from '../ipsec/ike/exchange/messages.js';
+import { encodeFor, notify } from '../ipsec/ike/exchange/messages.js';
 import type { ChildSaRecord, ExchangeFailure, IkeSession } from '../ipsec/ike/exchange/session.js';
 import type { FragmentError } from '../ipsec/ike/fragment/fragment.js';
 import type { Identity } from '../ipsec/ike/identity.js';
 import { ProtocolId } from '../ipsec/ike/model.js';
 import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
 import { isResponse } from '../ipsec/ike/wire/header.js';
+import { NotifyError } from '../ipsec/ike/wire/notify-types.js';
 import type { Payload } from '../ipsec/ike/wire/payload-types.js';
 import { countSent, outbound } from './ike-sa.outbound.js';
 import type { IkeSaContext, IkeSaEvent, IkeSaInput, IkeTask } from './ike-sa.types.js';
@@ -101,6 +103,13 @@ export const base = setup({
       event.type === 'REQUEST' &&
       event.exchangeType === ExchangeType.INFORMATIONAL &&
       event.payloads.some((p) => p.type === PayloadType.D && p.protocolId === ProtocolId.IKE),
+    /** §2.21.2: the initiator refused our AUTH after we answered IKE_AUTH; the IKE SA is void. */
+    isAuthFailedNotice: ({ event }) =>
+      event.type === 'REQUEST' &&
+      event.exchangeType === ExchangeType.INFORMATIONAL &&
+      event.payloads.some(
+        (p) => p.type === PayloadType.N && p.notifyType === NotifyError.AUTHENTICATION_FAILED,
+      ),
   },
   delays: {
     RETRANSMIT: ({ context }) => retransmitDelayMs(context),
@@ -223,6 +232,21 @@ export function request(
   });
   for (const d of out.datagrams) enqueue({ type: 'transmit', params: { bytes: d } });
 }
+
+/** A request sent once and not awaited (the §2.21.2 notice of a failed IKE_AUTH): no retransmission. */
+export function notice(enqueue: Enqueue, context: IkeSaContext, bytes: Uint8Array): void {
+  const out = outbound(context, bytes, ExchangeType.INFORMATIONAL);
+  for (const d of out.datagrams) enqueue({ type: 'transmit', params: { bytes: d } });
+}
+
+/** §2.21.2: INFORMATIONAL { N(AUTHENTICATION_FAILED) }, protected by the IKE SA we refuse. */
+export const authFailedNotice = (context: IkeSaContext): Uint8Array =>
+  encodeFor(context.session, context.deps, {
+    exchangeType: ExchangeType.INFORMATIONAL,
+    messageId: context.nextMessageId,
+    response: false,
+    payloads: [notify(NotifyError.AUTHENTICATION_FAILED)],
+  });
 
 /**
  * The `after` of every state that waits for a response (§2.1): resend the identical request

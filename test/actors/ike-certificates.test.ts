@@ -443,7 +443,7 @@ describe('IKE_AUTH with certificates: the gateway refuses, cleanly', () => {
 });
 
 describe('IKE_AUTH with certificates: the client refuses the gateway', () => {
-  it("the gateway's certificate is from a CA the client does not trust: the client fails and the gateway ends its SA", () => {
+  it("the gateway's certificate is from a CA the client does not trust: the client tells it (§2.21.2), neither keeps an SA", () => {
     const { p, alice } = standard();
     const other = pki();
     const bob = other.endEntity('C=CH, O=test, CN=bob', [{ email: 'bob@example.org' }], 'rsa');
@@ -458,6 +458,13 @@ describe('IKE_AUTH with certificates: the client refuses the gateway', () => {
     expect(ike.failure?.reason).toMatch(/responder AUTH/);
     expect(w.client.esp.backend.listSas()).toHaveLength(0);
     expect(w.client.supervisor.ikeSas).toHaveLength(0);
+    // INFORMATIONAL { N(AUTHENTICATION_FAILED) } --> (once)  <-- { }: the gateway drops its IKE and Child SA.
+    const informational = w.wire.filter((m) => m.header.exchangeType === ExchangeType.INFORMATIONAL);
+    expect(informational.map((m) => isResponse(m.header))).toEqual([false, true]);
+    expect(w.gateway.supervisor.ikeSas).toHaveLength(0);
+    expect(w.gateway.esp.backend.listSas()).toHaveLength(0);
+    w.clock.advance(300_000);
+    expect(w.wire.filter((m) => m.header.exchangeType === ExchangeType.INFORMATIONAL)).toHaveLength(2);
   });
 });
 

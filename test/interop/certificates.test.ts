@@ -295,7 +295,17 @@ async function startDaemon(name: string, cases: readonly Case[]): Promise<Daemon
 
 /** Helpers over one daemon and one charon. */
 function peers(get: () => { daemon: DaemonProcess; charon: Charon }) {
-  const diagnosed = (fn: () => Promise<void>) => withLogs(fn, get);
+  /** Runs `fn` with the logs added to a failure; then nothing may be left on either side (forced). */
+  const diagnosed = async (fn: () => Promise<void>) => {
+    try {
+      await withLogs(fn, get);
+    } finally {
+      const { daemon, charon } = get();
+      await charon.terminateAll();
+      for (const sa of await daemon.listSas().catch(() => []))
+        await daemon.cli('terminate', '--ike', sa.name, '--timeout', '3');
+    }
+  };
 
   const ourSa = (name: string): Promise<ListSasIke> =>
     waitFor(

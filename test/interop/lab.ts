@@ -292,7 +292,8 @@ export interface ViciSection {
 /**
  * Parses one line of `swanctl --raw` output ("list-sa event {name {k=v k=[a b] sub {...}}}")
  * into its top-level section. Values are printed unquoted and may contain spaces
- * ("class=pre-shared key"): a value runs up to the next " key=", " name {" or "}".
+ * ("class=pre-shared key", "local-id=C=CH, O=test, CN=x"): a value runs up to the next
+ * " key=" (a lower-case key), " name {" or "}".
  */
 export function parseRawLine(line: string): ViciSection {
   const start = line.indexOf('{');
@@ -320,7 +321,8 @@ export function parseRawLine(line: string): ViciSection {
         out[list[1]!] = list[2]!.split(' ').filter((s) => s !== '');
         continue;
       }
-      const kv = /^([^\s{}=]+)=(.*?)(?=\s+[^\s{}=]+=|\s+[^\s{}=]+ \{|\s*\})/.exec(rest);
+      // VICI keys are lower case: "local-id=C=CH, O=test, CN=x" is one value (a DN's attributes are upper case)
+      const kv = /^([^\s{}=]+)=(.*?)(?=\s+[a-z][a-z0-9_-]*=|\s+[^\s{}=]+ \{|\s*\})/.exec(rest);
       if (kv) {
         i += kv[0].length;
         out[kv[1]!] = kv[2]!;

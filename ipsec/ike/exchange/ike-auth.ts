@@ -132,6 +132,7 @@ export function handleAuthResponse(s: IkeSession, deps: IkeDeps, payloads: reado
       failure: {
         notify: NotifyError.AUTHENTICATION_FAILED,
         reason: `unexpected IDr ${formatIdentity(peer)}`,
+        noticePeer: true,
       },
     };
   const valid =
@@ -145,7 +146,11 @@ export function handleAuthResponse(s: IkeSession, deps: IkeDeps, payloads: reado
   if (!valid.ok)
     return {
       kind: 'failed',
-      failure: { notify: NotifyError.AUTHENTICATION_FAILED, reason: `responder AUTH: ${valid.error}` },
+      failure: {
+        notify: NotifyError.AUTHENTICATION_FAILED,
+        reason: `responder AUTH: ${valid.error}`,
+        noticePeer: true,
+      },
     };
   const { pendingChild } = s;
   const child =

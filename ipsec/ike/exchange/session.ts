@@ -111,6 +111,11 @@ export interface ExchangeFailure {
   readonly reason: string;
   /** No answer after every retransmission (§2.4): the peer is dead or unreachable. */
   readonly timeout?: boolean;
+  /**
+   * We refused the responder's IKE_AUTH answer: tell it in an INFORMATIONAL request with
+   * N(AUTHENTICATION_FAILED) (§2.21.2), since its IKE SA is otherwise up.
+   */
+  readonly noticePeer?: boolean;
 }
 
 /**
