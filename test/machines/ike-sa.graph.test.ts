@@ -44,8 +44,10 @@ vi.mock('xstate', async (importOriginal) => {
   return { ...xstate, createActor };
 });
 
+import { notify } from '../../ipsec/ike/exchange/messages.js';
 import { ExchangeType, PayloadType } from '../../ipsec/ike/wire/constants.js';
 import { isResponse } from '../../ipsec/ike/wire/header.js';
+import { NotifyError } from '../../ipsec/ike/wire/notify-types.js';
 import { utf8 } from '../../ipsec/util/bytes.js';
 import { ikeSaMachine } from '../../machines/ike-sa.machine.js';
 import { clientConfig } from '../support/ike-peers.js';
@@ -151,6 +153,23 @@ const SCENARIOS: Record<string, () => void> = {
     expect(ikePhase(ike)).toBe('closed');
     expect(gw && ikePhase(gw)).toBe('closed');
   },
+  'the initiator refuses our AUTH after we answered: INFORMATIONAL { N(AUTHENTICATION_FAILED) } closes the gateway SA (§2.21.2)':
+    () => {
+      const w = world();
+      const ike = w.client.supervisor.initiate('gw', 'net');
+      w.clock.advance(1000);
+      const [gw] = w.gateway.supervisor.ikeSas;
+      /* INFORMATIONAL { N(AUTHENTICATION_FAILED) }  -->   <--  INFORMATIONAL { } */
+      sendAs(w.client, ike, {
+        exchangeType: ExchangeType.INFORMATIONAL,
+        messageId: ikeContext(ike).nextMessageId,
+        response: false,
+        payloads: [notify(NotifyError.AUTHENTICATION_FAILED)],
+      });
+      w.clock.advance(100);
+      expect(gw && ikePhase(gw)).toBe('closed');
+      expect(w.gateway.esp.backend.listSas()).toHaveLength(0);
+    },
   'dead peer detection: answered, then unanswered until the client gives up': () => {
     const w = world({ clientConnections: [{ ...clientConfig(), dpd_delay: 30 }] });
     const ike = w.client.supervisor.initiate('gw', 'net');
