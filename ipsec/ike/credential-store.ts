@@ -30,6 +30,9 @@ export interface CredentialItems {
 }
 
 const isSelfSigned = (c: Certificate): boolean => nameEquals(c.subject, c.issuer);
+/** RFC 5280 §4.2.1.1: two CAs of one name are told apart by their key identifiers, when present. */
+const keyIdsAgree = (aki: Uint8Array | undefined, ski: Uint8Array | undefined): boolean =>
+  !aki || !ski || equalBytes(aki, ski);
 
 export function createCredentialStore(items: CredentialItems): CredentialStore {
   const keyFor = (cert: Certificate): PrivateKey | undefined =>
@@ -41,7 +44,12 @@ export function createCredentialStore(items: CredentialItems): CredentialStore {
     const chain: Certificate[] = [];
     let at = cert;
     for (let depth = 0; depth < 7; depth++) {
-      const issuer = intermediates.find((c) => nameEquals(c.subject, at.issuer) && !chain.includes(c));
+      const issuer = intermediates.find(
+        (c) =>
+          nameEquals(c.subject, at.issuer) &&
+          keyIdsAgree(at.authorityKeyId, c.subjectKeyId) &&
+          !chain.includes(c),
+      );
       if (!issuer || issuer === cert) break;
       chain.push(issuer);
       at = issuer;
@@ -58,20 +66,24 @@ export function createCredentialStore(items: CredentialItems): CredentialStore {
     return key ? { cert, chain: chainOf(cert), key } : undefined;
   };
   return {
-    local(_conn: ConnectionConfig, round: AuthRound, id: Identity | undefined) {
+    locals(_conn: ConnectionConfig, round: AuthRound, id: Identity | undefined) {
       const configured = named(items.certs, round.certs);
       const pool = configured.length > 0 ? configured : [...items.certs.values()];
+      const found: LocalCredential[] = [];
       for (const cert of pool) {
         if (id && !certificateMatchesIdentity(cert, id)) continue; // the identity must be in the certificate
         const c = credential(cert);
-        if (c) return c;
+        if (c) found.push(c);
       }
       // A raw key pair: `pubkeys` names our public key, its private key is loaded (no certificate).
       for (const pub of named(items.pubkeys, round.pubkeys)) {
         const key = items.keys.find((k) => equalBytes(k.publicKey.spki, pub.spki));
-        if (key) return { chain: [], key };
+        if (key) found.push({ chain: [], key });
       }
-      return undefined;
+      return found;
+    },
+    local(conn: ConnectionConfig, round: AuthRound, id: Identity | undefined) {
+      return this.locals(conn, round, id)[0];
     },
     trustAnchors(_conn, round) {
       const configured = named(items.cacerts, round.cacerts);

@@ -22,6 +22,8 @@ export interface CredentialStore {
    * (the round configures none): the first of the round's `certs` whose private key we hold.
    */
   local(conn: ConnectionConfig, round: AuthRound, id: Identity | undefined): LocalCredential | undefined;
+  /** Every credential `local` could answer, best first (a CERTREQ may prefer another CA's, §3.7). */
+  locals(conn: ConnectionConfig, round: AuthRound, id: Identity | undefined): readonly LocalCredential[];
   /** CA certificates trusted for the remote round (its `cacerts`, else every loaded CA). */
   trustAnchors(conn: ConnectionConfig, round: AuthRound): readonly Certificate[];
   /** Intermediate CA certificates we hold (loaded, not trust anchors of their own). */

@@ -356,7 +356,10 @@ describe('IKE_AUTH with certificates: the gateway refuses, cleanly', () => {
   it("wrong identity: the client claims mallory@example.org with alice's certificate", () => {
     const { p, alice, bob } = standard();
     const inner = store(p, alice);
-    const lying: CredentialStore = { ...inner, local: (conn, round) => inner.local(conn, round, undefined) };
+    const lying: CredentialStore = {
+      ...inner,
+      locals: (conn, round) => inner.locals(conn, round, undefined),
+    };
     const configs = certConfigs({ clientId: 'mallory@example.org', gatewayRemoteId: '%any' });
     expectRefused(
       setup({
@@ -528,4 +531,41 @@ describe('IKE_AUTH mixed and revocation policies', () => {
       if (outcome === 'failed') expect(w.gatewaySas()[0]?.failure?.reason).toMatch(/CRL/);
     });
   }
+});
+
+describe('IKE_AUTH with certificates: CERTREQ answered (§3.7)', () => {
+  it('the gateway holds certificates from two CAs and sends the one whose CA the client asked for', () => {
+    const first = pki();
+    const second = pki();
+    const alice = second.endEntity('C=CH, O=test, CN=alice', [{ email: 'alice@example.org' }], 'ecdsa-p256');
+    const bobFirst = first.endEntity('C=CH, O=test, CN=bob', [{ email: 'bob@example.org' }], 'ecdsa-p256');
+    const bobSecond = second.endEntity('C=CH, O=test, CN=bob', [{ email: 'bob@example.org' }], 'ecdsa-p256');
+    const gatewayStore = createCredentialStore({
+      certs: new Map([
+        ['bob-first', bobFirst.cert],
+        ['bob-second', bobSecond.cert],
+      ]),
+      cacerts: new Map([
+        ['first-root', first.root],
+        ['first-inter', first.inter],
+        ['second-root', second.root],
+        ['second-inter', second.inter],
+      ]),
+      pubkeys: new Map(),
+      crls: [],
+      keys: [bobFirst.key, bobSecond.key],
+      now: () => T0,
+    });
+    // Without a CERTREQ the first certificate would go: the client trusts only the second PKI.
+    expect(gatewayStore.local(certConfigs().gateway, certConfigs().gateway.local, undefined)?.cert).toBe(
+      bobFirst.cert,
+    );
+    const w = setup({
+      clientPubkey: createPubkeyAuth(provider, store(second, alice)),
+      gatewayPubkey: createPubkeyAuth(provider, gatewayStore),
+    });
+    const ike = w.client.supervisor.initiate('gw', 'net');
+    w.clock.advance(1000);
+    expect(ikePhase(ike), ike.failure?.reason).toBe('established');
+  });
 });

@@ -19,7 +19,7 @@ import { verifyChain } from '../../x509/chain.js';
 import { certificateMatchesIdentity } from '../../x509/identity-match.js';
 import { formatDn } from '../../x509/name.js';
 import type { AlgorithmIdentifier, Certificate } from '../../x509/types.js';
-import type { CredentialStore } from '../credentials.js';
+import type { CredentialStore, LocalCredential } from '../credentials.js';
 import { formatIdentity, type Identity } from '../identity.js';
 import {
   decodeHashAlgorithms,
@@ -87,9 +87,52 @@ export function certReqPayloads(
   return [{ type: PayloadType.CERTREQ, encoding: CertEncoding.X509_SIGNATURE, data }];
 }
 
-/** The peer sent a CERTREQ (any encoding): `send_cert = ifasked` sends our certificate then. */
-export const peerAskedForCert = (payloads: readonly Payload[]): { peerCertReq?: true } =>
-  payloads.some((p) => p.type === PayloadType.CERTREQ) ? { peerCertReq: true } : {};
+/**
+ * The peer sent a CERTREQ (any encoding): `send_cert = ifasked` sends our certificate then; the
+ * CA key hashes of X.509 CERTREQs (§3.7) choose among our certificates.
+ */
+export function peerAskedForCert(payloads: readonly Payload[]): {
+  peerCertReq?: true;
+  peerCaHashes?: readonly Uint8Array[];
+} {
+  const reqs = payloads.filter((p) => p.type === PayloadType.CERTREQ);
+  if (reqs.length === 0) return {};
+  const hashes: Uint8Array[] = [];
+  for (const r of reqs) {
+    if (r.encoding !== CertEncoding.X509_SIGNATURE) continue;
+    for (
+      let at = 0;
+      at + SHA1_LENGTH <= r.data.length && hashes.length < CERT_LIMITS.maxCertReqHashes;
+      at += SHA1_LENGTH
+    )
+      hashes.push(r.data.slice(at, at + SHA1_LENGTH));
+  }
+  return hashes.length > 0 ? { peerCertReq: true, peerCaHashes: hashes } : { peerCertReq: true };
+}
+
+/**
+ * §3.7: of our credentials, the first whose chain has a CA the peer named by key hash (its issuer
+ * or a CA above it), else the first.
+ */
+function chooseCredential(
+  provider: CryptoProvider,
+  all: readonly LocalCredential[],
+  caHashes: readonly Uint8Array[] | undefined,
+): LocalCredential | undefined {
+  if (!caHashes || caHashes.length === 0 || all.length < 2) return all[0];
+  const named = (spki: Uint8Array) => {
+    const h = provider.hash('sha1', spki);
+    return caHashes.some((x) => equalBytes(x, h));
+  };
+  return all.find((c) => c.chain.some((ca) => named(ca.spki))) ?? all[0];
+}
+
+/** What the peer's IKE_SA_INIT / IKE_AUTH said of hashes and certificates (session fields). */
+export interface PeerAsked {
+  readonly peerHashes?: readonly number[];
+  readonly peerCertReq?: boolean;
+  readonly peerCaHashes?: readonly Uint8Array[];
+}
 
 export interface LocalSignature {
   /** CERT payloads to send before AUTH (end entity first, then intermediates). */
@@ -104,10 +147,14 @@ export function signLocalAuth(
   config: ConnectionConfig,
   id: Identity,
   octets: Uint8Array,
-  peer: { readonly peerHashes?: readonly number[]; readonly peerCertReq?: boolean },
+  peer: PeerAsked,
 ): Result<LocalSignature, string> {
   if (!provider.signatures) return err(`crypto provider ${provider.name} has no signatures`);
-  const cred = credentials?.local(config, config.local, id);
+  const cred = chooseCredential(
+    provider,
+    credentials?.locals(config, config.local, id) ?? [],
+    peer.peerCaHashes,
+  );
   if (!cred) return err(`no private key and certificate for local identity ${formatIdentity(id)}`);
   const signed = signAuth(
     provider,
@@ -251,14 +298,18 @@ export interface PubkeyAuth {
   /** §3.7 CERTREQ for IKE_SA_INIT responses and IKE_AUTH requests. */
   certReq(config: ConnectionConfig): Payload[];
   /** What the peer's message says of hashes and certificate requests. */
-  peerInit(payloads: readonly Payload[]): { peerHashes?: readonly number[]; peerCertReq?: true };
+  peerInit(payloads: readonly Payload[]): {
+    peerHashes?: readonly number[];
+    peerCertReq?: true;
+    peerCaHashes?: readonly Uint8Array[];
+  };
   /** Our identity when the round configures none: the certificate's subject DN. */
   defaultIdentity(config: ConnectionConfig): Identity | undefined;
   sign(
     config: ConnectionConfig,
     id: Identity,
     octets: Uint8Array,
-    peer: { readonly peerHashes?: readonly number[]; readonly peerCertReq?: boolean },
+    peer: PeerAsked,
   ): Result<LocalSignature, string>;
   verify(
     config: ConnectionConfig,

@@ -99,6 +99,8 @@ export interface IkeSession {
   readonly hashesSent?: true;
   /** The peer sent CERTREQ (IKE_SA_INIT response or IKE_AUTH request): send_cert = ifasked sends. */
   readonly peerCertReq?: true;
+  /** The CA key hashes of the peer's CERTREQ (§3.7): they choose among our certificates. */
+  readonly peerCaHashes?: readonly Uint8Array[];
   /** Tries of IKE_SA_INIT so far (INVALID_KE_PAYLOAD and COOKIE restarts). */
   readonly initAttempts: number;
 }
@@ -137,6 +139,7 @@ export function authenticatedSession(s: IkeSession): IkeSession {
     pendingChild: _pending,
     peerHashes: _hashes,
     peerCertReq: _certReq,
+    peerCaHashes: _caHashes,
     hashesSent: _sent,
     ...rest
   } = s;

@@ -30,6 +30,7 @@ export function reloadableCredentials(
   const s = () => loaded.store;
   const store: CredentialStore = {
     local: (conn, round, id) => s().local(conn, round, id),
+    locals: (conn, round, id) => s().locals(conn, round, id),
     trustAnchors: (conn, round) => s().trustAnchors(conn, round),
     intermediates: () => s().intermediates(),
     pinnedCerts: (conn, round) => s().pinnedCerts(conn, round),
