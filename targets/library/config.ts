@@ -1,7 +1,7 @@
 /**
  * Building a Config in code: `defineConfig` fills the swanctl.conf defaults (DAEMON_DEFAULTS,
  * connectionWithDefaults, childWithDefaults) and checks what the swanctl loader would refuse
- * (proposals, identities, traffic selectors, a PSK per connection, ports), so that a mistake is
+ * (proposals, identities, traffic selectors, a PSK per connection that uses one, ports), so that a mistake is
  * one clear exception when the app starts rather than an IKE SA that never comes up.
  * Portable: no node: imports.
  */
@@ -95,6 +95,7 @@ function checkConnection(problems: string[], c: ConnectionInput, secrets: readon
     checkChild(problems, `${where}.children.${child.name}`, child);
   }
   if (local === null || remote === null) return; // already reported
+  if (c.local.auth !== 'psk' && c.remote.auth !== 'psk') return; // signatures: PeerOptions.credentials
   // strongSwan's shared-key lookup: a secret without ids matches anything, else either side's id.
   const found = secrets.some(
     (s) =>

@@ -46,7 +46,15 @@ export {
 // Crypto: the provider seam, the portable provider, random sources.
 export { nobleProvider } from '../../ipsec/crypto/noble/index.js';
 export { pooledRandom, secureRandom, seededRandom } from '../../ipsec/crypto/random.js';
+export type {
+  PrivateKey,
+  PrivateKeyFormat,
+  PublicKey,
+  SignatureProvider,
+} from '../../ipsec/crypto/signature-types.js';
 export type { CryptoProvider, RandomBytes } from '../../ipsec/crypto/types.js';
+export { type CredentialItems, createCredentialStore } from '../../ipsec/ike/credential-store.js';
+export type { CredentialStore, LocalCredential } from '../../ipsec/ike/credentials.js';
 // Inner packets, for apps that build or read them themselves (onPacket / sendPacket).
 export { formatIp, parseIp } from '../../ipsec/packet/address.js';
 export { decodeIp, type IpPacket } from '../../ipsec/packet/ip.js';
@@ -56,6 +64,10 @@ export { IpProto } from '../../ipsec/packet/proto.js';
 export { buildUdp, decodeUdp } from '../../ipsec/packet/udp.js';
 // Time.
 export { type Clock, systemClock, type TimerHandle, VirtualClock } from '../../ipsec/util/clock.js';
+export { parseCertificate } from '../../ipsec/x509/certificate.js';
+export { parseCrl } from '../../ipsec/x509/crl.js';
+export { pemBlocks } from '../../ipsec/x509/pem.js';
+export type { Certificate, Crl } from '../../ipsec/x509/types.js';
 // The transport seam and the in-memory network.
 export { MemoryNetwork, type MemoryNetworkOptions, type NetworkStats } from '../../transport/memory.js';
 export { type Datagram, type Endpoint, endpointKey, type Transport } from '../../transport/types.js';

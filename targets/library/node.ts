@@ -10,6 +10,7 @@
 import type { SupervisorLogger } from '../../actors/supervisor-types.js';
 import type { Config } from '../../ipsec/config/model.js';
 import type { CryptoProvider, RandomBytes } from '../../ipsec/crypto/types.js';
+import type { CredentialStore } from '../../ipsec/ike/credentials.js';
 import type { Clock } from '../../ipsec/util/clock.js';
 import type { Endpoint } from '../../transport/types.js';
 import { createUdpTransport, type TransportLogger, type UdpTransport } from '../../transport/udp.js';
@@ -34,6 +35,10 @@ export {
   type UdpTransportOptions,
 } from '../../transport/udp.js';
 export type { ConfigError, ConfigErrorCode, ConfigFormat, FileHost } from '../native/config/load.js';
+export {
+  type LoadedCredentials,
+  loadCredentials,
+} from '../native/credentials/load.js';
 export { nodeProvider } from '../native/crypto/node-provider.js';
 
 /** parseConfig / loadConfig found problems: `errors` has every one, with file, line and key path. */
@@ -93,6 +98,8 @@ export interface UdpPeerOptions {
   readonly logger?: SupervisorLogger & TransportLogger;
   /** SO_RCVBUF for every socket (default DEFAULT_RECV_BUFFER_SIZE). */
   readonly recvBufferSize?: number;
+  /** Certificates and keys for `auth: 'pubkey'` rounds (PeerOptions.credentials; loadCredentials). */
+  readonly credentials?: CredentialStore;
 }
 
 export interface UdpPeer extends Peer {
@@ -149,6 +156,7 @@ export async function startUdpPeer(o: UdpPeerOptions): Promise<UdpPeer> {
       ...(o.random ? { random: o.random } : {}),
       ...(o.clock ? { clock: o.clock } : {}),
       ...(o.logger ? { logger: o.logger } : {}),
+      ...(o.credentials ? { credentials: o.credentials } : {}),
     });
   } catch (e) {
     transport.close();

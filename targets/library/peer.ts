@@ -30,6 +30,8 @@ import type { Config } from '../../ipsec/config/model.js';
 import { nobleProvider } from '../../ipsec/crypto/noble/index.js';
 import { pooledRandom, secureRandom } from '../../ipsec/crypto/random.js';
 import type { CryptoProvider, RandomBytes } from '../../ipsec/crypto/types.js';
+import type { CredentialStore } from '../../ipsec/ike/credentials.js';
+import { createPubkeyAuth } from '../../ipsec/ike/exchange/auth-signature.js';
 import { tsToString } from '../../ipsec/ike/ts/text.js';
 import { formatIp, parseIp } from '../../ipsec/packet/address.js';
 import { decodeIp } from '../../ipsec/packet/ip.js';
@@ -62,6 +64,12 @@ export interface PeerOptions {
    * headers, + the non-ESP marker on the NAT-T port.
    */
   readonly ikeDatagramOverhead?: IkeDatagramOverhead;
+  /**
+   * Certificates and keys for connections with `auth: 'pubkey'` rounds (createCredentialStore, or
+   * loadCredentials from "./node" for a swanctl directory); the provider must have signatures
+   * (RSA needs nodeProvider).
+   */
+  readonly credentials?: CredentialStore;
 }
 
 /** An IKE SA as the events describe it (a snapshot: copy what you need). */
@@ -262,9 +270,11 @@ export function parseUdpPacket(
 /** One IPsec host with the façade above; see PeerOptions for the defaults. */
 export function createPeer(o: PeerOptions): Peer {
   const clock = o.clock ?? systemClock;
+  const provider = o.provider ?? nobleProvider;
   const host = createIpsecHost({
     config: o.config,
-    provider: o.provider ?? nobleProvider,
+    provider,
+    ...(o.credentials ? { pubkey: createPubkeyAuth(provider, o.credentials) } : {}),
     random: o.random ?? pooledRandom(secureRandom),
     clock,
     transport: o.transport,
