@@ -33,7 +33,8 @@ export interface IkeSaEffects {
   initDone(h: IkeSaHandle, e: IkeSaEntry, nat: { local: boolean; remote: boolean } | undefined): void;
   installChild(h: IkeSaHandle, child: ChildSaRecord): void;
   childFailed(e: IkeSaEntry, failure: ExchangeFailure): void;
-  established(h: IkeSaHandle, e: IkeSaEntry): void;
+  /** `connection`: the session's connection now (a responder's is chosen at IKE_AUTH). */
+  established(h: IkeSaHandle, e: IkeSaEntry, connection: string): void;
   failed(h: IkeSaHandle, e: IkeSaEntry, failure: ExchangeFailure): void;
   log(e: IkeSaEntry, level: 'debug' | 'info' | 'warn', detail: object, msg: string): void;
   removeChild(h: IkeSaHandle, child: ChildSaRecord, byPeer: boolean): void;
@@ -72,9 +73,9 @@ export function provideIkeSaMachine(entries: WeakMap<AnyActorRef, IkeSaEntry>, f
         const e = entry(self);
         if (e) fx.childFailed(e, p.failure);
       },
-      reportEstablished: ({ self }) => {
+      reportEstablished: ({ self, context }) => {
         const e = entry(self);
-        if (e?.handle) fx.established(e.handle, e);
+        if (e?.handle) fx.established(e.handle, e, context.session.config.name);
       },
       reportFailed: ({ self }, p) => {
         const e = entry(self);

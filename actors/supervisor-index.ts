@@ -115,6 +115,19 @@ export class IkeSaIndex {
     this.peerOf.set(h, after);
   }
 
+  /** A responder's IKE_AUTH picked connection `name` (by identities): indexed under it from now on. */
+  renamed(h: IkeSaHandle, name: string): void {
+    if (h.name === name || this.byId.get(h.uniqueid) !== h) return;
+    this.byName.delete(h.name, h);
+    h.name = name;
+    this.byName.add(name, h);
+    const before = this.peerOf.get(h);
+    const after = peerKey(name, h.remote.address);
+    if (before !== undefined) count(this.peers, before, -1);
+    count(this.peers, after, 1);
+    this.peerOf.set(h, after);
+  }
+
   get(uniqueid: number): IkeSaHandle | undefined {
     return this.byId.get(uniqueid);
   }

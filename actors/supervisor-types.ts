@@ -69,7 +69,11 @@ export type IkeActor = Actor<typeof ikeSaMachine>;
 
 export interface IkeSaHandle {
   readonly uniqueid: number;
-  readonly name: string;
+  /**
+   * The connection's name: a responder's is that of the first candidate at IKE_SA_INIT until
+   * IKE_AUTH picks the connection by identities (then the supervisor renames it).
+   */
+  name: string;
   readonly initiator: boolean;
   /** Current IKE endpoints: they move to the NAT-T port when a NAT is detected (§2.23). */
   local: Endpoint;

@@ -360,10 +360,12 @@ export class Supervisor {
       initDone: (h, e, nat) => floatToNatT(h, this.o.config.daemon, e.encap, nat),
       installChild: (h, child) => this.children.install(h, child),
       childFailed: (e, failure) => this.o.logger?.info({ ike: e.uniqueid, failure }, 'child SA not created'),
-      established: (h, e) => {
+      established: (h, e, connection) => {
         h.state = 'ESTABLISHED';
         h.establishedAt = this.o.clock.now();
         this.settled(e);
+        // a responder's connection is the one IKE_AUTH chose among the candidates by identities
+        this.index.renamed(h, connection);
         const { session: s } = h.actor.getSnapshot().context;
         startKeepalives(h, !!(s.nat?.local || s.config.encap), this.o.clock, this.o.send);
         this.endings.armHardLifetime(h);

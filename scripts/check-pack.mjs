@@ -56,7 +56,8 @@ function run(cmd, args, o = {}) {
 /** Relative imports and bare specifiers of one ES module (static, re-exports and dynamic). */
 function importsOf(code) {
   const out = new Set();
-  const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"]+)['"]/g;
+  // A specifier has no spaces or template holes: `from "${name}"` in a message is not an import.
+  const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"\s${}]+)['"]/g;
   for (let m = re.exec(code); m; m = re.exec(code)) out.add(m[1]);
   return [...out];
 }

@@ -49,6 +49,21 @@ describe('IkeSaIndex', () => {
     expect(x.reqidInUse(2)).toBe(false);
   });
 
+  it('renamed: a responder’s IKE SA moves to the connection IKE_AUTH chose (by name and by peer)', () => {
+    const x = new IkeSaIndex();
+    const a = handle('first', '192.0.2.1');
+    x.add(a);
+    x.renamed(a, 'chosen');
+    expect(a.name).toBe('chosen');
+    expect([...x.named('first')]).toEqual([]);
+    expect([...x.named('chosen')]).toEqual([a]);
+    expect(x.hasPeer('first', '192.0.2.1')).toBe(false);
+    expect(x.hasPeer('chosen', '192.0.2.1')).toBe(true);
+    x.remove(a);
+    expect(x.hasPeer('chosen', '192.0.2.1')).toBe(false);
+    expect([...x.named('chosen')]).toEqual([]);
+  });
+
   it('counts IKE SAs per (connection, remote address), following a moved peer', () => {
     const x = new IkeSaIndex();
     const a = handle('gw', '192.0.2.1');

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../ipsec/crypto/noble/index.js';
 import { formatIdentity, parseIdentity } from '../../ipsec/ike/identity.js';
 import { echoRequest } from '../ipsec/policy/fixtures.js';
-import { PSK } from '../support/ike-peers.js';
+import { gatewayConfig, PSK } from '../support/ike-peers.js';
 import { icmpType, twoHosts } from '../support/two-hosts.js';
 
 describe('two peers: IKE SA + Child SA + ESP', () => {
@@ -110,5 +110,24 @@ describe('robustness', () => {
     expect(ike.failure?.reason).toMatch(/internal error: provider bug/);
     expect(client.supervisor.counters.actorErrors).toBe(1);
     expect(client.supervisor.ikeSas).toEqual([]);
+  });
+
+  it('a responder’s IKE SA takes the name of the connection IKE_AUTH chose by identities (interop: charon)', () => {
+    // Both gateway connections match the client's address at IKE_SA_INIT; only `alice` matches IDi.
+    const other = { ...gatewayConfig({ remoteId: 'carol@example.org' }), name: 'carol' };
+    const alice = { ...gatewayConfig(), name: 'alice' };
+    const { clock, client, gateway } = twoHosts({ gatewayConnections: [other, alice] });
+    const events: string[] = [];
+    gateway.supervisor.on((e) => {
+      if (e.type === 'ike-established') events.push(e.handle.name);
+    });
+    const ike = client.supervisor.initiate('gw', 'net');
+    clock.advance(1000);
+    expect(ike.state).toBe('ESTABLISHED');
+    const [sa] = gateway.supervisor.ikeSas;
+    expect(sa?.name).toBe('alice');
+    expect(events).toEqual(['alice']); // already renamed when the event goes out (the daemon logs it)
+    expect([...gateway.supervisor.ikeSasNamed('alice')]).toEqual([sa]);
+    expect([...gateway.supervisor.ikeSasNamed('carol')]).toEqual([]);
   });
 });

@@ -22,7 +22,7 @@ import type { ListSasIke } from '../../targets/native/list-sas.js';
 import { waitForCharonSa } from './checks.js';
 import { DaemonProcess, waitFor, withLogs } from './daemon-host.js';
 import { Charon, LAB, labDir, run, runDir } from './lab.js';
-import { type EndEntity, makePki, type Pki } from './pki.js';
+import { type EndEntity, INTERMEDIATE_DN, makePki, OTHER_ROOT_DN, type Pki, ROOT_DN } from './pki.js';
 
 const IKE = 'aes128gcm16-prfsha256-x25519';
 const ESP = 'aes128gcm16';
@@ -263,7 +263,7 @@ async function startCharon(
   extra: readonly string[] = [],
 ): Promise<Charon> {
   const p = await getPki();
-  p.copyTo(path.join(runDir(), name));
+  p.copyTo(path.join(runDir(), name), 'charon-');
   let charon: Charon;
   try {
     charon = await Charon.start({
@@ -283,6 +283,7 @@ async function startCharon(
   );
   const certs = await charon.swanctl('--list-certs');
   expect(certs).toContain(`subject:  "${dn('charon-p256.test')}"`);
+  expect(certs).not.toContain('ours-'); // ours must come in our CERT payloads
   const crls = await charon.swanctl('--list-certs', '--type', 'x509_crl');
   expect(crls).toContain(`issuer:   "${pki.intermediateDn}"`);
   return charon;
@@ -290,7 +291,7 @@ async function startCharon(
 
 async function startDaemon(name: string, cases: readonly Case[]): Promise<DaemonProcess> {
   const p = await getPki();
-  return DaemonProcess.start({ name, conf: ourConf(cases), prepare: (dir) => p.copyTo(dir) });
+  return DaemonProcess.start({ name, conf: ourConf(cases), prepare: (dir) => p.copyTo(dir, 'ours-') });
 }
 
 /** Helpers over one daemon and one charon. */
@@ -364,9 +365,13 @@ function peers(get: () => { daemon: DaemonProcess; charon: Charon }) {
     await nothingLeft();
   };
 
-  /** `c` fails: the initiator gets AUTHENTICATION_FAILED (or refuses the responder); no SA remains. */
-  const refused = async (c: Case, initiator: 'ours' | 'charon') => {
+  /**
+   * `c` fails: the initiator gets AUTHENTICATION_FAILED (or refuses the responder); no SA remains.
+   * Returns why our daemon failed IKE SAs meanwhile ("NAME NOTIFY REASON").
+   */
+  const refused = async (c: Case, initiator: 'ours' | 'charon'): Promise<string[]> => {
     const { daemon, charon } = get();
+    const mark = daemon.records().length;
     if (initiator === 'ours') {
       const r = await daemon.cli('initiate', '--child', 'net', '--ike', c.name, '--timeout', '20');
       expect(r.code, `${r.stdout}\n${r.stderr}`).not.toBe(0);
@@ -376,15 +381,25 @@ function peers(get: () => { daemon: DaemonProcess; charon: Charon }) {
       expect(r.code, `${r.stdout}\n${r.stderr}`).not.toBe(0);
     }
     await nothingLeft();
+    return ourFailures(daemon, mark);
   };
 
   return { diagnosed, establish, refused, nothingLeft };
 }
 
+/** Why our daemon failed IKE SAs (its "IKE SA failed" records) since record `mark`. */
+function ourFailures(daemon: DaemonProcess, mark = 0): string[] {
+  return daemon
+    .records()
+    .slice(mark)
+    .filter((r) => r.msg === 'IKE SA failed' && typeof r.reason === 'string')
+    .map((r) => `${r.name} ${r.notify ?? '-'} ${r.reason}`);
+}
+
 /** Lines "authentication of 'ID' [(myself)] with SCHEME successful" in the charon log since `mark`. */
 function authSchemes(charon: Charon, mark: number): string[] {
   return [
-    ...charon.logSince(mark).matchAll(/authentication of '([^']*)' (\(myself\) )?with (\S+) successful/g),
+    ...charon.logSince(mark).matchAll(/authentication of '([^']*)' (\(myself\) )?with (.+?) successful/g),
   ].map((m) => `${m[2] ? 'charon' : 'peer'} ${m[1]} ${m[3]}`);
 }
 
@@ -407,7 +422,10 @@ describe('certificates: our daemon <-> charon (RFC 7427 signatures)', () => {
   it('the PKI: our daemon loaded the certificates, keys and the CRL (ikev2 list-certs)', () =>
     diagnosed(async () => {
       const out = await daemon.mustCli('list-certs');
-      for (const e of ENTITIES) expect(out).toContain(e.dn);
+      for (const e of ENTITIES) {
+        if (e.name.startsWith('ours-')) expect(out).toContain(e.dn);
+        else expect(out).not.toContain(e.dn); // charon's come in its CERT payloads
+      }
       expect(out).toContain(pki.intermediateDn);
     }));
 
@@ -415,6 +433,11 @@ describe('certificates: our daemon <-> charon (RFC 7427 signatures)', () => {
     diagnosed(async () => {
       const mark = charon.logMark();
       await establish(CASES.p256!, 'charon');
+      const log = charon.logSince(mark);
+      // our CERTREQ names the root we trust; we send our certificate and the intermediate
+      expect(log).toContain(`received cert request for "${ROOT_DN}"`);
+      expect(log).toContain(`received end entity cert "${dn('ours-p256.test')}"`);
+      expect(log).toContain(`received issuer cert "${INTERMEDIATE_DN}"`);
       expect(authSchemes(charon, mark)).toEqual([
         `charon ${dn('charon-p256.test')} ECDSA_WITH_SHA256_DER`,
         `peer ${dn('ours-p256.test')} ECDSA_WITH_SHA256_DER`,
@@ -425,6 +448,10 @@ describe('certificates: our daemon <-> charon (RFC 7427 signatures)', () => {
     diagnosed(async () => {
       const mark = charon.logMark();
       await establish(CASES.p256!, 'ours');
+      const log = charon.logSince(mark);
+      expect(log).toContain(`received cert request for "${ROOT_DN}"`);
+      expect(log).toContain(`received end entity cert "${dn('ours-p256.test')}"`);
+      expect(log).toContain(`received issuer cert "${INTERMEDIATE_DN}"`);
       expect(authSchemes(charon, mark)).toEqual([
         `peer ${dn('ours-p256.test')} ECDSA_WITH_SHA256_DER`,
         `charon ${dn('charon-p256.test')} ECDSA_WITH_SHA256_DER`,
@@ -464,38 +491,63 @@ describe('certificates: our daemon <-> charon (RFC 7427 signatures)', () => {
   it('we refuse charon’s certificate revoked by our CRL (both directions)', () =>
     diagnosed(async () => {
       const mark = charon.logMark();
-      await refused(CASES.revokedCharon!, 'charon');
+      const revoked = `certificate "${dn('charon-revoked.test')}" was revoked on `;
+      // charon initiates: we answer N(AUTHENTICATION_FAILED) (RFC 7296 §2.21.2)
+      const asResponder = await refused(CASES.revokedCharon!, 'charon');
       expect(charon.logSince(mark)).toContain('received AUTHENTICATION_FAILED notify error');
-      await refused(CASES.revokedCharon!, 'ours');
-      expect(daemon.log(400)).toMatch(/revoked/i);
+      expect(asResponder).toEqual([expect.stringMatching(/ 24 initiator AUTH: /)]);
+      expect(asResponder[0]).toContain(revoked);
+      // we initiate: charon's AUTH is refused, we tell it in an INFORMATIONAL
+      const mark2 = charon.logMark();
+      const asInitiator = await refused(CASES.revokedCharon!, 'ours');
+      expect(asInitiator).toEqual([expect.stringMatching(/^revoked-charon 24 responder AUTH: /)]);
+      expect(asInitiator[0]).toContain(revoked);
+      expect(charon.logSince(mark2)).toContain('parsed INFORMATIONAL request 2 [ N(AUTH_FAILED) ]');
     }));
 
   it('charon refuses our certificate revoked by its CRL (both directions)', () =>
     diagnosed(async () => {
       const mark = charon.logMark();
-      await refused(CASES.revokedOurs!, 'ours');
+      expect(await refused(CASES.revokedOurs!, 'ours')).toEqual([
+        'revoked-ours 24 IKE_AUTH response without IDr and AUTH',
+      ]);
       const log = charon.logSince(mark);
       expect(log).toContain(`certificate was revoked on`);
-      expect(log).toContain('sending AUTHENTICATION_FAILED');
+      expect(log).toContain('generating IKE_AUTH response 1 [ N(AUTH_FAILED) ]');
       const mark2 = charon.logMark();
       await refused(CASES.revokedOurs!, 'charon');
-      expect(charon.logSince(mark2)).toContain('certificate was revoked on');
+      const log2 = charon.logSince(mark2);
+      expect(log2).toContain('certificate was revoked on');
+      expect(log2).toContain('generating INFORMATIONAL request 2 [ N(AUTH_FAILED) ]');
     }));
 
   it('we refuse charon’s certificate from a root we do not trust (both directions)', () =>
     diagnosed(async () => {
       const mark = charon.logMark();
-      await refused(CASES.wrongCaCharon!, 'charon');
+      const untrusted = `certificate "C=CH, O=other, CN=charon-other.test" has no trusted issuer "${OTHER_ROOT_DN}"`;
+      expect(await refused(CASES.wrongCaCharon!, 'charon')).toEqual([
+        expect.stringMatching(/ 24 initiator AUTH: /),
+      ]);
       expect(charon.logSince(mark)).toContain('received AUTHENTICATION_FAILED notify error');
-      await refused(CASES.wrongCaCharon!, 'ours');
+      expect(await refused(CASES.wrongCaCharon!, 'ours')).toEqual([
+        `wrongca-charon 24 responder AUTH: ${untrusted}`,
+      ]);
     }));
 
   it('charon refuses our certificate from a root it does not trust (both directions)', () =>
     diagnosed(async () => {
       const mark = charon.logMark();
-      await refused(CASES.wrongCaOurs!, 'ours');
-      expect(charon.logSince(mark)).toContain('sending AUTHENTICATION_FAILED');
+      expect(await refused(CASES.wrongCaOurs!, 'ours')).toEqual([
+        'wrongca-ours 24 IKE_AUTH response without IDr and AUTH',
+      ]);
+      const log = charon.logSince(mark);
+      expect(log).toContain(`constraint check failed: peer not authenticated by CA '${ROOT_DN}'`);
+      expect(log).toContain('generating IKE_AUTH response 1 [ N(AUTH_FAILED) ]');
+      const mark2 = charon.logMark();
       await refused(CASES.wrongCaOurs!, 'charon');
+      expect(charon.logSince(mark2)).toContain(
+        `constraint check failed: peer not authenticated by CA '${ROOT_DN}'`,
+      );
     }));
 });
 
@@ -518,9 +570,10 @@ describe('certificates: charon without RFC 7427 (signature_authentication = no):
   it('RSA (method 1), ECDSA P-256 (method 9) and P-384 (method 10), both directions', () =>
     diagnosed(async () => {
       const expected: [Case, string][] = [
-        [CASES.rsa!, 'RSA_EMSA_PKCS1_SHA1'],
-        [CASES.p256!, 'ECDSA-256'],
-        [CASES.p384!, 'ECDSA-384'],
+        // charon names the classic AUTH methods (auth_method_names), RFC 7427 ones by their scheme
+        [CASES.rsa!, 'RSA signature'],
+        [CASES.p256!, 'ECDSA-256 signature'],
+        [CASES.p384!, 'ECDSA-384 signature'],
       ];
       for (const [c, scheme] of expected) {
         for (const initiator of ['ours', 'charon'] as const) {

@@ -41,8 +41,12 @@ export interface Pki {
   readonly rootDn: string;
   readonly intermediateDn: string;
   readonly otherRootDn: string;
-  /** Copies every credential into `dest` (x509/, x509ca/, x509crl/, private/). */
-  copyTo(dest: string, o?: { readonly crl?: boolean }): void;
+  /**
+   * Copies the CA certificates, the CRL and the end entities whose names start with `own` (their
+   * certificates and keys) into `dest` (x509/, x509ca/, x509crl/, private/): the peer's
+   * certificate must come from its CERT payloads.
+   */
+  copyTo(dest: string, own: string): void;
 }
 
 export const ROOT_DN = 'C=CH, O=test, CN=Interop Root CA';
@@ -184,11 +188,13 @@ export async function makePki(
     rootDn: ROOT_DN,
     intermediateDn: INTERMEDIATE_DN,
     otherRootDn: OTHER_ROOT_DN,
-    copyTo(dest, o = {}) {
+    copyTo(dest, own) {
       for (const sub of ['x509', 'x509ca', 'x509crl', 'private']) {
-        if (sub === 'x509crl' && o.crl === false) continue;
         mkdirSync(path.join(dest, sub), { recursive: true });
-        for (const file of readdirSync(f(sub))) copyFileSync(f(sub, file), path.join(dest, sub, file));
+        for (const file of readdirSync(f(sub))) {
+          if ((sub === 'x509' || sub === 'private') && !file.startsWith(own)) continue;
+          copyFileSync(f(sub, file), path.join(dest, sub, file));
+        }
       }
     },
   };
