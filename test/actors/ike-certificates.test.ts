@@ -271,6 +271,29 @@ describe('IKE_AUTH with certificates', () => {
     expect(formatIdentity(ikeContext(gw!).session.remoteId!)).toBe('C=CH, O=test, CN=alice');
   });
 
+  it("a KEY_ID identity: the SHA-1 of the certificate's public key, as strongSwan takes it", () => {
+    const { p, alice, bob } = standard();
+    const keyid = `keyid:0x${Buffer.from(provider.hash('sha1', alice.cert.publicKey)).toString('hex')}`;
+    const configs = certConfigs({ clientId: keyid, gatewayRemoteId: keyid });
+    const inner = store(p, alice);
+    // Our own store picks certificates by DN and subjectAltName only: hand it alice's.
+    const byKeyId: CredentialStore = {
+      ...inner,
+      locals: (conn, round) => inner.locals(conn, round, undefined),
+    };
+    const w = setup({
+      clientConnections: [configs.client],
+      gatewayConnections: [configs.gateway],
+      clientPubkey: createPubkeyAuth(provider, byKeyId),
+      gatewayPubkey: createPubkeyAuth(provider, store(p, bob)),
+    });
+    const ike = w.client.supervisor.initiate('gw', 'net');
+    w.clock.advance(1000);
+    expect(ikePhase(ike), ike.failure?.reason).toBe('established');
+    const [gw] = w.gateway.supervisor.ikeSas;
+    expect(formatIdentity(ikeContext(gw!).session.remoteId!)).toBe(keyid.replace('0x', ''));
+  });
+
   it('classic methods when the peer announces no hash algorithms: ECDSA 9 and RSA 1', () => {
     const { p, alice, bob } = standard();
     const methods: number[] = [];

@@ -20,7 +20,7 @@ import { certificateMatchesIdentity } from '../../x509/identity-match.js';
 import { formatDn } from '../../x509/name.js';
 import type { AlgorithmIdentifier, Certificate } from '../../x509/types.js';
 import type { CredentialStore, LocalCredential } from '../credentials.js';
-import { formatIdentity, type Identity } from '../identity.js';
+import { formatIdentity, type Identity, IdType } from '../identity.js';
 import {
   decodeHashAlgorithms,
   encodeHashAlgorithms,
@@ -189,6 +189,18 @@ export function certificateIdentity(
   return cred?.cert ? { type: 9, data: cred.cert.subject.der } : undefined; // ID_DER_ASN1_DN (§3.5)
 }
 
+/**
+ * An ID_KEY_ID the certificate has no subjectKeyIdentifier for: strongSwan also takes the SHA-1 of
+ * the public key (the subjectPublicKey BIT STRING) or of the whole SubjectPublicKeyInfo.
+ */
+function keyIdMatches(provider: CryptoProvider, cert: Certificate, id: Identity): boolean {
+  if (id.type !== IdType.ID_KEY_ID) return false;
+  return (
+    equalBytes(provider.hash('sha1', cert.publicKey), id.data) ||
+    equalBytes(provider.hash('sha1', cert.spki), id.data)
+  );
+}
+
 /** Verifies a certificate's or CRL's signature with its issuer's key (the path validation's check). */
 function issuerVerifier(provider: CryptoProvider) {
   const keys = new Map<Certificate, PublicKey | undefined>();
@@ -254,9 +266,11 @@ export function verifyPeerSignature(
   let key: PublicKey | undefined;
   let cert: Certificate | undefined;
   if (received.length > 0 || pinned.length > 0) {
-    const end = received[0] ?? pinned.find((c) => certificateMatchesIdentity(c, peer));
+    const matches = (c: Certificate) =>
+      certificateMatchesIdentity(c, peer) || keyIdMatches(provider, c, peer);
+    const end = received[0] ?? pinned.find(matches);
     if (!end) return err(`no certificate for peer identity ${formatIdentity(peer)}`);
-    if (!certificateMatchesIdentity(end, peer))
+    if (!matches(end))
       return err(`peer identity ${formatIdentity(peer)} is not in certificate "${formatDn(end.subject)}"`);
     const isPinned = pinned.some((c) => equalBytes(c.der, end.der));
     if (pinned.length > 0 && !isPinned)
