@@ -373,6 +373,8 @@ export class Supervisor {
       },
       failed: (h, e, failure) => {
         h.failure = failure;
+        // a responder that refused at IKE_AUTH: the SA is named after the connection it chose
+        if (failure.connection) this.index.renamed(h, failure.connection);
         this.o.logger?.info({ ike: e.uniqueid, failure }, 'IKE SA failed');
       },
       log: (e, level, detail, msg) => this.o.logger?.[level]({ ike: e.uniqueid, ...detail }, msg),

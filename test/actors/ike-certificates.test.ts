@@ -367,13 +367,16 @@ describe('IKE_AUTH with certificates: the gateway refuses, cleanly', () => {
   it('revoked client certificate: the intermediate CA lists it in a CRL the gateway holds', () => {
     const { p, alice, bob } = standard();
     const crl = buildCrl({ issuer: p.interIssuer, revoked: [{ serial: alice.cert.serial, reason: 1 }] });
-    expectRefused(
-      setup({
-        clientPubkey: createPubkeyAuth(provider, store(p, alice)),
-        gatewayPubkey: createPubkeyAuth(provider, store(p, bob, { crls: [crl] })),
-      }),
-      /revoked/i,
-    );
+    // A decoy connection first: the refused SA is named after the one IKE_AUTH chose ('rw').
+    const { gateway } = certConfigs();
+    const decoy = { ...gateway, name: 'decoy', remote: { ...gateway.remote, id: 'carol@example.org' } };
+    const w = setup({
+      gatewayConnections: [decoy, gateway],
+      clientPubkey: createPubkeyAuth(provider, store(p, alice)),
+      gatewayPubkey: createPubkeyAuth(provider, store(p, bob, { crls: [crl] })),
+    });
+    expectRefused(w, /revoked/i);
+    expect(w.gatewaySas().map((h) => h.name)).toEqual(['rw']);
   });
 
   it("wrong identity: the client claims mallory@example.org with alice's certificate", () => {

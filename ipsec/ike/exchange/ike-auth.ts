@@ -194,13 +194,14 @@ export function handleAuthRequest(
       response: true,
       payloads: body,
     });
+  let chosen: string | undefined;
   const fail = (
     reason: string,
     notifyType: number = NotifyError.AUTHENTICATION_FAILED,
   ): AuthRequestOutcome => ({
     kind: 'failed',
     response: respond(s, [notify(notifyType)]),
-    failure: { notify: notifyType, reason },
+    failure: { notify: notifyType, reason, ...(chosen ? { connection: chosen } : {}) },
   });
   const idi = findPayload(payloads, PayloadType.IDi);
   const auth = findPayload(payloads, PayloadType.AUTH);
@@ -218,6 +219,7 @@ export function handleAuthRequest(
     return l.ok && identityMatches(l.value, wantedLocal);
   });
   if (!config) return fail(`no connection for peer identity ${formatIdentity(peer)}`);
+  chosen = config.name;
   const session0: IkeSession = { ...s, config, ...deps.pubkey?.peerInit(payloads) };
   const local = localIdentity(session0, deps);
   if (!local.ok) return fail(local.error);

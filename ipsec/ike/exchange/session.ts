@@ -118,6 +118,8 @@ export interface ExchangeFailure {
    * N(AUTHENTICATION_FAILED) (§2.21.2), since its IKE SA is otherwise up.
    */
   readonly noticePeer?: boolean;
+  /** The connection a responder's IKE_AUTH chose by identities before it failed (names the SA). */
+  readonly connection?: string;
 }
 
 /**
