@@ -11,15 +11,12 @@ import {
   decodeBitString,
   decodeOid,
   decodeSmallInteger,
-  derBitString,
-  derNull,
-  derOid,
-  derSequence,
   readChildren,
   readSingle,
   Tag,
   type Tlv,
 } from './der.js';
+import { derBitString, derNull, derOid, derSequence } from './der-write.js';
 import { CurveOid, KeyOid } from './oids.js';
 
 export interface KeyError {

@@ -5,21 +5,8 @@
  */
 import { err, ok, type Result } from '../result.js';
 import { equalBytes } from '../util/bytes.js';
-import {
-  type DerError,
-  decodeOid,
-  decodeString,
-  derError,
-  derIa5,
-  derOid,
-  derPrintable,
-  derSequence,
-  derSet,
-  derUtf8,
-  readChildren,
-  readSingle,
-  Tag,
-} from './der.js';
+import { type DerError, decodeOid, decodeString, derError, readChildren, readSingle, Tag } from './der.js';
+import { derIa5, derOid, derPrintable, derSequence, derSet, derUtf8 } from './der-write.js';
 import type { Name, NameAttribute } from './types.js';
 
 /**

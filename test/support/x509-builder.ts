@@ -3,6 +3,7 @@
  * node:crypto, to drive the parser and path validation tests.
  */
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { readChildren, readSingle, Tag } from '../../ipsec/x509/der.js';
 import {
   derBitString,
   derBoolean,
@@ -14,10 +15,7 @@ import {
   derSequence,
   derTime,
   derTlv,
-  readChildren,
-  readSingle,
-  Tag,
-} from '../../ipsec/x509/der.js';
+} from '../../ipsec/x509/der-write.js';
 import { parseDnText } from '../../ipsec/x509/name.js';
 import { ExtensionOid, HashOid, SignatureOid } from '../../ipsec/x509/oids.js';
 

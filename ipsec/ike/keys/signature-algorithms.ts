@@ -4,19 +4,8 @@
  * reads the signatureAlgorithm of certificates and CRLs (RFC 5280 §4.1.1.2).
  */
 import type { SignatureHash, SignatureScheme } from '../../crypto/signature-types.js';
-import {
-  decodeOid,
-  decodeSmallInteger,
-  derContext,
-  derInteger,
-  derNull,
-  derOid,
-  derSequence,
-  readChildren,
-  readSingle,
-  Tag,
-  type Tlv,
-} from '../../x509/der.js';
+import { decodeOid, decodeSmallInteger, readChildren, readSingle, Tag, type Tlv } from '../../x509/der.js';
+import { derContext, derInteger, derNull, derOid, derSequence } from '../../x509/der-write.js';
 import { HashOid, SignatureOid } from '../../x509/oids.js';
 
 /** IKEv2 Hash Algorithms (RFC 7427 §7; IANA registry; Identity from RFC 8420 §2). */

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../ipsec/util/bytes.js';
 import { parseCrl } from '../../../ipsec/x509/crl.js';
-import { derOctetString } from '../../../ipsec/x509/der.js';
+import { derOctetString } from '../../../ipsec/x509/der-write.js';
 import { formatDn } from '../../../ipsec/x509/name.js';
 import { SignatureOid } from '../../../ipsec/x509/oids.js';
 import { buildCrl, DAY, generateKey, keyId, T0 } from '../../support/x509-builder.js';

@@ -8,6 +8,13 @@ import {
   decodeSmallInteger,
   decodeString,
   decodeTime,
+  encodeOid,
+  readChildren,
+  readSingle,
+  readTlv,
+  Tag,
+} from '../../../ipsec/x509/der.js';
+import {
   derBitString,
   derContext,
   derGeneralizedTime,
@@ -22,12 +29,7 @@ import {
   derTlv,
   derUtcTime,
   derUtf8,
-  encodeOid,
-  readChildren,
-  readSingle,
-  readTlv,
-  Tag,
-} from '../../../ipsec/x509/der.js';
+} from '../../../ipsec/x509/der-write.js';
 
 const must = <T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T => {
   if (!r.ok) throw new Error(`unexpected error: ${JSON.stringify(r.error)}`);
