@@ -159,6 +159,11 @@ export interface DaemonConfig {
    * needed" / ICMPv6 "packet too big" (RFC 1191, RFC 8201) instead of being sent.
    */
   readonly path_mtu: number;
+  /**
+   * The VICI socket (strongSwan's control protocol, for swanctl and the vici bindings): a Unix
+   * socket path; empty = no VICI server.
+   */
+  readonly vici: string;
 }
 
 export interface Config {
@@ -188,6 +193,7 @@ export const DAEMON_DEFAULTS: DaemonConfig = {
   tun_mtu: 1400,
   tun_table: 220,
   path_mtu: 1500,
+  vici: '',
 };
 
 const HOUR = 3600;

@@ -13,7 +13,7 @@ import { formatListSas, type ListSasIke } from './list-sas.js';
 import { isLogLevel, type LOG_LEVELS } from './logger.js';
 
 export const USAGE = `usage: ikev2 <command> [options]
-  daemon     --config FILE [--control SOCKET] [--save-keys DIR] [--log-level L] [--pretty]
+  daemon     --config FILE [--control SOCKET] [--vici SOCKET] [--save-keys DIR] [--log-level L] [--pretty]
              [--inspect [ADDR:]PORT [--inspect-token T] [--inspect-keys]] [--record FILE [--record-keys]]
   initiate   --child NAME [--ike NAME] [--timeout S]
   terminate  --ike NAME | --ike-id N | --child NAME
@@ -27,6 +27,7 @@ export const USAGE = `usage: ikev2 <command> [options]
   sim        --report DIR [--motes N] [--loss P] [--seed S] [--topology T] [--scenario FILE] ...
   help
 Commands other than daemon take --control SOCKET (default $XDG_RUNTIME_DIR/ikev2.sock, else /run/ikev2.sock).
+--vici SOCKET serves strongSwan's VICI (swanctl --uri unix://SOCKET) there; overrides daemon.vici.
 Log levels: fatal, error, warn, info (default), debug, trace, silent.
 --inspect serves the statechart inspector (a web page, 127.0.0.1 unless ADDR is given; any other
 address needs --inspect-token); --record writes its event stream as JSON Lines for 'ikev2 inspect'.
@@ -41,6 +42,8 @@ export type CliCommand =
       readonly kind: 'daemon';
       readonly config: string;
       readonly control?: string;
+      /** --vici: the VICI socket (overrides daemon.vici). */
+      readonly vici?: string;
       readonly saveKeys?: string;
       readonly logLevel: LogLevel;
       readonly pretty: boolean;
@@ -86,6 +89,7 @@ const SPECS = {
   daemon: {
     config: { type: 'string' },
     control: { type: 'string' },
+    vici: { type: 'string' },
     'save-keys': { type: 'string' },
     'log-level': { type: 'string' },
     pretty: { type: 'boolean' },
@@ -229,6 +233,7 @@ export function parseCli(
         kind: 'daemon',
         config: need('daemon', v, 'config'),
         ...(v.control !== undefined ? { control: v.control as string } : {}),
+        ...(v.vici !== undefined ? { vici: v.vici as string } : {}),
         ...(v['save-keys'] !== undefined ? { saveKeys: v['save-keys'] as string } : {}),
         logLevel: level,
         pretty: v.pretty === true,

@@ -16,10 +16,12 @@ import { buildListCerts } from './list-certs.js';
 import { buildListConns } from './list-conns.js';
 import { buildListSas } from './list-sas.js';
 import {
+  CREATE_CHILD_WAIT,
   childSummary,
   findChildren,
   rekey,
   type SupervisorLike,
+  startChild,
   terminateChild,
   waitChildRemoved,
   waitForChild,
@@ -69,9 +71,6 @@ function ikeTarget(args: Record<string, unknown>): string | number | undefined {
   return str(args, 'ike');
 }
 
-/** Seconds to wait for a CHILD_SA created in an existing IKE SA when no --timeout is given. */
-const CREATE_CHILD_WAIT = 30;
-
 const sup = (c: CommandContext) => c.host.supervisor as SupervisorLike;
 
 export function daemonCommands(c: CommandContext): Record<string, ControlHandler> {
@@ -86,45 +85,19 @@ export function daemonCommands(c: CommandContext): Record<string, ControlHandler
       const child = str(args, 'child', true);
       const ike = str(args, 'ike');
       const timeout = num(args, 'timeout', 0);
-      const conns = c.host.config.connections.filter(
-        (k) => (ike === undefined || k.name === ike) && k.children.some((ch) => ch.name === child),
-      );
-      const conn = conns[0];
-      if (!conn)
-        throw new ControlError(
-          ike === undefined
-            ? `no connection has a child '${child}'`
-            : c.host.config.connections.some((k) => k.name === ike)
-              ? `connection '${ike}' has no child '${child}'`
-              : `no connection '${ike}'`,
-        );
-      // Like swanctl: an established IKE SA of the connection gets the child by CREATE_CHILD_SA.
-      const existing = c.host.supervisor.ikeSas.find(
-        (h) => h.name === conn.name && h.state === 'ESTABLISHED',
-      );
       const s = sup(c);
-      let handle: ReturnType<SupervisorLike['initiate']>;
-      let limit = timeout;
-      if (existing && typeof s.createChild === 'function') {
-        if (!Number(s.createChild(existing.uniqueid, child)))
-          throw new ControlError(`cannot create CHILD_SA '${child}' in IKE SA #${existing.uniqueid}`);
-        handle = existing;
-        // A refused CREATE_CHILD_SA raises no supervisor event: bound the wait.
-        limit = timeout || CREATE_CHILD_WAIT;
-        ctx.event({ message: `creating CHILD_SA ${child} in IKE_SA ${conn.name}[${handle.uniqueid}]` });
-      } else {
-        try {
-          handle = s.initiate(conn.name, child);
-        } catch (e) {
-          throw new ControlError(e instanceof Error ? e.message : String(e));
-        }
-        ctx.event({
-          message: `initiating IKE_SA ${conn.name}[${handle.uniqueid}] to ${handle.remote.address}`,
-        });
-      }
+      const started = startChild(s, c.host.config.connections, child, ike);
+      const handle = started.handle;
+      // A refused CREATE_CHILD_SA raises no supervisor event: bound the wait.
+      const limit = started.initiated ? timeout : timeout || CREATE_CHILD_WAIT;
+      ctx.event({
+        message: started.initiated
+          ? `initiating IKE_SA ${started.connection}[${handle.uniqueid}] to ${handle.remote.address}`
+          : `creating CHILD_SA ${child} in IKE_SA ${started.connection}[${handle.uniqueid}]`,
+      });
       const installed = await waitForChild(s, handle, child, limit * 1000, c.clock, ctx.signal);
       return {
-        ike: conn.name,
+        ike: started.connection,
         uniqueid: handle.uniqueid,
         child,
         'child-uniqueid': installed.uniqueid,

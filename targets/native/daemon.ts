@@ -6,17 +6,23 @@
  *   SIGHUP          reload the file: checked first, kept running unchanged on errors
  *   SIGTERM/SIGINT  terminate every IKE SA (Deletes, once the supervisor sends them), close, exit 0
  * Start order: config -> inspection (--record file, --inspect server) -> sockets -> supervisor ->
- * control socket; a failure on the way closes what was opened, so there is never a half-started
- * daemon. The inspector (and its web socket server) and --save-keys are imported only when
- * configured (start RSS, issue 14).
+ * control socket -> VICI socket; a failure on the way closes what was opened, so there is never a
+ * half-started daemon. The inspector (and its web socket server), --save-keys and the VICI
+ * server (daemon.vici / --vici) are imported only when configured (start RSS, issue 14).
+ *
+ * Connections and shared secrets loaded over VICI (swanctl --load-conns...) are kept apart from
+ * the file's: a reload (SIGHUP, reload-settings) reads the file again and adds them on top (a
+ * VICI-loaded connection replaces the file's of the same name); unloading one removes it from
+ * the running configuration until the file is read again.
  */
 import { existsSync, unlinkSync } from 'node:fs';
-import type { Config } from '../../ipsec/config/model.js';
+import type { Config, ConnectionConfig, IkeSecret } from '../../ipsec/config/model.js';
 import type { CryptoProvider, RandomBytes } from '../../ipsec/crypto/types.js';
 import { toHex } from '../../ipsec/util/bytes.js';
 import { type Clock, systemClock } from '../../ipsec/util/clock.js';
 import type { InspectListen } from './cli.js';
 import { loadConfigFile } from './config/load.js';
+import { viciUri } from './config/values.js';
 import { ControlError, type ControlServer, defaultSocketPath, startControlServer } from './control.js';
 import {
   type DaemonCredentials,
@@ -30,10 +36,13 @@ import type { DaemonInspection } from './inspector/run.js';
 import type { Logger } from './logger.js';
 import { waitGone } from './sa-control.js';
 import type { SaveKeys } from './save-keys.js';
+import type { NativeViciServer } from './vici/server.js';
 
 export interface DaemonOptions {
   readonly configPath: string;
   readonly controlPath?: string;
+  /** --vici: the VICI socket, a path or unix://PATH (overrides daemon.vici; '' = none). */
+  readonly viciPath?: string;
   readonly saveKeysDir?: string;
   readonly logger: Logger;
   readonly provider?: CryptoProvider;
@@ -56,6 +65,12 @@ export class DaemonStartError extends Error {
 export class Daemon {
   private stopping?: Promise<void>;
   private readonly offEvents: () => void;
+  private vici: NativeViciServer | undefined;
+  private offVici: (() => void) | undefined;
+  /** Connections and secrets loaded over VICI, kept across reloads of the file. */
+  private readonly viciConnections = new Map<string, ConnectionConfig>();
+  private readonly viciSecrets = new Map<string, IkeSecret>();
+  private readonly startedAt: number;
 
   private constructor(
     private readonly o: DaemonOptions,
@@ -69,6 +84,7 @@ export class Daemon {
     readonly credentials: DaemonCredentials | undefined,
   ) {
     this.offEvents = this.watch();
+    this.startedAt = clock.now();
   }
 
   /** Starts the daemon, or rejects with a DaemonStartError listing every problem. */
@@ -144,13 +160,144 @@ export class Daemon {
         `control socket ${controlPath}: ${e instanceof Error ? e.message : String(e)}`,
       ]);
     }
-    o.logger.info({ control: controlPath, config: o.configPath }, 'daemon started');
+    const vici = daemon.viciSocket();
+    if (vici.error !== undefined) {
+      await daemon.control?.close();
+      await daemon.closeHost();
+      await inspection?.close();
+      throw new DaemonStartError([vici.error]);
+    }
+    if (vici.path) {
+      try {
+        await daemon.startVici(vici.path);
+      } catch (e) {
+        await daemon.control?.close();
+        await daemon.closeHost();
+        await inspection?.close();
+        throw new DaemonStartError([
+          `vici socket ${vici.path}: ${e instanceof Error ? e.message : String(e)}`,
+        ]);
+      }
+    }
+    o.logger.info(
+      { control: controlPath, ...(vici.path ? { vici: vici.path } : {}), config: o.configPath },
+      'daemon started',
+    );
     daemon.startChildren();
     return daemon;
   }
 
   get controlPath(): string | undefined {
     return this.control?.path;
+  }
+
+  /** The VICI socket's path (undefined: no VICI server). */
+  get viciPath(): string | undefined {
+    return this.vici?.path;
+  }
+
+  /** The VICI server (counters, clients), when one runs. */
+  get viciServer(): NativeViciServer | undefined {
+    return this.vici;
+  }
+
+  /** --vici, else daemon.vici: the socket path ('' = none), or why the flag's value is wrong. */
+  private viciSocket(): { path: string; error?: undefined } | { path?: undefined; error: string } {
+    if (this.o.viciPath === undefined) return { path: this.config.daemon.vici };
+    const r = viciUri(this.o.viciPath);
+    return r.ok ? { path: r.value } : { error: `--vici ${this.o.viciPath}: ${r.error.detail}` };
+  }
+
+  private async startVici(path: string): Promise<void> {
+    const { startViciServer } = await import('./vici/server.js');
+    const { registerViciCommands } = await import('./vici/commands/index.js');
+    const logger = this.o.logger.child({ component: 'vici' });
+    const server = await startViciServer({ path, logger });
+    this.vici = server;
+    try {
+      this.offVici = registerViciCommands(server, {
+        host: this.host,
+        clock: this.clock,
+        logger,
+        startedAt: this.startedAt,
+        config: () => this.config,
+        reload: () => this.reload(),
+        credentials: () => this.credentials?.credentials.current(),
+        viciCredentials: () => {
+          const signatures = (this.o.provider ?? nodeProvider).signatures;
+          return this.credentials && signatures
+            ? { credentials: this.credentials.credentials, signatures }
+            : undefined;
+        },
+        loadConnection: (conn) => this.loadConnection(conn),
+        unloadConnection: (name) => this.unloadConnection(name),
+        loadShared: (secret) => this.loadShared(secret),
+        unloadShared: (name) => this.unloadShared(name),
+      });
+    } catch (e) {
+      this.vici = undefined;
+      await server.close();
+      throw e;
+    }
+  }
+
+  /** `config` with the VICI-loaded connections and secrets on top (they replace same names). */
+  private withViciLoaded(config: Config): Config {
+    if (this.viciConnections.size === 0 && this.viciSecrets.size === 0) return config;
+    return {
+      ...config,
+      connections: [
+        ...config.connections.filter((c) => !this.viciConnections.has(c.name)),
+        ...this.viciConnections.values(),
+      ],
+      secrets: [...config.secrets.filter((s) => !this.viciSecrets.has(s.name)), ...this.viciSecrets.values()],
+    };
+  }
+
+  /** Runs `config` from now on (new IKE SAs); returns the settings that need a restart. */
+  private apply(config: Config): string[] {
+    this.config = config;
+    return this.host.reload(config);
+  }
+
+  /** VICI load-conn: adds or replaces connection `conn.name` in the running configuration. */
+  loadConnection(conn: ConnectionConfig): string[] {
+    this.viciConnections.set(conn.name, conn);
+    const restart = this.apply({
+      ...this.config,
+      connections: [...this.config.connections.filter((c) => c.name !== conn.name), conn],
+    });
+    this.o.logger.info(
+      { connection: conn.name, ...(restart.length ? { restart } : {}) },
+      'connection loaded',
+    );
+    return restart;
+  }
+
+  /** VICI unload-conn: removes connection `name` (its IKE SAs stay up). */
+  unloadConnection(name: string): boolean {
+    const had = this.viciConnections.delete(name);
+    if (!this.config.connections.some((c) => c.name === name)) return had;
+    this.apply({ ...this.config, connections: this.config.connections.filter((c) => c.name !== name) });
+    this.o.logger.info({ connection: name }, 'connection unloaded');
+    return true;
+  }
+
+  /** VICI load-shared: adds or replaces shared secret `secret.name`. */
+  loadShared(secret: IkeSecret): void {
+    this.viciSecrets.set(secret.name, secret);
+    this.apply({
+      ...this.config,
+      secrets: [...this.config.secrets.filter((s) => s.name !== secret.name), secret],
+    });
+  }
+
+  /** VICI unload-shared: removes shared secret `name`. */
+  unloadShared(name: string): boolean {
+    const had = this.viciSecrets.delete(name);
+    if (!this.config.secrets.some((s) => s.name === name)) return had;
+    this.apply({ ...this.config, secrets: this.config.secrets.filter((s) => s.name !== name) });
+    return true;
   }
 
   private watch(): () => void {
@@ -242,8 +389,7 @@ export class Daemon {
       log.warn({ errors: errors.length }, 'reload failed: keeping the running configuration');
       return { ok: false, errors };
     }
-    this.config = loaded.value;
-    const restart = this.host.reload(loaded.value);
+    const restart = this.apply(this.withViciLoaded(loaded.value));
     if (!this.credentials && wantsCredentials(this.o.configPath, loaded.value))
       restart.push('certificates (none were loaded at start)');
     if (restart.length) log.warn({ settings: restart }, 'reload: these settings need a restart');
@@ -260,6 +406,8 @@ export class Daemon {
       const left = await waitGone(sup, handles, this.o.stopGraceMs ?? 3000, this.clock);
       if (left.length)
         this.o.logger.warn({ ike: left.map((h) => h.uniqueid) }, 'closing IKE SAs not yet deleted');
+      this.offVici?.();
+      await this.vici?.close();
       await this.control?.close();
       await this.closeHost();
       this.saveKeys?.close(); // drops the rows gone for keepGoneMs; the others stay for captures

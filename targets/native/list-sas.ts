@@ -129,10 +129,10 @@ function fragmentView(h: FragmentsOf, s: IkeSession) {
 const seconds = (now: number, then: number) => Math.max(0, Math.floor((now - then) / 1000));
 
 /** The backend's SAs by direction and SPI (hex), built once per listing; the first of a key wins. */
-type SaIndex = ReadonlyMap<string, SaInfo>;
+export type SaIndex = ReadonlyMap<string, SaInfo>;
 const saKey = (dir: 'in' | 'out', spi: string) => `${dir}:${spi}`;
 
-function indexSas(sas: readonly SaInfo[]): SaIndex {
+export function indexSas(sas: readonly SaInfo[]): SaIndex {
   const index = new Map<string, SaInfo>();
   for (const s of sas) {
     const key = saKey(s.direction, toHex(s.spi));
@@ -141,7 +141,8 @@ function indexSas(sas: readonly SaInfo[]): SaIndex {
   return index;
 }
 
-function childView(c: InstalledChild, sas: SaIndex, now: number): ListSasChild {
+/** One Child SA's view; `sas` is indexSas() of the backend's SAs (counters). */
+export function childView(c: InstalledChild, sas: SaIndex, now: number): ListSasChild {
   const r = c.record;
   const spiIn = toHex(r.spiIn);
   const spiOut = toHex(r.spiOut);
@@ -182,36 +183,39 @@ export function buildListSas(
   sas: readonly SaInfo[],
   now: number,
 ): ListSasIke[] {
-  const out: ListSasIke[] = [];
   const index = indexSas(sas);
-  for (const h of handles) {
-    if (h.state === 'DESTROYED') continue;
-    const s = h.actor.getSnapshot().context.session;
-    const configured = (id: string | undefined) => (id && id !== '%any' ? id : undefined);
-    const localId = s.localId ? formatIdentity(s.localId) : configured(s.config?.local.id);
-    const remoteId = s.remoteId ? formatIdentity(s.remoteId) : configured(s.config?.remote.id);
-    out.push({
-      name: h.name,
-      uniqueid: h.uniqueid,
-      version: 2,
-      state: h.state as IkeSaStateName,
-      initiator: h.initiator,
-      'local-host': h.local.address,
-      'local-port': h.local.port,
-      ...(localId !== undefined ? { 'local-id': localId } : {}),
-      'remote-host': h.remote.address,
-      'remote-port': h.remote.port,
-      ...(remoteId !== undefined ? { 'remote-id': remoteId } : {}),
-      'initiator-spi': toHex(s.spiI),
-      'responder-spi': toHex(s.spiR),
-      ...(h.natT ? { 'nat-any': true } : {}),
-      ...algorithms(s.suite, true),
-      ...(h.establishedAt !== undefined ? { established: seconds(now, h.establishedAt) } : {}),
-      ...fragmentView(h, s),
-      'child-sas': h.children.map((c) => childView(c, index, now)),
-    });
-  }
-  return out;
+  return handles.filter((h) => h.state !== 'DESTROYED').map((h) => ikeView(h, index, now));
+}
+
+/**
+ * One IKE SA's view (also of a DESTROYED one, for the events of its end: it shows as it was
+ * last, state DESTROYED); `sas` is indexSas() of the backend's SAs.
+ */
+export function ikeView(h: IkeSaLike, sas: SaIndex, now: number): ListSasIke {
+  const s = h.actor.getSnapshot().context.session;
+  const configured = (id: string | undefined) => (id && id !== '%any' ? id : undefined);
+  const localId = s.localId ? formatIdentity(s.localId) : configured(s.config?.local.id);
+  const remoteId = s.remoteId ? formatIdentity(s.remoteId) : configured(s.config?.remote.id);
+  return {
+    name: h.name,
+    uniqueid: h.uniqueid,
+    version: 2,
+    state: h.state as IkeSaStateName,
+    initiator: h.initiator,
+    'local-host': h.local.address,
+    'local-port': h.local.port,
+    ...(localId !== undefined ? { 'local-id': localId } : {}),
+    'remote-host': h.remote.address,
+    'remote-port': h.remote.port,
+    ...(remoteId !== undefined ? { 'remote-id': remoteId } : {}),
+    'initiator-spi': toHex(s.spiI),
+    'responder-spi': toHex(s.spiR),
+    ...(h.natT ? { 'nat-any': true } : {}),
+    ...algorithms(s.suite, true),
+    ...(h.establishedAt !== undefined ? { established: seconds(now, h.establishedAt) } : {}),
+    ...fragmentView(h, s),
+    'child-sas': h.children.map((c) => childView(c, sas, now)),
+  };
 }
 
 const algText = (o: {

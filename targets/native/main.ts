@@ -40,6 +40,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
       configPath: cmd.config,
       logger,
       ...(cmd.control !== undefined ? { controlPath: cmd.control } : {}),
+      ...(cmd.vici !== undefined ? { viciPath: cmd.vici } : {}),
       ...(cmd.saveKeys !== undefined ? { saveKeysDir: cmd.saveKeys } : {}),
       ...(cmd.inspect ? { inspect: cmd.inspect } : {}),
       ...(cmd.record ? { record: cmd.record } : {}),

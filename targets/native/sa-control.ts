@@ -5,6 +5,7 @@
  * detected at run time so that they work as soon as the supervisor grows them.
  */
 import type { IkeSaHandle, InstalledChild, Supervisor, SupervisorEvent } from '../../actors/supervisor.js';
+import type { ConnectionConfig } from '../../ipsec/config/model.js';
 import { tsToString } from '../../ipsec/ike/ts/text.js';
 import { toHex } from '../../ipsec/util/bytes.js';
 import type { Clock } from '../../ipsec/util/clock.js';
@@ -138,6 +139,51 @@ export function waitChildRemoved(
       resolve(true);
     });
   });
+}
+
+/** Seconds to wait for a CHILD_SA created in an existing IKE SA when no timeout is given. */
+export const CREATE_CHILD_WAIT = 30;
+
+/** What startChild did: a new IKE SA (`initiated`) or CREATE_CHILD_SA in an established one. */
+export interface StartedChild {
+  readonly connection: string;
+  readonly handle: IkeSaHandle;
+  readonly initiated: boolean;
+}
+
+/**
+ * `initiate --child CHILD [--ike IKE]`, like swanctl: the first connection (named `ike`, if
+ * given) with a child `child`; an established IKE SA of it gets the child by CREATE_CHILD_SA,
+ * else a new IKE SA is initiated with it. Throws a one-line ControlError.
+ */
+export function startChild(
+  sup: SupervisorLike,
+  connections: readonly ConnectionConfig[],
+  child: string,
+  ike?: string,
+): StartedChild {
+  const conn = connections.find(
+    (k) => (ike === undefined || k.name === ike) && k.children.some((ch) => ch.name === child),
+  );
+  if (!conn)
+    throw new ControlError(
+      ike === undefined
+        ? `no connection has a child '${child}'`
+        : connections.some((k) => k.name === ike)
+          ? `connection '${ike}' has no child '${child}'`
+          : `no connection '${ike}'`,
+    );
+  const existing = sup.ikeSas.find((h) => h.name === conn.name && h.state === 'ESTABLISHED');
+  if (existing && typeof sup.createChild === 'function') {
+    if (!Number(sup.createChild(existing.uniqueid, child)))
+      throw new ControlError(`cannot create CHILD_SA '${child}' in IKE SA #${existing.uniqueid}`);
+    return { connection: conn.name, handle: existing, initiated: false };
+  }
+  try {
+    return { connection: conn.name, handle: sup.initiate(conn.name, child), initiated: true };
+  } catch (e) {
+    throw new ControlError(e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** `ikev2 rekey`: forwarded to the supervisor's rekey methods when it has them. */

@@ -31,6 +31,7 @@ import {
   trafficSelector,
   uint,
   type ValueParser,
+  viciUri,
 } from './values.js';
 
 export interface KeySpec<T> {
@@ -74,6 +75,10 @@ export const DAEMON_KEYS: KeyTable<DaemonConfig> = {
   path_mtu: key(
     scalar(uint(65535, 576)),
     'with tun: the largest outer IP packet ESP may produce; larger unfragmentable inner packets get ICMP too-big (default 1500)',
+  ),
+  vici: key(
+    scalar(viciUri),
+    "VICI socket for strongSwan's swanctl and vici tools: unix:///path/charon.vici or a path (empty = off, the default; --vici overrides)",
   ),
 };
 

@@ -200,6 +200,25 @@ export const fileName: TextParser<string> = (s) => {
   return ok(s);
 };
 
+/** Longest Unix socket path (sockaddr_un.sun_path less its terminating NUL). */
+const UNIX_PATH_MAX = 107;
+
+/**
+ * daemon.vici: `unix:///path/charon.vici` or a plain path -> the path; empty = off. Only Unix
+ * sockets (charon's tcp:// would open the daemon's control to the network).
+ */
+export const viciUri: TextParser<string> = (s) => {
+  if (s === '') return ok('');
+  let path = s;
+  if (s.startsWith('unix://')) path = s.slice('unix://'.length);
+  else if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(s))
+    return unsupported(`'${s}' is not supported: only unix:// sockets (or a path)`);
+  if (path === '' || path.includes('\0')) return invalid(`'${s}' is not a socket path`);
+  if (new TextEncoder().encode(path).length > UNIX_PATH_MAX)
+    return invalid(`socket path '${path}' is longer than ${UNIX_PATH_MAX} bytes`);
+  return ok(path);
+};
+
 /** A private key passphrase (`secrets.private*.secret`): the string as written. */
 export const passphrase: TextParser<string> = (s) => (s === '' ? invalid('empty passphrase') : ok(s));
 

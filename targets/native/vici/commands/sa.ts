@@ -1,0 +1,537 @@
+/**
+ * VICI's SA commands and events (strongSwan's vici README; charon's vici_query.c and
+ * vici_control.c): list-sas (list-sa events), list-policies (list-policy events for trap
+ * policies), initiate / terminate / rekey (control-log events while they run), install /
+ * uninstall (answered `not supported`), and the events published to registered clients:
+ * ike-updown, child-updown, ike-rekey, child-rekey.
+ *
+ * The operations are our control socket's (../../sa-control.ts); the sections are
+ * ./sa-sections.ts's. Errors a client causes are answered in VICI's convention
+ * (`success = no`, `errmsg`).
+ *
+ * control-log lines come from the supervisor's events (we have no charon bus to tap), worded as
+ * charon logs them, all at level 0 (charon's DBG0/DBG1 lines of the same steps): a request's
+ * `loglevel` below 0 silences them.
+ */
+import type { IkeSaHandle, InstalledChild, SupervisorEvent } from '../../../../actors/supervisor.js';
+import { formatIdentity } from '../../../../ipsec/ike/identity.js';
+import { tsToString } from '../../../../ipsec/ike/ts/text.js';
+import { toHex } from '../../../../ipsec/util/bytes.js';
+import type { Clock } from '../../../../ipsec/util/clock.js';
+import { ControlError } from '../../control.js';
+import type { NativeHost } from '../../host.js';
+import {
+  CREATE_CHILD_WAIT,
+  childSummary,
+  rekey,
+  type SupervisorLike,
+  startChild,
+  terminateChild,
+  waitForChild,
+  waitGone,
+} from '../../sa-control.js';
+import { type ViciInput, type ViciSection, viciSection, viciString } from '../message.js';
+import type { ViciCommandContext, ViciServer } from '../server-types.js';
+import {
+  childKey,
+  childSaSection,
+  ikeSaKeys,
+  listSaEvent,
+  type SaSectionSource,
+  saSectionSource,
+} from './sa-sections.js';
+
+/** What the SA commands need of the daemon (ViciDaemonContext has it). */
+export interface SaCommandsContext {
+  readonly host: Pick<NativeHost, 'supervisor' | 'esp' | 'config'>;
+  readonly clock: Clock;
+}
+
+/** How long terminate waits when the client sets no timeout (charon: until done). */
+const TERMINATE_WAIT_MS = 60_000;
+
+const reply = (o: ViciInput) => viciSection(o);
+const failure = (errmsg: string, extra: ViciInput = {}) => reply({ success: 'no', errmsg, ...extra });
+
+/** A request's integer argument (decimal, possibly negative); undefined when absent or not one. */
+function int(req: ViciSection, key: string): number | undefined {
+  const v = viciString(req, key);
+  if (v === undefined || !/^-?\d+$/.test(v.trim())) return undefined;
+  return Number(v.trim());
+}
+
+/** A request's string argument; empty counts as absent. */
+function text(req: ViciSection, key: string): string | undefined {
+  const v = viciString(req, key);
+  return v === undefined || v === '' ? undefined : v;
+}
+
+const flag = (req: ViciSection, key: string) => {
+  const v = viciString(req, key);
+  return v !== undefined && /^(yes|true|1|on)$/i.test(v);
+};
+
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+function ids(h: IkeSaHandle) {
+  const s = h.actor.getSnapshot().context.session;
+  const id = (x: typeof s.localId, configured: string | undefined) =>
+    x ? formatIdentity(x) : (configured ?? '%any');
+  return { local: id(s.localId, s.config?.local.id), remote: id(s.remoteId, s.config?.remote.id) };
+}
+
+/** charon's "IKE_SA gw[1] established between 10.0.0.1[id]...10.0.0.2[id]". */
+export function ikeEstablishedLine(h: IkeSaHandle): string {
+  const { local, remote } = ids(h);
+  return `IKE_SA ${h.name}[${h.uniqueid}] established between ${h.local.address}[${local}]...${h.remote.address}[${remote}]`;
+}
+
+function failureText(h: IkeSaHandle): string {
+  const f = h.failure;
+  if (!f) return 'no reason given';
+  return f.notify !== undefined ? `${f.reason} (notify ${f.notify})` : f.reason;
+}
+
+/** Streams control-log events to one client, as charon does while a control command runs. */
+class ControlLog {
+  constructor(
+    private readonly c: ViciCommandContext,
+    private readonly level: number,
+  ) {}
+
+  log(h: IkeSaHandle | undefined, msg: string, level = 0, group = 'IKE'): void {
+    if (level > this.level || !this.c.registered('control-log')) return;
+    this.c.emit(
+      'control-log',
+      viciSection({
+        group,
+        level,
+        ...(h ? { 'ikesa-name': h.name, 'ikesa-uniqueid': h.uniqueid } : {}),
+        msg,
+      }),
+    );
+  }
+}
+
+export function registerSaCommands(server: ViciServer, ctx: SaCommandsContext): () => void {
+  const sup = () => ctx.host.supervisor as unknown as SupervisorLike & typeof ctx.host.supervisor;
+  const source = (): SaSectionSource => saSectionSource(ctx.host.esp.backend.listSas(), ctx.clock.now());
+
+  server.command('list-sas', (req, c) => {
+    const ike = text(req, 'ike');
+    const ikeId = int(req, 'ike-id');
+    const child = text(req, 'child');
+    const childId = int(req, 'child-id');
+    if (!c.registered('list-sa')) return reply({});
+    const src = source();
+    for (const h of sup().ikeSas) {
+      if (h.state === 'DESTROYED') continue;
+      if (ike !== undefined && h.name !== ike) continue;
+      if (ikeId !== undefined && ikeId !== 0 && h.uniqueid !== ikeId) continue;
+      let children: readonly InstalledChild[] = h.children;
+      if (child !== undefined || (childId !== undefined && childId !== 0)) {
+        children = children.filter(
+          (x) =>
+            (child === undefined || x.record.config.name === child) &&
+            (childId === undefined || childId === 0 || x.uniqueid === childId),
+        );
+        if (children.length === 0) continue;
+      }
+      c.emit('list-sa', viciSection(listSaEvent(h, src, children)));
+    }
+    return reply({});
+  });
+
+  server.command('list-policies', (req, c) => {
+    const child = text(req, 'child');
+    const ike = text(req, 'ike');
+    // Only trap policies are ours to list: we have no drop/pass shunts.
+    if (!flag(req, 'trap') || !c.registered('list-policy')) return reply({});
+    const seen = new Set<string>();
+    for (const p of ctx.host.esp.backend.listPolicies()) {
+      const offer = p.offer;
+      if (p.direction !== 'out' || p.action !== 'PROTECT' || !offer?.connection) continue;
+      if (child !== undefined && offer.child !== child) continue;
+      if (ike !== undefined && offer.connection !== ike) continue;
+      const key = `${offer.connection}/${offer.child}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      c.emit(
+        'list-policy',
+        viciSection({
+          [key]: {
+            child: offer.child,
+            ike: offer.connection,
+            mode: p.mode === 'transport' ? 'TRANSPORT' : 'TUNNEL',
+            'local-ts': p.localTs.map(tsToString),
+            'remote-ts': p.remoteTs.map(tsToString),
+          },
+        }),
+      );
+    }
+    return reply({});
+  });
+
+  server.command('initiate', async (req, c) => {
+    const child = text(req, 'child');
+    const ike = text(req, 'ike');
+    const timeout = int(req, 'timeout') ?? 0;
+    const log = new ControlLog(c, int(req, 'loglevel') ?? 1);
+    if (child === undefined && ike === undefined) return failure('missing configuration name');
+    const s = sup();
+    let handle: IkeSaHandle;
+    let initiated: boolean;
+    let childName = child;
+    try {
+      if (child !== undefined) {
+        const started = startChild(s, ctx.host.config.connections, child, ike);
+        handle = started.handle;
+        initiated = started.initiated;
+      } else {
+        // Only an IKE SA: ours always carries the connection's first child in IKE_AUTH.
+        const conn = ctx.host.config.connections.find((k) => k.name === ike);
+        if (!conn) return failure(`IKE_SA config '${ike}' not found`);
+        childName = conn.children[0]?.name;
+        handle = s.initiate(conn.name, childName);
+        initiated = true;
+      }
+    } catch (e) {
+      return failure(errText(e));
+    }
+    // Follow the IKE SA while the command runs (with a timeout of -1: not at all). Children of
+    // IKE_AUTH are installed before the IKE SA reports itself established: their lines wait,
+    // to come in charon's order.
+    let early: string[] = [];
+    const flush = () => {
+      for (const line of early) log.log(handle, line, 0, 'CHD');
+      early = [];
+    };
+    const off =
+      timeout < 0
+        ? () => {}
+        : s.on((e: SupervisorEvent) => {
+            if (e.handle !== handle) return;
+            if (e.type === 'ike-established') {
+              log.log(handle, ikeEstablishedLine(handle));
+              flush();
+            } else if (e.type === 'child-installed') {
+              early.push(childSummary(handle, e.child));
+              if (handle.state === 'ESTABLISHED') flush();
+            } else if (e.type === 'ike-failed')
+              log.log(
+                handle,
+                `establishing IKE_SA ${handle.name}[${handle.uniqueid}] failed: ${failureText(handle)}`,
+              );
+          });
+    if (initiated)
+      log.log(handle, `initiating IKE_SA ${handle.name}[${handle.uniqueid}] to ${handle.remote.address}`);
+    else
+      log.log(
+        handle,
+        `establishing CHILD_SA ${child} in IKE_SA ${handle.name}[${handle.uniqueid}]`,
+        0,
+        'CHD',
+      );
+    if (timeout < 0) return reply({ success: 'yes', matches: 1 });
+    try {
+      if (childName === undefined) {
+        if (handle.state !== 'ESTABLISHED') await waitGoneOrUp(s, handle, timeout, ctx.clock);
+      } else {
+        const limit = initiated ? timeout : timeout || CREATE_CHILD_WAIT * 1000;
+        await waitForChild(s, handle, childName, limit, ctx.clock);
+      }
+      return reply({ success: 'yes', matches: 1 });
+    } catch (e) {
+      const msg = errText(e);
+      if (msg.startsWith('timeout'))
+        return failure(
+          childName !== undefined
+            ? `CHILD_SA '${childName}' not established after ${timeout}ms`
+            : `IKE_SA '${handle.name}' not established after ${timeout}ms`,
+          { matches: 1 },
+        );
+      return failure(
+        childName !== undefined
+          ? `establishing CHILD_SA '${childName}' failed: ${msg}`
+          : `establishing IKE_SA '${handle.name}' failed: ${msg}`,
+        { matches: 1 },
+      );
+    } finally {
+      flush();
+      off();
+    }
+  });
+
+  server.command('terminate', async (req, c) => {
+    const child = text(req, 'child');
+    const ike = text(req, 'ike');
+    const childId = int(req, 'child-id');
+    const ikeId = int(req, 'ike-id');
+    const timeout = int(req, 'timeout') ?? 0;
+    const log = new ControlLog(c, int(req, 'loglevel') ?? 1);
+    if (child === undefined && ike === undefined && !childId && !ikeId)
+      return failure('missing terminate selector');
+    const s = sup();
+    const ikeMatches = (h: IkeSaHandle) =>
+      h.state !== 'DESTROYED' && (ike === undefined || h.name === ike) && (!ikeId || h.uniqueid === ikeId);
+    const waitMs = timeout > 0 ? timeout : TERMINATE_WAIT_MS;
+    if (child !== undefined || childId) {
+      const targets: { h: IkeSaHandle; c: InstalledChild }[] = [];
+      for (const h of s.ikeSas)
+        if (ikeMatches(h))
+          for (const x of h.children)
+            if (
+              (child === undefined || x.record.config.name === child) &&
+              (!childId || x.uniqueid === childId)
+            )
+              targets.push({ h, c: x });
+      if (targets.length === 0)
+        return failure('no matching SAs to terminate found', { matches: 0, terminated: 0 });
+      const gone = waitChildrenGone(
+        s,
+        targets.map((t) => t.c),
+        timeout < 0 ? 0 : waitMs,
+        ctx.clock,
+        (h, x) => log.log(h, `CHILD_SA ${x.record.config.name}{${x.uniqueid}} closed`, 0, 'CHD'),
+      );
+      let errors = 0;
+      for (const t of targets) {
+        const r = t.c.record;
+        log.log(
+          t.h,
+          `closing CHILD_SA ${r.config.name}{${t.c.uniqueid}} with SPIs ${toHex(r.spiIn)}_i ${toHex(r.spiOut)}_o and TS ${r.localTs.map(tsToString).join(' ')} === ${r.remoteTs.map(tsToString).join(' ')}`,
+          0,
+          'CHD',
+        );
+        try {
+          terminateChild(s, t.c.uniqueid);
+        } catch (e) {
+          errors++;
+          log.log(t.h, errText(e), 0, 'CHD');
+        }
+      }
+      if (timeout < 0)
+        return reply({ success: errors ? 'no' : 'yes', matches: targets.length, terminated: 0 });
+      const left = await gone;
+      const terminated = targets.length - left;
+      return terminated === targets.length
+        ? reply({ success: 'yes', matches: targets.length, terminated })
+        : failure(`terminating ${left} of ${targets.length} CHILD_SAs timed out or failed`, {
+            matches: targets.length,
+            terminated,
+          });
+    }
+    const handles = s.ikeSas.filter(ikeMatches);
+    if (handles.length === 0)
+      return failure('no matching SAs to terminate found', { matches: 0, terminated: 0 });
+    for (const h of handles) {
+      const { local, remote } = ids(h);
+      log.log(
+        h,
+        `deleting IKE_SA ${h.name}[${h.uniqueid}] between ${h.local.address}[${local}]...${h.remote.address}[${remote}]`,
+      );
+    }
+    const off = s.on((e) => {
+      if ((e.type === 'ike-closed' || e.type === 'ike-failed') && handles.includes(e.handle))
+        log.log(e.handle, `IKE_SA ${e.handle.name}[${e.handle.uniqueid}] deleted`);
+    });
+    const gone = waitGone(s, handles, timeout < 0 ? 0 : waitMs, ctx.clock);
+    for (const h of handles) s.terminate(h.uniqueid);
+    if (timeout < 0) {
+      off();
+      return reply({ success: 'yes', matches: handles.length, terminated: 0 });
+    }
+    const left = await gone;
+    off();
+    const terminated = handles.length - left.length;
+    return left.length === 0
+      ? reply({ success: 'yes', matches: handles.length, terminated })
+      : failure(`terminating ${left.length} of ${handles.length} IKE_SAs timed out`, {
+          matches: handles.length,
+          terminated,
+        });
+  });
+
+  server.command('rekey', (req) => {
+    const child = text(req, 'child');
+    const ike = text(req, 'ike');
+    const childId = int(req, 'child-id');
+    const ikeId = int(req, 'ike-id');
+    if (flag(req, 'reauth')) return failure('reauthentication is not supported', { matches: 0 });
+    try {
+      const target =
+        childId || child !== undefined
+          ? { child: childId || (child as string) }
+          : ikeId || ike !== undefined
+            ? { ike: ikeId || (ike as string) }
+            : undefined;
+      if (!target) return failure('missing rekey selector', { matches: 0 });
+      return reply({ success: 'yes', matches: rekey(sup(), target) });
+    } catch (e) {
+      if (e instanceof ControlError) return failure(e.message, { matches: 0 });
+      throw e;
+    }
+  });
+
+  // Trap policies are start_action = trap's (actors/start-actions.ts), installed from the
+  // configuration at start and on restore; there is no operation to add or remove them apart.
+  server.command('install', () => failure('not supported'));
+  server.command('uninstall', () => failure('not supported'));
+
+  return publishSaEvents(server, ctx, source);
+}
+
+/** Resolves once `handle` is established or gone, or after `timeoutMs` (0: no limit). */
+function waitGoneOrUp(
+  sup: SupervisorLike,
+  handle: IkeSaHandle,
+  timeoutMs: number,
+  clock: Clock,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let timer: unknown;
+    const off = sup.on((e) => {
+      if (e.handle !== handle) return;
+      if (e.type === 'ike-established') done(() => resolve());
+      else if (e.type === 'ike-failed' || e.type === 'ike-closed')
+        done(() => reject(new ControlError(failureText(handle))));
+    });
+    const done = (f: () => void) => {
+      off();
+      if (timer !== undefined) clock.clearTimeout(timer);
+      f();
+    };
+    if (timeoutMs > 0)
+      timer = clock.setTimeout(() => done(() => reject(new ControlError('timeout'))), timeoutMs);
+  });
+}
+
+/** Resolves with how many of `children` are still there after `timeoutMs` (0: at once). */
+function waitChildrenGone(
+  sup: SupervisorLike,
+  children: readonly InstalledChild[],
+  timeoutMs: number,
+  clock: Clock,
+  onGone: (h: IkeSaHandle, c: InstalledChild) => void,
+): Promise<number> {
+  const alive = new Set(children);
+  if (timeoutMs <= 0) return Promise.resolve(alive.size);
+  return new Promise((resolve) => {
+    const finish = () => {
+      off();
+      clock.clearTimeout(timer);
+      resolve(alive.size);
+    };
+    const timer = clock.setTimeout(finish, timeoutMs);
+    const off = sup.on((e) => {
+      if (e.type === 'child-removed' && alive.delete(e.child)) onGone(e.handle, e.child);
+      else if ((e.type === 'ike-closed' || e.type === 'ike-failed') && e.handle.state === 'DESTROYED')
+        for (const c of [...alive])
+          if (!e.handle.children.includes(c) && c.lifecycle.getSnapshot().value === 'deleted')
+            alive.delete(c);
+      if (alive.size === 0) finish();
+    });
+  });
+}
+
+/**
+ * ike-updown, child-updown, ike-rekey and child-rekey for every client registered, from the
+ * supervisor's events, as charon raises them (vici_query.c): an IKE SA replaced by a rekey
+ * goes without ike-updown (ike-rekey says it), a Child SA replaced by a rekey without
+ * child-updown (child-rekey says it).
+ */
+function publishSaEvents(
+  server: ViciServer,
+  ctx: SaCommandsContext,
+  source: () => SaSectionSource,
+): () => void {
+  const sup = ctx.host.supervisor;
+  /** IKE SAs replaced by a rekey (their end is no ike-updown). */
+  const rekeyedIke = new WeakSet<IkeSaHandle>();
+  /** Child SAs replaced by a rekey (their end is no child-updown). */
+  const rekeyedChild = new WeakSet<InstalledChild>();
+  /** Children installed before their IKE SA was established (child-updown follows ike-updown). */
+  const waiting = new WeakMap<IkeSaHandle, InstalledChild[]>();
+  // charon's ike-updown and ike-rekey carry an empty child-sas section (swanctl prints an IKE
+  // SA when it meets one).
+  const ikeOnly = (h: IkeSaHandle, src: SaSectionSource) => ({ ...ikeSaKeys(h, src), 'child-sas': {} });
+  const updownChild = (h: IkeSaHandle, c: InstalledChild, up: boolean) => {
+    const src = source();
+    server.publish(
+      'child-updown',
+      viciSection({
+        ...(up ? { up: 'yes' } : {}),
+        [h.name]: { ...ikeSaKeys(h, src), 'child-sas': { [childKey(c)]: childSaSection(c, src) } },
+      }),
+    );
+  };
+  return sup.on((e) => {
+    try {
+      switch (e.type) {
+        case 'ike-established': {
+          // A rekey's successor starts established: no ike-updown (ike-rekey tells).
+          if (e.handle.actor.getSnapshot().context.startEstablished) return;
+          server.publish(
+            'ike-updown',
+            viciSection({ up: 'yes', [e.handle.name]: ikeOnly(e.handle, source()) }),
+          );
+          const early = waiting.get(e.handle) ?? [];
+          waiting.delete(e.handle);
+          for (const c of early) if (e.handle.children.includes(c)) updownChild(e.handle, c, true);
+          return;
+        }
+        case 'ike-failed':
+          waiting.delete(e.handle);
+          return;
+        case 'ike-closed':
+          waiting.delete(e.handle);
+          if (rekeyedIke.has(e.handle)) return;
+          server.publish('ike-updown', viciSection({ [e.handle.name]: ikeOnly(e.handle, source()) }));
+          return;
+        case 'ike-rekeyed': {
+          rekeyedIke.add(e.old);
+          const src = source();
+          server.publish(
+            'ike-rekey',
+            viciSection({ [e.old.name]: { old: ikeOnly(e.old, src), new: ikeOnly(e.handle, src) } }),
+          );
+          return;
+        }
+        case 'child-installed': {
+          const of = e.child.record.rekeyOf;
+          const old = of ? sup.findChild(of) : undefined;
+          if (!old) {
+            // IKE_AUTH's children come before the IKE SA is up: after its ike-updown, as charon.
+            if (e.handle.state === 'ESTABLISHED') updownChild(e.handle, e.child, true);
+            else waiting.set(e.handle, [...(waiting.get(e.handle) ?? []), e.child]);
+            return;
+          }
+          rekeyedChild.add(old.child);
+          const src = source();
+          server.publish(
+            'child-rekey',
+            viciSection({
+              [e.handle.name]: {
+                ...ikeSaKeys(e.handle, src),
+                'child-sas': {
+                  [e.child.record.config.name]: {
+                    old: childSaSection(old.child, src),
+                    new: childSaSection(e.child, src),
+                  },
+                },
+              },
+            }),
+          );
+          return;
+        }
+        case 'child-removed':
+          if (!rekeyedChild.has(e.child)) updownChild(e.handle, e.child, false);
+          return;
+        default:
+          return;
+      }
+    } catch {
+      // An event nobody could build must not break the supervisor's other listeners.
+    }
+  });
+}
