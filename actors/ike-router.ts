@@ -21,12 +21,13 @@ import { ProtocolId } from '../ipsec/ike/model.js';
 import { configuredProposals } from '../ipsec/ike/proposal/configured.js';
 import { parseIp } from '../ipsec/ike/ts/text.js';
 import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
-import { isInitiator, isResponse } from '../ipsec/ike/wire/header.js';
+import { type IkeHeader, isInitiator, isResponse } from '../ipsec/ike/wire/header.js';
 import { type DecodedMessage, decodeMessage } from '../ipsec/ike/wire/message.js';
 import { NotifyStatus } from '../ipsec/ike/wire/notify-types.js';
 import { toHex } from '../ipsec/util/bytes.js';
 import { addressMatches } from './address-match.js';
 import { DosGuard } from './dos-guard.js';
+import type { CountedHeader } from './ike-message-counters.js';
 import type {
   IkeDatagramIn,
   IkeSaHandle,
@@ -61,6 +62,8 @@ export interface IkeRouterOptions
   readonly deps: () => IkeDeps;
   /** An IKE SA's remote endpoint changed (§2.23): the supervisor's indexes follow. */
   readonly moved?: (h: IkeSaHandle) => void;
+  /** A datagram goes to IKE SA `h` (the supervisor counts IKE messages by exchange). */
+  readonly routed?: (h: IkeSaHandle, header: CountedHeader) => void;
   /** Spawns (and registers with add()) the responder for an admitted IKE_SA_INIT. */
   readonly spawnResponder: (start: ResponderStart) => IkeSaHandle;
 }
@@ -166,13 +169,23 @@ export class IkeRouter {
       handle.natT = true;
       this.o.moved?.(handle);
     }
+    this.routed(handle, h);
     handle.actor.send({ type: 'MESSAGE', decoded: decoded.value, raw: d.data });
+  }
+
+  private routed(handle: IkeSaHandle, h: IkeHeader): void {
+    this.o.routed?.(handle, {
+      exchangeType: h.exchangeType,
+      response: isResponse(h),
+      messageId: h.messageId,
+    });
   }
 
   private receiveInitRequest(d: IkeDatagramIn, decoded: DecodedMessage): void {
     const initKey = `${toHex(decoded.header.spiI)}|${d.remote.address}|${d.remote.port}`;
     const existing = this.byInit.get(initKey);
     if (existing) {
+      this.routed(existing, decoded.header);
       existing.actor.send({ type: 'MESSAGE', decoded, raw: d.data }); // answered from the response cache
       return;
     }
@@ -228,6 +241,7 @@ export class IkeRouter {
       initMessage: { decoded, raw: d.data },
       initKey,
     });
+    this.routed(handle, decoded.header);
     if (handle.state === 'CONNECTING') {
       this.byInit.set(initKey, handle);
       this.dos.opened(ip);

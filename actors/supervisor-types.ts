@@ -104,8 +104,18 @@ export interface SupervisorCounters {
 
 export type SupervisorEvent =
   | { readonly type: 'ike-established'; readonly handle: IkeSaHandle }
-  | { readonly type: 'ike-failed'; readonly handle: IkeSaHandle }
-  | { readonly type: 'ike-closed'; readonly handle: IkeSaHandle }
+  | {
+      readonly type: 'ike-failed';
+      readonly handle: IkeSaHandle;
+      /** The Child SAs removed with the IKE SA (no child-removed events for them). */
+      readonly children?: readonly InstalledChild[];
+    }
+  | {
+      readonly type: 'ike-closed';
+      readonly handle: IkeSaHandle;
+      /** The Child SAs removed with the IKE SA (no child-removed events for them). */
+      readonly children?: readonly InstalledChild[];
+    }
   | { readonly type: 'child-installed'; readonly handle: IkeSaHandle; readonly child: InstalledChild }
   | { readonly type: 'child-removed'; readonly handle: IkeSaHandle; readonly child: InstalledChild }
   | { readonly type: 'ike-rekeyed'; readonly handle: IkeSaHandle; readonly old: IkeSaHandle };

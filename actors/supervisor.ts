@@ -21,6 +21,7 @@ import { ProtocolId } from '../ipsec/ike/model.js';
 import { configuredProposals } from '../ipsec/ike/proposal/configured.js';
 import { parseIp } from '../ipsec/ike/ts/text.js';
 import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
+import type { Result } from '../ipsec/result.js';
 import { toHex } from '../ipsec/util/bytes.js';
 import { emptyFragmentState } from '../machines/ike-sa.outbound.js';
 import type { FragmentCounters, IkeTask, IkeTiming } from '../machines/ike-sa.types.js';
@@ -34,6 +35,7 @@ import {
   fragmentSettings,
   udpOverhead,
 } from './ike-fragments.js';
+import { countedHeader, IkeMessageCounters } from './ike-message-counters.js';
 import { IkeRekeyHandover } from './ike-rekey-handover.js';
 import { IKE_PORT, IkeRouter } from './ike-router.js';
 import { type IkeSaEffects, type IkeSaEntry, provideIkeSaMachine } from './ike-sa-actions.js';
@@ -61,6 +63,8 @@ export class Supervisor {
     dosDropped: 0,
     actorErrors: 0,
   };
+  /** IKE messages in and out per exchange type (strongSwan's counters), by connection. */
+  readonly messageCounters = new IkeMessageCounters();
   private readonly router: IkeRouter;
   /** The live IKE SAs and Child SAs by what operations look them up by (supervisor-index.ts). */
   private readonly index = new IkeSaIndex();
@@ -102,6 +106,7 @@ export class Supervisor {
       cookieRotation: o.cookieRotation ?? 120,
       deps: () => this.sharedDeps,
       moved: (h) => this.index.moved(h),
+      routed: (h, header) => this.messageCounters.count(h, h.name, header, true),
       spawnResponder: (r) =>
         this.spawn(
           r.config.name,
@@ -248,11 +253,21 @@ export class Supervisor {
     return h;
   }
 
-  /** Deletes an IKE SA (and its Child SAs) by uniqueid or name. */
-  terminate(which: number | string): number {
+  /**
+   * Deletes an IKE SA (and its Child SAs) by uniqueid or name. `force`: without waiting for the
+   * peer's answer, as charon's `terminate force`: the Delete goes out if the SA is established
+   * and idle, and the SA is destroyed here at once (a half-open one too).
+   */
+  terminate(which: number | string, options: { readonly force?: boolean } = {}): number {
     let n = 0;
     for (const h of this.index.matching(which)) {
       h.actor.send({ type: 'TERMINATE' });
+      if (options.force && h.state !== 'DESTROYED') {
+        h.actor.stop();
+        const entry = this.entries.get(h.actor);
+        if (entry) this.forget(entry);
+        this.destroy(h);
+      }
       n++;
     }
     return n;
@@ -356,7 +371,11 @@ export class Supervisor {
   /** The IKE SA actors' effects (ike-sa-actions.ts), once for every SA of this supervisor. */
   private effects(): IkeSaEffects {
     return {
-      transmit: (h, bytes) => this.o.send(bytes, h.local, h.remote, h.natT),
+      transmit: (h, bytes) => {
+        const header = countedHeader(bytes);
+        if (header) this.messageCounters.count(h, h.name, header, false);
+        this.o.send(bytes, h.local, h.remote, h.natT);
+      },
       initDone: (h, e, nat) => floatToNatT(h, this.o.config.daemon, e.encap, nat),
       installChild: (h, child) => this.children.install(h, child),
       childFailed: (e, failure) => this.o.logger?.info({ ike: e.uniqueid, failure }, 'child SA not created'),
@@ -411,7 +430,7 @@ export class Supervisor {
     session.sk?.responder.cipher.destroy();
     session.sk?.initiator.mac?.destroy();
     session.sk?.responder.mac?.destroy();
-    this.emit({ type: wasUp ? 'ike-closed' : 'ike-failed', handle: h });
+    this.emit({ type: wasUp ? 'ike-closed' : 'ike-failed', handle: h, children: lost });
   }
 
   /**
@@ -484,6 +503,19 @@ export class Supervisor {
    */
   start(): void {
     this.startActions.start();
+  }
+
+  /**
+   * swanctl --install: trap policies for `child` of `connection` (the first connection with that
+   * child when undefined), as start_action = trap installs them; an error text if impossible.
+   */
+  installTrap(connection: string | undefined, child: string): Result<{ connection: string }, string> {
+    return this.startActions.installTrap(connection, child);
+  }
+
+  /** swanctl --uninstall: removes the trap policies of `child`; false if it had none. */
+  uninstallTrap(child: string, connection?: string): boolean {
+    return this.startActions.uninstallTrap(child, connection);
   }
 
   /** ESP events: acquire -> negotiate (start-actions.ts); soft expiry -> rekey, hard -> delete. */

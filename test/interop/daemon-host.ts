@@ -32,6 +32,8 @@ export interface DaemonProcessOptions {
   readonly logLevel?: string;
   /** Fills the daemon's folder before it starts (credentials next to swanctl.conf: x509/, private/, ...). */
   readonly prepare?: (dir: string) => void;
+  /** Also serve VICI (`--vici DIR/charon.vici`, for swanctl --uri). */
+  readonly vici?: boolean;
 }
 
 export interface CliResult extends RunResult {
@@ -46,13 +48,17 @@ export class DaemonProcess {
   readonly configPath: string;
   readonly controlPath: string;
   readonly keysDir: string;
+  /** The VICI socket (`--vici`), when started with `vici: true`. */
+  readonly viciPath: string | undefined;
 
   private constructor(
     readonly name: string,
     private readonly child: ChildProcess,
     dir: string,
+    vici: boolean,
   ) {
     this.dir = dir;
+    this.viciPath = vici ? path.join(dir, 'charon.vici') : undefined;
     this.configPath = path.join(dir, 'swanctl.conf');
     this.controlPath = path.join(dir, 'ikev2.sock');
     this.keysDir = path.join(dir, 'keys');
@@ -78,6 +84,7 @@ export class DaemonProcess {
       path.join(dir, 'keys'),
       '--log-level',
       o.logLevel ?? 'debug',
+      ...(o.vici ? ['--vici', path.join(dir, 'charon.vici')] : []),
     ];
     // `ip netns exec` execs the command itself: the pid is node's, signals reach the daemon.
     const child = o.netns
@@ -85,7 +92,7 @@ export class DaemonProcess {
           stdio: ['ignore', 'pipe', 'pipe'],
         })
       : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const d = new DaemonProcess(o.name, child, dir);
+    const d = new DaemonProcess(o.name, child, dir, o.vici === true);
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (s: string) => {
       d.stderr += s;

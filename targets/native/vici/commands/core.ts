@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { arch, release, type } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { IKE_MESSAGE_COUNTER_NAMES, type IkeMessageCounts } from '../../../../actors/ike-message-counters.js';
 import {
   ENCR_TRANSFORMS,
   INTEG_TRANSFORMS,
@@ -126,25 +127,47 @@ export function algorithms(): ViciInput {
 
 /**
  * The counters charon's counters plugin keeps, from what this daemon counts: `invalid` and
- * `invalid-spi` from the supervisor (malformed datagrams, unknown SPIs), IKE SA rekeys from its
- * events (globally and per connection); the per-exchange message counts are not kept (0).
- * reset-counters takes the current values as the new zero.
+ * `invalid-spi` from the supervisor (malformed datagrams, unknown SPIs), the IKE messages per
+ * exchange from its message counters (actors/ike-message-counters.ts), IKE SA and Child SA
+ * rekeys from its events (globally and per connection). reset-counters takes the current values
+ * as the new zero.
  */
 class Counters {
   private readonly perConn = new Map<string, Counts>();
   private global = zeroCounts();
   private base = { invalid: 0, invalidSpi: 0 };
+  /** The message counts at the last reset: globally, and per connection. */
+  private messageBase: Partial<IkeMessageCounts> = {};
+  private readonly connMessageBase = new Map<string, Partial<IkeMessageCounts>>();
   readonly off: () => void;
 
   constructor(private readonly ctx: ViciDaemonContext) {
     this.off = ctx.host.supervisor.on((e) => {
-      if (e.type !== 'ike-rekeyed') return;
-      const key: ViciCounterName = e.handle.initiator ? 'ike-rekey-init' : 'ike-rekey-resp';
+      let key: ViciCounterName;
+      if (e.type === 'ike-rekeyed') key = e.handle.initiator ? 'ike-rekey-init' : 'ike-rekey-resp';
+      else if (e.type === 'child-installed' && e.child.record.rekeyOf) key = 'child-rekey';
+      else return;
       this.global[key]++;
       const c = this.perConn.get(e.handle.name) ?? zeroCounts();
       c[key]++;
       this.perConn.set(e.handle.name, c);
     });
+  }
+
+  private get messages() {
+    return this.ctx.host.supervisor.messageCounters;
+  }
+
+  /** `counts` with the message counts since the last reset added. */
+  private withMessages(
+    counts: Counts,
+    now: Readonly<IkeMessageCounts> | undefined,
+    base: Partial<IkeMessageCounts> | undefined,
+  ): Counts {
+    if (!now) return counts;
+    const out = { ...counts };
+    for (const n of IKE_MESSAGE_COUNTER_NAMES) out[n] += now[n] - (base?.[n] ?? 0);
+    return out;
   }
 
   private live() {
@@ -155,31 +178,46 @@ class Counters {
   /** The global counters (charon's unnamed section). */
   globals(): Counts {
     const l = this.live();
-    return {
-      ...this.global,
-      invalid: l.invalid - this.base.invalid,
-      'invalid-spi': l.invalidSpi - this.base.invalidSpi,
-    };
+    return this.withMessages(
+      {
+        ...this.global,
+        invalid: l.invalid - this.base.invalid,
+        'invalid-spi': l.invalidSpi - this.base.invalidSpi,
+      },
+      this.messages.totals(),
+      this.messageBase,
+    );
   }
 
   /** A connection's counters: undefined for a connection neither configured nor counted. */
   of(name: string): Counts | undefined {
     const c = this.perConn.get(name);
-    if (c) return { ...c };
-    return this.ctx.config().connections.some((x) => x.name === name) ? zeroCounts() : undefined;
+    const m = this.messages.of(name);
+    if (!c && !m && !this.ctx.config().connections.some((x) => x.name === name)) return undefined;
+    return this.withMessages(c ? { ...c } : zeroCounts(), m, this.connMessageBase.get(name));
   }
 
   names(): string[] {
-    return unique([...this.ctx.config().connections.map((c) => c.name), ...this.perConn.keys()]);
+    return unique([
+      ...this.ctx.config().connections.map((c) => c.name),
+      ...this.perConn.keys(),
+      ...this.messages.names(),
+    ]);
   }
 
   reset(name: string | undefined, all: boolean): void {
     if (all || name === undefined) {
       this.global = zeroCounts();
       this.base = this.live();
+      this.messageBase = { ...this.messages.totals() };
     }
-    if (all) this.perConn.clear();
-    else if (name !== undefined) this.perConn.delete(name);
+    const resetConn = (n: string) => {
+      this.perConn.delete(n);
+      const m = this.messages.of(n);
+      if (m) this.connMessageBase.set(n, { ...m });
+    };
+    if (all) for (const n of this.names()) resetConn(n);
+    else if (name !== undefined) resetConn(name);
   }
 }
 

@@ -2,7 +2,7 @@
  * VICI's SA commands and events (strongSwan's vici README; charon's vici_query.c and
  * vici_control.c): list-sas (list-sa events), list-policies (list-policy events for trap
  * policies), initiate / terminate / rekey (control-log events while they run), install /
- * uninstall (answered `not supported`), and the events published to registered clients:
+ * uninstall (trap policies), and the events published to registered clients:
  * ike-updown, child-updown, ike-rekey, child-rekey.
  *
  * The operations are our control socket's (../../sa-control.ts); the sections are
@@ -268,6 +268,7 @@ export function registerSaCommands(server: ViciServer, ctx: SaCommandsContext): 
     const childId = int(req, 'child-id');
     const ikeId = int(req, 'ike-id');
     const timeout = int(req, 'timeout') ?? 0;
+    const force = flag(req, 'force');
     const log = new ControlLog(c, int(req, 'loglevel') ?? 1);
     if (child === undefined && ike === undefined && !childId && !ikeId)
       return failure('missing terminate selector');
@@ -336,7 +337,8 @@ export function registerSaCommands(server: ViciServer, ctx: SaCommandsContext): 
         log.log(e.handle, `IKE_SA ${e.handle.name}[${e.handle.uniqueid}] deleted`);
     });
     const gone = waitGone(s, handles, timeout < 0 ? 0 : waitMs, ctx.clock);
-    for (const h of handles) s.terminate(h.uniqueid);
+    // force: destroyed here at once, without waiting for the peer's answer (charon's force).
+    for (const h of handles) s.terminate(h.uniqueid, force ? { force } : {});
     if (timeout < 0) {
       off();
       return reply({ success: 'yes', matches: handles.length, terminated: 0 });
@@ -373,10 +375,21 @@ export function registerSaCommands(server: ViciServer, ctx: SaCommandsContext): 
     }
   });
 
-  // Trap policies are start_action = trap's (actors/start-actions.ts), installed from the
-  // configuration at start and on restore; there is no operation to add or remove them apart.
-  server.command('install', () => failure('not supported'));
-  server.command('uninstall', () => failure('not supported'));
+  // Trap policies (actors/start-actions.ts), as start_action = trap installs them. We have no
+  // drop/pass shunts: only traps are installed and uninstalled.
+  server.command('install', (req) => {
+    const child = text(req, 'child');
+    if (child === undefined) return failure('missing configuration name');
+    const r = sup().installTrap(text(req, 'ike'), child);
+    return r.ok ? reply({ success: 'yes' }) : failure(r.error);
+  });
+  server.command('uninstall', (req) => {
+    const child = text(req, 'child');
+    if (child === undefined) return failure('missing configuration name');
+    return sup().uninstallTrap(child, text(req, 'ike'))
+      ? reply({ success: 'yes' })
+      : failure(`policy '${child}' not found`);
+  });
 
   return publishSaEvents(server, ctx, source);
 }
@@ -486,6 +499,8 @@ function publishSaEvents(
         case 'ike-closed':
           waiting.delete(e.handle);
           if (rekeyedIke.has(e.handle)) return;
+          // The Child SAs that went with it: child-updown each, before ike-updown (as charon).
+          for (const c of e.children ?? []) if (!rekeyedChild.has(c)) updownChild(e.handle, c, false);
           server.publish('ike-updown', viciSection({ [e.handle.name]: ikeOnly(e.handle, source()) }));
           return;
         case 'ike-rekeyed': {

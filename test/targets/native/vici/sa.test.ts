@@ -3,7 +3,8 @@
  * process (gateway 127.0.0.1, client 127.0.0.2, PSK over loopback UDP), driven by our
  * ViciClient and, when it is installed, by strongSwan's own `swanctl` over `--uri`:
  * --initiate (its control-log lines), --list-sas (raw, read with the interop parser), --rekey,
- * --list-pols, --install, --terminate, and --monitor-sa for the events.
+ * --list-pols, --install / --uninstall, --terminate (with force), --counters, and --monitor-sa
+ * for the events.
  */
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -169,10 +170,34 @@ describe('VICI SA commands (our client)', () => {
       expect(await c.initiate({})).toEqual({ success: false, errmsg: 'missing configuration name' });
       const t = viciPlain(await c.request('terminate', { ike: 'nothing' }));
       expect(t).toMatchObject({ success: 'no', errmsg: 'no matching SAs to terminate found' });
-      expect(viciPlain(await c.request('install', { child: 'net' }))).toEqual({
+      expect(viciPlain(await c.request('install', {}))).toEqual({
         success: 'no',
-        errmsg: 'not supported',
+        errmsg: 'missing configuration name',
       });
+      expect(viciPlain(await c.request('install', { child: 'nope' }))).toEqual({
+        success: 'no',
+        errmsg: "no child 'nope'",
+      });
+      expect(viciPlain(await c.request('uninstall', { child: 'nope' }))).toEqual({
+        success: 'no',
+        errmsg: "policy 'nope' not found",
+      });
+    } finally {
+      c.close();
+    }
+  });
+
+  it('install / uninstall: trap policies of a child, listed by list-policies meanwhile', async () => {
+    const c = await ViciClient.connect(CLIENT_VICI);
+    try {
+      const traps = async () =>
+        (await c.streamed('list-policies', 'list-policy', { trap: 'yes' })).map(
+          (p) => Object.keys(viciPlain(p))[0],
+        );
+      expect(viciPlain(await c.request('install', { child: 'net', ike: 'gw' }))).toEqual({ success: 'yes' });
+      expect(await traps()).toEqual(['dead/lost', 'gw/net']);
+      expect(viciPlain(await c.request('uninstall', { child: 'net' }))).toEqual({ success: 'yes' });
+      expect(await traps()).toEqual(['dead/lost']);
     } finally {
       c.close();
     }
@@ -332,10 +357,34 @@ describe('VICI SA commands with strongSwan swanctl', () => {
     expect(r.out).toMatch(/dead\/lost, TUNNEL/);
   });
 
-  it('--install answers with an error', async () => {
-    const r = await swanctl('--install', '--child', 'net', '--uri', uri(CLIENT_VICI));
-    expect(r.code).not.toBe(0);
-    expect(r.out + r.err).toMatch(/not supported/);
+  it('--uninstall and --install a trap; --list-pols follows', async () => {
+    const u = await swanctl('--uninstall', '--child', 'lost', '--uri', uri(CLIENT_VICI));
+    expect(u.out).toMatch(/uninstall completed successfully/);
+    expect((await swanctl('--list-pols', '--uri', uri(CLIENT_VICI))).out).not.toMatch(/dead\/lost/);
+    const again = await swanctl('--uninstall', '--child', 'lost', '--uri', uri(CLIENT_VICI));
+    expect(again.code).not.toBe(0);
+    expect(again.out + again.err).toMatch(/policy 'lost' not found/);
+    const i = await swanctl('--install', '--child', 'lost', '--ike', 'dead', '--uri', uri(CLIENT_VICI));
+    expect(i.out).toMatch(/install completed successfully/);
+    expect((await swanctl('--list-pols', '--uri', uri(CLIENT_VICI))).out).toMatch(/dead\/lost, TUNNEL/);
+    const bad = await swanctl('--install', '--child', 'nope', '--uri', uri(CLIENT_VICI));
+    expect(bad.code).not.toBe(0);
+    expect(bad.out + bad.err).toMatch(/no child 'nope'/);
+  });
+
+  it('--counters: the IKE messages of the handshake, per exchange', async () => {
+    const g = await swanctl('--counters', '--uri', uri(CLIENT_VICI));
+    expect(g.code).toBe(0);
+    const value = (out: string, name: string) =>
+      Number(new RegExp(`^\\s*${name}\\s*: (\\d+)$`, 'm').exec(out)?.[1]);
+    for (const name of ['ike-init-out-req', 'ike-init-in-resp', 'ike-auth-out-req', 'ike-auth-in-resp'])
+      expect(value(g.out, name)).toBe(1);
+    expect(value(g.out, 'ike-init-in-req')).toBe(0);
+    const conn = await swanctl('--counters', '--name', 'gw', '--uri', uri(CLIENT_VICI));
+    expect(value(conn.out, 'ike-auth-out-req')).toBe(1);
+    const gw = await swanctl('--counters', '--name', 'rw', '--uri', uri(GATEWAY_VICI));
+    expect(value(gw.out, 'ike-init-in-req')).toBe(1);
+    expect(value(gw.out, 'ike-auth-out-resp')).toBe(1);
   });
 
   it('--rekey --child and --rekey --ike: child-rekey and ike-rekey events', async () => {
@@ -386,5 +435,51 @@ describe('VICI SA commands with strongSwan swanctl', () => {
     expect(down.up).toBeUndefined();
     const after = await swanctl('--list-sas', '--raw', '--uri', uri(CLIENT_VICI));
     expect(parseListSas(after.out)).toEqual([]);
+  });
+
+  it('--terminate --ike --force: gone at once; child-updown down for its children before ike-updown', async () => {
+    const before = events.got.length;
+    const up = await swanctl('--initiate', '--child', 'net', '--timeout', '10', '--uri', uri(CLIENT_VICI));
+    expect(up.out).toMatch(/initiate completed successfully/);
+    expect(await until(() => events.got.slice(before).some((e) => e.name === 'child-updown'))).toBe(true);
+    const from = events.got.length;
+    const r = await swanctl(
+      '--terminate',
+      '--ike',
+      'gw',
+      '--force',
+      '--timeout',
+      '10',
+      '--uri',
+      uri(CLIENT_VICI),
+    );
+    expect(r.out).toMatch(/terminate completed successfully/);
+    // Destroyed before the answer: nothing left to list, the child-updown already out.
+    const after = await swanctl('--list-sas', '--raw', '--uri', uri(CLIENT_VICI));
+    expect(parseListSas(after.out)).toEqual([]);
+    expect(await until(() => events.got.slice(from).some((e) => e.name === 'ike-updown'))).toBe(true);
+    const got = events.got.slice(from).map((e) => ({ name: e.name, msg: viciPlain(e.msg) as Tree }));
+    expect(got.map((e) => e.name)).toEqual(['child-updown', 'ike-updown']);
+    expect(got[0]!.msg.up).toBeUndefined();
+    expect(Object.values(got[0]!.msg.gw['child-sas'])[0]).toMatchObject({ name: 'net' });
+    expect(got[1]!.msg.up).toBeUndefined();
+    // The Delete reached the gateway all the same.
+    expect(await until(() => gateway.host.supervisor.ikeSas.length === 0)).toBe(true);
+  });
+
+  it('terminate with force ends a half-open IKE SA at once (no answer awaited)', async () => {
+    const c = await ViciClient.connect(CLIENT_VICI);
+    try {
+      // 127.0.0.3 never answers: without force, terminate would wait for the SA to give up.
+      const i = viciPlain(await c.request('initiate', { ike: 'dead', child: 'lost', timeout: '-1' }));
+      expect(i.success).toBe('yes');
+      const started = Date.now();
+      const t = viciPlain(await c.request('terminate', { ike: 'dead', force: 'yes' }));
+      expect(t).toEqual({ success: 'yes', matches: '1', terminated: '1' });
+      expect(Date.now() - started).toBeLessThan(400); // giving up takes 0.2 s + 0.36 s here
+      expect(client.host.supervisor.ikeSas).toEqual([]);
+    } finally {
+      c.close();
+    }
   });
 });
