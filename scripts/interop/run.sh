@@ -13,6 +13,9 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 export SWANLAB_DIR=${SWANLAB_DIR:-$(cd "$ROOT/.." && pwd)/shared/interop}
 [ -x "$SWANLAB_DIR/setup.sh" ] || { echo "interop lab not found at $SWANLAB_DIR (set SWANLAB_DIR)" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "the interop tests need root (namespaces, apt-get, port 500)" >&2; exit 2; }
+# one lab per machine: a second run waits here (its setup and teardown would break the first's)
+exec 9>"${TMPDIR:-/tmp}/swanlab.lock"
+flock 9
 own_run=0
 if [ -z "${SWANLAB_RUN:-}" ]; then
 	SWANLAB_RUN=$(mktemp -d "${TMPDIR:-/tmp}/swanlab-run-XXXXXX")
