@@ -14,7 +14,6 @@
  * `loglevel` below 0 silences them.
  */
 import type { IkeSaHandle, InstalledChild, SupervisorEvent } from '../../../../actors/supervisor.js';
-import { formatIdentity } from '../../../../ipsec/ike/identity.js';
 import { tsToString } from '../../../../ipsec/ike/ts/text.js';
 import { toHex } from '../../../../ipsec/util/bytes.js';
 import type { Clock } from '../../../../ipsec/util/clock.js';
@@ -31,15 +30,17 @@ import {
   waitGone,
 } from '../../sa-control.js';
 import { type ViciInput, type ViciSection, viciSection, viciString } from '../message.js';
-import type { ViciCommandContext, ViciServer } from '../server-types.js';
+import type { ViciServer } from '../server-types.js';
 import {
-  childKey,
-  childSaSection,
-  ikeSaKeys,
-  listSaEvent,
-  type SaSectionSource,
-  saSectionSource,
-} from './sa-sections.js';
+  ControlLog,
+  failureText,
+  ids,
+  ikeEstablishedLine,
+  waitChildrenGone,
+  waitGoneOrUp,
+} from './control-log.js';
+import { publishSaEvents } from './sa-events.js';
+import { listSaEvent, type SaSectionSource, saSectionSource } from './sa-sections.js';
 
 /** What the SA commands need of the daemon (ViciDaemonContext has it). */
 export interface SaCommandsContext {
@@ -72,46 +73,6 @@ const flag = (req: ViciSection, key: string) => {
 };
 
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-function ids(h: IkeSaHandle) {
-  const s = h.actor.getSnapshot().context.session;
-  const id = (x: typeof s.localId, configured: string | undefined) =>
-    x ? formatIdentity(x) : (configured ?? '%any');
-  return { local: id(s.localId, s.config?.local.id), remote: id(s.remoteId, s.config?.remote.id) };
-}
-
-/** charon's "IKE_SA gw[1] established between 10.0.0.1[id]...10.0.0.2[id]". */
-export function ikeEstablishedLine(h: IkeSaHandle): string {
-  const { local, remote } = ids(h);
-  return `IKE_SA ${h.name}[${h.uniqueid}] established between ${h.local.address}[${local}]...${h.remote.address}[${remote}]`;
-}
-
-function failureText(h: IkeSaHandle): string {
-  const f = h.failure;
-  if (!f) return 'no reason given';
-  return f.notify !== undefined ? `${f.reason} (notify ${f.notify})` : f.reason;
-}
-
-/** Streams control-log events to one client, as charon does while a control command runs. */
-class ControlLog {
-  constructor(
-    private readonly c: ViciCommandContext,
-    private readonly level: number,
-  ) {}
-
-  log(h: IkeSaHandle | undefined, msg: string, level = 0, group = 'IKE'): void {
-    if (level > this.level || !this.c.registered('control-log')) return;
-    this.c.emit(
-      'control-log',
-      viciSection({
-        group,
-        level,
-        ...(h ? { 'ikesa-name': h.name, 'ikesa-uniqueid': h.uniqueid } : {}),
-        msg,
-      }),
-    );
-  }
-}
 
 export function registerSaCommands(server: ViciServer, ctx: SaCommandsContext): () => void {
   const sup = () => ctx.host.supervisor as unknown as SupervisorLike & typeof ctx.host.supervisor;
@@ -392,161 +353,4 @@ export function registerSaCommands(server: ViciServer, ctx: SaCommandsContext): 
   });
 
   return publishSaEvents(server, ctx, source);
-}
-
-/** Resolves once `handle` is established or gone, or after `timeoutMs` (0: no limit). */
-function waitGoneOrUp(
-  sup: SupervisorLike,
-  handle: IkeSaHandle,
-  timeoutMs: number,
-  clock: Clock,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let timer: unknown;
-    const off = sup.on((e) => {
-      if (e.handle !== handle) return;
-      if (e.type === 'ike-established') done(() => resolve());
-      else if (e.type === 'ike-failed' || e.type === 'ike-closed')
-        done(() => reject(new ControlError(failureText(handle))));
-    });
-    const done = (f: () => void) => {
-      off();
-      if (timer !== undefined) clock.clearTimeout(timer);
-      f();
-    };
-    if (timeoutMs > 0)
-      timer = clock.setTimeout(() => done(() => reject(new ControlError('timeout'))), timeoutMs);
-  });
-}
-
-/** Resolves with how many of `children` are still there after `timeoutMs` (0: at once). */
-function waitChildrenGone(
-  sup: SupervisorLike,
-  children: readonly InstalledChild[],
-  timeoutMs: number,
-  clock: Clock,
-  onGone: (h: IkeSaHandle, c: InstalledChild) => void,
-): Promise<number> {
-  const alive = new Set(children);
-  if (timeoutMs <= 0) return Promise.resolve(alive.size);
-  return new Promise((resolve) => {
-    const finish = () => {
-      off();
-      clock.clearTimeout(timer);
-      resolve(alive.size);
-    };
-    const timer = clock.setTimeout(finish, timeoutMs);
-    const off = sup.on((e) => {
-      if (e.type === 'child-removed' && alive.delete(e.child)) onGone(e.handle, e.child);
-      else if ((e.type === 'ike-closed' || e.type === 'ike-failed') && e.handle.state === 'DESTROYED')
-        for (const c of [...alive])
-          if (!e.handle.children.includes(c) && c.lifecycle.getSnapshot().value === 'deleted')
-            alive.delete(c);
-      if (alive.size === 0) finish();
-    });
-  });
-}
-
-/**
- * ike-updown, child-updown, ike-rekey and child-rekey for every client registered, from the
- * supervisor's events, as charon raises them (vici_query.c): an IKE SA replaced by a rekey
- * goes without ike-updown (ike-rekey says it), a Child SA replaced by a rekey without
- * child-updown (child-rekey says it).
- */
-function publishSaEvents(
-  server: ViciServer,
-  ctx: SaCommandsContext,
-  source: () => SaSectionSource,
-): () => void {
-  const sup = ctx.host.supervisor;
-  /** IKE SAs replaced by a rekey (their end is no ike-updown). */
-  const rekeyedIke = new WeakSet<IkeSaHandle>();
-  /** Child SAs replaced by a rekey (their end is no child-updown). */
-  const rekeyedChild = new WeakSet<InstalledChild>();
-  /** Children installed before their IKE SA was established (child-updown follows ike-updown). */
-  const waiting = new WeakMap<IkeSaHandle, InstalledChild[]>();
-  // charon's ike-updown and ike-rekey carry an empty child-sas section (swanctl prints an IKE
-  // SA when it meets one).
-  const ikeOnly = (h: IkeSaHandle, src: SaSectionSource) => ({ ...ikeSaKeys(h, src), 'child-sas': {} });
-  const updownChild = (h: IkeSaHandle, c: InstalledChild, up: boolean) => {
-    const src = source();
-    server.publish(
-      'child-updown',
-      viciSection({
-        ...(up ? { up: 'yes' } : {}),
-        [h.name]: { ...ikeSaKeys(h, src), 'child-sas': { [childKey(c)]: childSaSection(c, src) } },
-      }),
-    );
-  };
-  return sup.on((e) => {
-    try {
-      switch (e.type) {
-        case 'ike-established': {
-          // A rekey's successor starts established: no ike-updown (ike-rekey tells).
-          if (e.handle.actor.getSnapshot().context.startEstablished) return;
-          server.publish(
-            'ike-updown',
-            viciSection({ up: 'yes', [e.handle.name]: ikeOnly(e.handle, source()) }),
-          );
-          const early = waiting.get(e.handle) ?? [];
-          waiting.delete(e.handle);
-          for (const c of early) if (e.handle.children.includes(c)) updownChild(e.handle, c, true);
-          return;
-        }
-        case 'ike-failed':
-          waiting.delete(e.handle);
-          return;
-        case 'ike-closed':
-          waiting.delete(e.handle);
-          if (rekeyedIke.has(e.handle)) return;
-          // The Child SAs that went with it: child-updown each, before ike-updown (as charon).
-          for (const c of e.children ?? []) if (!rekeyedChild.has(c)) updownChild(e.handle, c, false);
-          server.publish('ike-updown', viciSection({ [e.handle.name]: ikeOnly(e.handle, source()) }));
-          return;
-        case 'ike-rekeyed': {
-          rekeyedIke.add(e.old);
-          const src = source();
-          server.publish(
-            'ike-rekey',
-            viciSection({ [e.old.name]: { old: ikeOnly(e.old, src), new: ikeOnly(e.handle, src) } }),
-          );
-          return;
-        }
-        case 'child-installed': {
-          const of = e.child.record.rekeyOf;
-          const old = of ? sup.findChild(of) : undefined;
-          if (!old) {
-            // IKE_AUTH's children come before the IKE SA is up: after its ike-updown, as charon.
-            if (e.handle.state === 'ESTABLISHED') updownChild(e.handle, e.child, true);
-            else waiting.set(e.handle, [...(waiting.get(e.handle) ?? []), e.child]);
-            return;
-          }
-          rekeyedChild.add(old.child);
-          const src = source();
-          server.publish(
-            'child-rekey',
-            viciSection({
-              [e.handle.name]: {
-                ...ikeSaKeys(e.handle, src),
-                'child-sas': {
-                  [e.child.record.config.name]: {
-                    old: childSaSection(old.child, src),
-                    new: childSaSection(e.child, src),
-                  },
-                },
-              },
-            }),
-          );
-          return;
-        }
-        case 'child-removed':
-          if (!rekeyedChild.has(e.child)) updownChild(e.handle, e.child, false);
-          return;
-        default:
-          return;
-      }
-    } catch {
-      // An event nobody could build must not break the supervisor's other listeners.
-    }
-  });
 }
