@@ -214,9 +214,13 @@ export function terminateChild(sup: SupervisorLike, which: string | number): num
   return n;
 }
 
-/** strongSwan's log line for an installed child, e.g. for initiate's answer. */
-export function childSummary(ike: IkeSaHandle, c: InstalledChild): string {
+/** charon's log line for an installed child: "CHILD_SA net{1} established with SPIs ... and TS a === b". */
+export function childEstablishedLine(c: InstalledChild): string {
   const r = c.record;
   const ts = (l: typeof r.localTs) => l.map(tsToString).join(' ');
-  return `CHILD_SA ${r.config.name}{${c.uniqueid}} established with SPIs ${toHex(r.spiIn)}_i ${toHex(r.spiOut)}_o and TS ${ts(r.localTs)} === ${ts(r.remoteTs)} (IKE_SA ${ike.name}[${ike.uniqueid}])`;
+  return `CHILD_SA ${r.config.name}{${c.uniqueid}} established with SPIs ${toHex(r.spiIn)}_i ${toHex(r.spiOut)}_o and TS ${ts(r.localTs)} === ${ts(r.remoteTs)}`;
 }
+
+/** That line with the IKE SA it belongs to, for our control socket's initiate answer. */
+export const childSummary = (ike: IkeSaHandle, c: InstalledChild): string =>
+  `${childEstablishedLine(c)} (IKE_SA ${ike.name}[${ike.uniqueid}])`;

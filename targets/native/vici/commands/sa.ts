@@ -21,7 +21,7 @@ import { ControlError } from '../../control.js';
 import type { NativeHost } from '../../host.js';
 import {
   CREATE_CHILD_WAIT,
-  childSummary,
+  childEstablishedLine,
   rekey,
   type SupervisorLike,
   startChild,
@@ -164,7 +164,7 @@ export function registerSaCommands(server: ViciServer, ctx: SaCommandsContext): 
     // to come in charon's order.
     let early: string[] = [];
     const flush = () => {
-      for (const line of early) log.log(handle, line, 0, 'CHD');
+      for (const line of early) log.log(handle, line); // charon logs it in its IKE group
       early = [];
     };
     const off =
@@ -176,7 +176,7 @@ export function registerSaCommands(server: ViciServer, ctx: SaCommandsContext): 
               log.log(handle, ikeEstablishedLine(handle));
               flush();
             } else if (e.type === 'child-installed') {
-              early.push(childSummary(handle, e.child));
+              early.push(childEstablishedLine(e.child));
               if (handle.state === 'ESTABLISHED') flush();
             } else if (e.type === 'ike-failed')
               log.log(

@@ -267,7 +267,7 @@ describe('VICI SA commands with strongSwan swanctl', () => {
       /\[IKE\] IKE_SA gw\[1\] established between 127\.0\.0\.2\[client\.example\.org\]\.\.\.127\.0\.0\.1\[gateway\.example\.org\]\n/,
     );
     expect(r.out).toMatch(
-      /\[IKE\] IKE_SA gw\[1\] established [^\n]*\n(?:.*\n)*\[CHD\] CHILD_SA net\{1\} established with SPIs [0-9a-f]{8}_i [0-9a-f]{8}_o/,
+      /\[IKE\] IKE_SA gw\[1\] established [^\n]*\n(?:.*\n)*\[IKE\] CHILD_SA net\{1\} established with SPIs [0-9a-f]{8}_i [0-9a-f]{8}_o/,
     );
     expect(r.out).toMatch(/initiate completed successfully/);
     expect(r.code).toBe(0);
