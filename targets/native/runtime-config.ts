@@ -101,6 +101,7 @@ export function restartNeeded(
     'tun_mtu',
     'tun_table',
     'path_mtu',
+    'vici',
   ] as const)
     if (d[k] !== running.daemon[k]) out.push(`daemon.${k}`);
   return out;

@@ -76,6 +76,7 @@ describe('runtime configuration', () => {
       inner_addrs: ['10.0.0.2'],
       cookie_threshold: 1,
       init_limit_half_open: 10,
+      vici: '/run/other.vici',
     });
     expect(restartNeeded(running, changed, ['127.0.0.1'], ports)).toEqual([
       'daemon.port',
@@ -83,6 +84,7 @@ describe('runtime configuration', () => {
       'daemon.inner_addrs',
       'daemon.cookie_threshold',
       'daemon.init_limit_half_open',
+      'daemon.vici',
     ]);
   });
 
