@@ -77,6 +77,22 @@ export class SupervisorChildren {
     this.host.emit({ type: 'child-installed', handle: h, child: installed });
   }
 
+  /**
+   * The IKE SA's peer moved (a NAT mapping changed, RFC 7296 §2.23; the router follows it on the
+   * NAT-T port): its ESP SAs follow, or our ESP would still go to the old, now dead, mapping.
+   */
+  moved(h: IkeSaHandle): void {
+    const { backend, logger } = this.host.o;
+    for (const c of h.children) {
+      const updates = [
+        backend.updateSa({ spi: c.record.spiOut, direction: 'out', src: h.local, dst: h.remote }),
+        backend.updateSa({ spi: c.record.spiIn, direction: 'in', src: h.remote, dst: h.local }),
+      ];
+      for (const r of updates)
+        if (!r.ok) logger?.warn({ ike: h.uniqueid, error: r.error }, 'child SA endpoint update failed');
+    }
+  }
+
   /** Every Child SA of `h` is gone with it (the IKE SA is destroyed); returns them. */
   removeAll(h: IkeSaHandle): InstalledChild[] {
     const lost = this.host.index.detach(h);

@@ -105,7 +105,10 @@ export class Supervisor {
       counters: this.counters,
       cookieRotation: o.cookieRotation ?? 120,
       deps: () => this.sharedDeps,
-      moved: (h) => this.index.moved(h),
+      moved: (h) => {
+        this.index.moved(h);
+        this.children.moved(h);
+      },
       routed: (h, header) => this.messageCounters.count(h, h.name, header, true),
       spawnResponder: (r) =>
         this.spawn(

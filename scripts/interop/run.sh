@@ -40,6 +40,14 @@ if ! command -v pki >/dev/null 2>&1; then
 	echo "installing: strongswan-pki"
 	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends strongswan-pki >/dev/null; } || exit 1
 fi
+# the NAT tests (test/interop/nat.test.ts) put a router namespace with iptables MASQUERADE between
+# the peers and flush its conntrack table
+for tool in iptables conntrack; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "installing: $tool"
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$tool" >/dev/null; } || exit 1
+	fi
+done
 cd "$ROOT" || exit 1
 # the daemon tests (test/interop/daemon-*.test.ts, transport-tshark.test.ts) run dist/targets/native/ikev2.js
 npm run build --silent || exit 1
