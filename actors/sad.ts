@@ -19,7 +19,7 @@ import { isValidLifetimes, type LifetimeCrossing, LifetimeTracker } from '../ips
 import { Sad, type SadEntry, type SaEndpoint } from '../ipsec/policy/sad.js';
 import { isValidSelector } from '../ipsec/policy/selector.js';
 import { ok, type Result } from '../ipsec/result.js';
-import { wipe } from '../ipsec/util/bytes.js';
+import { secretCopy, wipe } from '../ipsec/util/bytes.js';
 import type { Clock, TimerHandle } from '../ipsec/util/clock.js';
 import {
   type AddSaParams,
@@ -144,9 +144,10 @@ export class SadActor {
       );
     const replayWindow = Math.max(REPLAY_WORD, Math.ceil(requested / REPLAY_WORD) * REPLAY_WORD);
 
-    // Copies: the caller may wipe its KEYMAT as soon as we return.
-    const encrKey = p.encr.key.slice();
-    const integKey = p.integ?.key.slice();
+    // Copies: the caller may wipe its KEYMAT as soon as we return. Off the V8 heap (secretCopy):
+    // the garbage collector never leaves a moved copy behind that wipe() cannot reach.
+    const encrKey = secretCopy(p.encr.key);
+    const integKey = p.integ ? secretCopy(p.integ.key) : undefined;
     const hard = lifetimes.hard ?? {};
     const hardLimits: EspLimits = {
       ...(hard.bytes ? { bytes: hard.bytes } : {}),

@@ -116,6 +116,13 @@ export const ikeSaMachine = base.createMachine({
         }),
       },
     ],
+    // A request that opened but that the current state takes none of (e.g. the responder's
+    // before our IKE_AUTH completed, §1.2, CVE-2019-12312): dropped unanswered, and counted.
+    REQUEST: {
+      actions: assign({
+        stats: ({ context }) => ({ ...context.stats, dropped: context.stats.dropped + 1 }),
+      }),
+    },
   },
   states: {
     start: {

@@ -130,6 +130,16 @@ export function formatIdentity(id: Identity): string {
   }
 }
 
+/**
+ * formatIdentity for failure reasons and log lines about a peer's identity: cut at `max`
+ * characters, so that an oversized IDi (up to a whole message, CVE-2025-9242's shape) does not
+ * make every refusal a 64 KB log line.
+ */
+export function formatPeerIdentity(id: Identity, max = 256): string {
+  const s = formatIdentity(id);
+  return s.length <= max ? s : `${s.slice(0, max)}... (${id.data.length} octets)`;
+}
+
 /** IDx' of RFC 7296 §2.15: ID Type | RESERVED (3 octets) | Identification Data. */
 export function idPayloadBody(id: Identity): Uint8Array {
   const out = new Uint8Array(4 + id.data.length);

@@ -40,6 +40,22 @@ export function fromHex(hex: string): Uint8Array {
 
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
+/**
+ * A buffer for key material that outlives a call: its octets are an ArrayBuffer's backing store,
+ * outside the V8 heap, so the garbage collector never moves them and wipe() clears the only copy.
+ * `new Uint8Array(n)` and `slice()` keep arrays of up to 64 octets inside the V8 heap, where a
+ * scavenge copies a live array and leaves the old copy in freed memory until it is reused
+ * (issue 18: found by test/actors/secrets.test.ts after every SA was deleted and wiped).
+ */
+export const secretBytes = (length: number): Uint8Array => new Uint8Array(new ArrayBuffer(length));
+
+/** A copy of `b` in a secretBytes buffer. */
+export function secretCopy(b: Uint8Array): Uint8Array {
+  const out = secretBytes(b.length);
+  out.set(b);
+  return out;
+}
+
 /** Overwrites secret material in place (called when an SA dies). */
 export function wipe(...buffers: (Uint8Array | undefined)[]): void {
   for (const b of buffers) b?.fill(0);

@@ -182,12 +182,18 @@ export function decodeOid(value: Uint8Array): Result<string, DerError> {
   return ok([...head, ...arcs.slice(1)].join('.'));
 }
 
+/** Dotted OID text that X.690 §8.19.4 can encode: first arc 0..2, second < 40 under 0 and 1. */
+export function isValidOid(dotted: string): boolean {
+  if (!/^\d+(\.\d+)+$/.test(dotted)) return false;
+  const [x, y] = dotted.split('.').map((a) => BigInt(a));
+  return x! <= 2n && (x === 2n || y! < 40n);
+}
+
 /** Dotted OID to its content octets (X.690 §8.19); throws TypeError on malformed text. */
 export function encodeOid(dotted: string): Uint8Array {
-  if (!/^\d+(\.\d+)+$/.test(dotted)) throw new TypeError(`invalid OID '${dotted}'`);
+  if (!isValidOid(dotted)) throw new TypeError(`invalid OID '${dotted}'`);
   const arcs = dotted.split('.').map((a) => BigInt(a));
   const [x, y] = [arcs[0]!, arcs[1]!];
-  if (x > 2n || (x < 2n && y >= 40n)) throw new TypeError(`invalid OID '${dotted}'`);
   const out: number[] = [];
   for (const arc of [x * 40n + y, ...arcs.slice(2)]) {
     const groups: number[] = [Number(arc & 0x7fn)];

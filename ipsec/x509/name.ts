@@ -5,7 +5,16 @@
  */
 import { err, ok, type Result } from '../result.js';
 import { equalBytes } from '../util/bytes.js';
-import { type DerError, decodeOid, decodeString, derError, readChildren, readSingle, Tag } from './der.js';
+import {
+  type DerError,
+  decodeOid,
+  decodeString,
+  derError,
+  isValidOid,
+  readChildren,
+  readSingle,
+  Tag,
+} from './der.js';
 import { derIa5, derOid, derPrintable, derSequence, derSet, derUtf8 } from './der-write.js';
 import type { Name, NameAttribute } from './types.js';
 
@@ -136,8 +145,10 @@ export function parseDnText(text: string): Result<Name, string> {
     if (eq < 0) return err(`missing '=' after '${s.slice(i)}'`);
     const key = s.slice(i, eq).trim();
     let oid: string;
-    if (/^\d+(\.\d+)+$/.test(key)) oid = key;
-    else {
+    if (/^\d+(\.\d+)+$/.test(key)) {
+      if (!isValidOid(key)) return err(`invalid attribute OID '${key}'`);
+      oid = key;
+    } else {
       const k = BY_KEY.get(key.toLowerCase());
       if (!k) return err(`unknown attribute '${key}'`);
       oid = k.oid;

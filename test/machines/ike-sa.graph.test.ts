@@ -275,6 +275,33 @@ const SCENARIOS: Record<string, () => void> = {
     );
     expect(answers).toHaveLength(1);
   },
+  'a request from the responder while our IKE_AUTH is outstanding is dropped and counted (CVE-2019-12312)':
+    () => {
+      const w = world();
+      const gatewaySas = trackSas(w.gateway.supervisor);
+      // The gateway's IKE_AUTH response never arrives: the client stays in initiator.auth.waiting.
+      w.net.filter = (d) => !(fromGateway(d) && isExchange(ExchangeType.IKE_AUTH, true)(d));
+      const ike = w.client.supervisor.initiate('gw', 'net');
+      w.clock.advance(100);
+      const gw = gatewaySas()[0]!;
+      expect(ikePhase(ike)).toBe('initiator.auth.waiting');
+      const before = ikeContext(ike).stats.dropped;
+      const sent = w.wire.length;
+      sendAs(w.gateway, gw, {
+        exchangeType: ExchangeType.INFORMATIONAL,
+        messageId: 0,
+        response: false,
+        payloads: [],
+      });
+      w.clock.advance(10);
+      expect(ikeContext(ike).stats.dropped).toBe(before + 1);
+      expect(
+        w.wire
+          .slice(sent)
+          .filter((m) => m.header.exchangeType === ExchangeType.INFORMATIONAL && isResponse(m.header)),
+      ).toEqual([]);
+      expect(ikePhase(ike)).toBe('initiator.auth.waiting');
+    },
   'IKE fragmentation (RFC 7383): the last fragment of every IKE_AUTH response is lost; reassembly times out':
     () => {
       const w = world({ daemon: { fragment_size: 140 } });

@@ -7,6 +7,7 @@
  * function expects on every host, so callers may pass buffers at any byte offset.
  */
 
+import { secretCopy } from '../../util/bytes.js';
 import { CryptoError } from '../errors.js';
 import type { EncrTransform } from '../types.js';
 import { aes } from './aes.js';
@@ -32,7 +33,7 @@ export function splitKeyMaterial(
     );
   const keyBytes = transform.keyLength - transform.saltLength;
   // Copies: the caller may wipe its KEYMAT buffer once the SA is installed.
-  return { key: key.slice(0, keyBytes), salt: key.slice(keyBytes) };
+  return { key: secretCopy(key.subarray(0, keyBytes)), salt: secretCopy(key.subarray(keyBytes)) };
 }
 
 export function expandAesKey(transform: EncrTransform, key: Uint8Array): AesKeySchedule {

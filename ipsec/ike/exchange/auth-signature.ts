@@ -20,7 +20,7 @@ import { certificateMatchesIdentity } from '../../x509/identity-match.js';
 import { formatDn } from '../../x509/name.js';
 import type { AlgorithmIdentifier, Certificate } from '../../x509/types.js';
 import type { CredentialStore, LocalCredential } from '../credentials.js';
-import { formatIdentity, type Identity, IdType } from '../identity.js';
+import { formatIdentity, formatPeerIdentity, type Identity, IdType } from '../identity.js';
 import {
   decodeHashAlgorithms,
   encodeHashAlgorithms,
@@ -269,9 +269,11 @@ export function verifyPeerSignature(
     const matches = (c: Certificate) =>
       certificateMatchesIdentity(c, peer) || keyIdMatches(provider, c, peer);
     const end = received[0] ?? pinned.find(matches);
-    if (!end) return err(`no certificate for peer identity ${formatIdentity(peer)}`);
+    if (!end) return err(`no certificate for peer identity ${formatPeerIdentity(peer)}`);
     if (!matches(end))
-      return err(`peer identity ${formatIdentity(peer)} is not in certificate "${formatDn(end.subject)}"`);
+      return err(
+        `peer identity ${formatPeerIdentity(peer)} is not in certificate "${formatDn(end.subject)}"`,
+      );
     const isPinned = pinned.some((c) => equalBytes(c.der, end.der));
     if (pinned.length > 0 && !isPinned)
       return err(`certificate "${formatDn(end.subject)}" is not one of the connection's remote certs`);

@@ -287,7 +287,12 @@ export function handleCreateChildRequest(
 
   // §1.3.3: REKEY_SA names the Child SA by the SPI the peer receives on, our outbound SPI.
   const rekeyN = findNotify(payloads, NotifyStatus.REKEY_SA);
-  const old = rekeyN ? children.find((c) => equalSpi(c.spiOut, rekeyN.spi)) : undefined;
+  // Its Protocol ID names the SA's protocol (§3.10.1): ours are ESP; any other (AH, IKE, 0, an
+  // unassigned number: CVE-2023-38710's shape) names no Child SA of ours, whatever its SPI.
+  const old =
+    rekeyN && rekeyN.protocolId === ProtocolId.ESP
+      ? children.find((c) => equalSpi(c.spiOut, rekeyN.spi))
+      : undefined;
   if (rekeyN && !old) {
     ours?.destroy();
     return refuse(NotifyError.CHILD_SA_NOT_FOUND, 'REKEY_SA for an unknown Child SA');

@@ -11,7 +11,14 @@
  */
 import type { ConnectionConfig } from '../../config/model.js';
 import { err, ok, type Result } from '../../result.js';
-import { formatIdentity, type Identity, identityMatches, idPayloadBody, parseIdentity } from '../identity.js';
+import {
+  formatIdentity,
+  formatPeerIdentity,
+  type Identity,
+  identityMatches,
+  idPayloadBody,
+  parseIdentity,
+} from '../identity.js';
 import {
   type AuthRole,
   pskAuthData,
@@ -131,7 +138,7 @@ export function handleAuthResponse(s: IkeSession, deps: IkeDeps, payloads: reado
       kind: 'failed',
       failure: {
         notify: NotifyError.AUTHENTICATION_FAILED,
-        reason: `unexpected IDr ${formatIdentity(peer)}`,
+        reason: `unexpected IDr ${formatPeerIdentity(peer)}`,
         noticePeer: true,
       },
     };
@@ -218,7 +225,7 @@ export function handleAuthRequest(
     const l = localIdentity({ ...s, config: c }, deps);
     return l.ok && identityMatches(l.value, wantedLocal);
   });
-  if (!config) return fail(`no connection for peer identity ${formatIdentity(peer)}`);
+  if (!config) return fail(`no connection for peer identity ${formatPeerIdentity(peer)}`);
   chosen = config.name;
   const session0: IkeSession = { ...s, config, ...deps.pubkey?.peerInit(payloads) };
   const local = localIdentity(session0, deps);
@@ -272,7 +279,7 @@ function localAuth(
   if (!s.keys) return err('IKE SA not keyed');
   if (s.config.local.auth === 'psk') {
     const psk = deps.findSecret(local, peer);
-    if (!psk) return err(`no PSK for ${formatIdentity(local)} - ${formatIdentity(peer)}`);
+    if (!psk) return err(`no PSK for ${formatIdentity(local)} - ${formatPeerIdentity(peer)}`);
     const data = pskAuthData(deps.provider, s.keys, role, psk, inputs);
     return ok({ certs: [], auth: { type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data } });
   }
@@ -296,7 +303,7 @@ function verifyPeerAuth(
     if (auth.method !== AuthMethod.SHARED_KEY_MIC)
       return err(`auth method ${auth.method}, the connection wants a pre-shared key`);
     const psk = deps.findSecret(local, peer);
-    if (!psk) return err(`no PSK for ${formatIdentity(local)} - ${formatIdentity(peer)}`);
+    if (!psk) return err(`no PSK for ${formatIdentity(local)} - ${formatPeerIdentity(peer)}`);
     return verifyPskAuthData(deps.provider, s.keys, peerRole, psk, inputs, auth.data)
       ? ok(undefined)
       : err('does not verify');

@@ -8,7 +8,7 @@
  */
 import { CryptoError } from '../../crypto/errors.js';
 import type { Prf } from '../../crypto/types.js';
-import { wipe } from '../../util/bytes.js';
+import { secretBytes, secretCopy, wipe } from '../../util/bytes.js';
 
 /** RFC 7296 §2.13: "this function is not defined beyond 255 times the size of the prf output". */
 export const PRF_PLUS_MAX_ITERATIONS = 255;
@@ -26,9 +26,9 @@ export function prfPlus(prf: Prf, key: Uint8Array, seed: Uint8Array, length: num
       'INVALID_INPUT',
       `prf+ cannot produce ${length} octets with ${prf.transform.name} (max ${PRF_PLUS_MAX_ITERATIONS} blocks)`,
     );
-  const out = new Uint8Array(iterations * blockLength);
+  const out = secretBytes(iterations * blockLength); // KEYMAT: off the V8 heap (secretBytes)
   // The input T(n-1) | S | n, reused across iterations: T0 is empty (§2.13).
-  const input = new Uint8Array(blockLength + seed.length + 1);
+  const input = secretBytes(blockLength + seed.length + 1);
   input.set(seed, blockLength);
   let previous = input.subarray(blockLength); // T0 | S | n
   for (let n = 1; n <= iterations; n++) {
@@ -41,7 +41,7 @@ export function prfPlus(prf: Prf, key: Uint8Array, seed: Uint8Array, length: num
   }
   wipe(input);
   if (out.length === length) return out;
-  const result = out.slice(0, length);
+  const result = secretCopy(out.subarray(0, length));
   wipe(out);
   return result;
 }

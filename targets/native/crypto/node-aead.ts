@@ -4,6 +4,7 @@
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { Cipher, EncrTransform } from '../../../ipsec/crypto/types.js';
+import { secretBytes } from '../../../ipsec/util/bytes.js';
 import { EMPTY, view } from './node-bytes.js';
 import { checkIv, destroyedError, ivFromPacket } from './node-cipher-common.js';
 
@@ -41,7 +42,7 @@ export class AeadCipher implements Cipher {
     const nonceLength = transform.saltLength + transform.ivLength;
     this.saltLength = transform.saltLength;
     this.authTagLength = transform.icvLength;
-    const memory = new Uint8Array(keyLength + nonceLength + this.authTagLength);
+    const memory = secretBytes(keyLength + nonceLength + this.authTagLength); // off the V8 heap
     memory.set(keymat, 0); // key | salt: the salt lands at the front of the nonce
     this.key = memory.subarray(0, keyLength);
     this.n = memory.subarray(keyLength, keyLength + nonceLength);

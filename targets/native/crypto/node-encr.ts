@@ -13,6 +13,7 @@ import { CryptoError } from '../../../ipsec/crypto/errors.js';
 import { EncrId } from '../../../ipsec/crypto/ids.js';
 import { encrMatchesShape } from '../../../ipsec/crypto/transforms.js';
 import type { Cipher, EncrTransform } from '../../../ipsec/crypto/types.js';
+import { secretBytes } from '../../../ipsec/util/bytes.js';
 import { AeadCipher, type AeadMode } from './node-aead.js';
 import { view } from './node-bytes.js';
 import { checkIv, destroyedError, ivFromPacket } from './node-cipher-common.js';
@@ -104,7 +105,7 @@ class CbcCipher implements Cipher {
     key: Uint8Array,
   ) {
     const keyLength = transform.keyLength;
-    const memory = new Uint8Array(keyLength + 16);
+    const memory = secretBytes(keyLength + 16); // off the V8 heap: never moved, wiped in place
     memory.set(key, 0);
     this.key = memory.subarray(0, keyLength);
     this.ivBuffer = memory.subarray(keyLength);
@@ -187,7 +188,7 @@ class CtrCipher implements Cipher {
     keymat: Uint8Array,
   ) {
     const keyLength = transform.keyLength - transform.saltLength;
-    const memory = new Uint8Array(keyLength + 16);
+    const memory = secretBytes(keyLength + 16); // off the V8 heap: never moved, wiped in place
     memory.set(keymat.subarray(0, keyLength), 0);
     this.key = memory.subarray(0, keyLength);
     this.block = memory.subarray(keyLength);

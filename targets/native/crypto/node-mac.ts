@@ -4,6 +4,7 @@ import { CryptoError } from '../../../ipsec/crypto/errors.js';
 import { IntegId } from '../../../ipsec/crypto/ids.js';
 import { truncatedMac } from '../../../ipsec/crypto/truncated-mac.js';
 import type { IntegTransform, Mac } from '../../../ipsec/crypto/types.js';
+import { secretCopy } from '../../../ipsec/util/bytes.js';
 import { type AesMacFn, aesCmac, aesXcbcMac } from './node-aes-mac.js';
 import { view } from './node-bytes.js';
 
@@ -22,7 +23,7 @@ export function createNodeMac(transform: IntegTransform, key: Uint8Array): Mac {
       `${transform.name} needs a ${transform.keyLength}-byte key, got ${key.length}`,
     );
   // A copy: the caller may wipe its KEYMAT once the SA is installed, and destroy() zeroes ours.
-  const k = key.slice();
+  const k = secretCopy(key); // off the V8 heap: never moved, wiped in place
   let full: (data: Uint8Array) => Uint8Array;
   let aesMac: AesMacFn | undefined;
   const hash = HMAC_HASH[transform.id];

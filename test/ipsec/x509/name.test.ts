@@ -67,8 +67,19 @@ describe('parseDnText (strongSwan syntax)', () => {
     expect(dn('  C = CH ,  CN = a b  ').rdns.map((r) => r[0]!.value)).toEqual(['CH', 'a b']);
     expect(dn('CN=a/b, O=c').rdns[0]![0]!.value).toBe('a/b');
   });
-  it('rejects unknown keywords, missing values and empty text', () => {
-    for (const bad of ['', 'XX=1', 'CN', 'CN=', 'CN="open', 'CN="a"b'])
+  it('rejects unknown keywords, OIDs X.690 cannot encode, missing values and empty text', () => {
+    for (const bad of [
+      '',
+      'XX=1',
+      'CN',
+      'CN=',
+      'CN="open',
+      'CN="a"b',
+      '10.9=x',
+      '3.1=x',
+      '1.40=x',
+      '0.99.1=x',
+    ])
       expect(parseDnText(bad).ok, bad).toBe(false);
   });
   it('round-trips through formatDn and DER', () => {
