@@ -44,6 +44,8 @@ export interface DataPlaneCounters {
   readonly keepalives: number;
   /** IKE datagrams handed on to the IKE side. */
   readonly ike: number;
+  /** NAT mapping changes seen on authenticated ESP-in-UDP ('ipsec.mapping' raised). */
+  readonly mappings: number;
 }
 
 type Totals = Omit<DataPlaneCounters, 'drops'>;
@@ -60,6 +62,7 @@ export class Counters {
     released: 0,
     keepalives: 0,
     ike: 0,
+    mappings: 0,
   };
 
   drop(reason: DropReason, count = 1): void {

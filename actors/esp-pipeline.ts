@@ -47,14 +47,14 @@ import { buildIpv6, IPV6_HEADER_LENGTH } from '../ipsec/packet/ipv6.js';
 import { IpProto } from '../ipsec/packet/proto.js';
 import { mustNotFragment, tooBigError } from '../ipsec/packet/too-big.js';
 import type { LifetimeCause } from '../ipsec/policy/lifetime.js';
-import type { SadEntry } from '../ipsec/policy/sad.js';
+import type { SadEntry, SaEndpoint } from '../ipsec/policy/sad.js';
 import { flowMatches } from '../ipsec/policy/selector.js';
 import type { Policy } from '../ipsec/policy/spd.js';
 import type { Clock } from '../ipsec/util/clock.js';
 import type { Datagram, Transport } from '../transport/types.js';
 import { AcquireTable } from './esp-acquire.js';
 import { Counters, type DataPlaneCounters } from './esp-counters.js';
-import type { AcquireEvent, IpsecEvent } from './ipsec-backend.js';
+import { type AcquireEvent, type IpsecEvent, type MappingEvent, spiToBytes } from './ipsec-backend.js';
 import type { SadActor, SadNotice } from './sad.js';
 import type { SpdActor } from './spd.js';
 
@@ -113,7 +113,8 @@ interface Protected {
   readonly esp: Uint8Array;
 }
 type Received =
-  | { readonly kind: 'esp'; readonly packet: Uint8Array }
+  /** `from`: the UDP source of ESP-in-UDP (RFC 3948), for NAT mapping changes. */
+  | { readonly kind: 'esp'; readonly packet: Uint8Array; readonly from?: SaEndpoint }
   | { readonly kind: 'clear'; readonly packet: Uint8Array };
 interface Decrypted {
   readonly sa: SadEntry;
@@ -133,6 +134,9 @@ export class EspPipeline {
   readonly #delivered$ = new Subject<InboundPacket>();
   readonly #ike$ = new Subject<IkeDatagram>();
   readonly #acquires$ = new Subject<AcquireEvent>();
+  readonly #events$ = new Subject<MappingEvent>();
+  /** The last new source reported per inbound SA (#checkMapping). */
+  readonly #mappings = new WeakMap<SadEntry, string>();
   readonly #tooBig$ = new Subject<TooBig>();
   readonly #acquire: AcquireTable;
   readonly #subscriptions: Subscription[] = [];
@@ -157,6 +161,7 @@ export class EspPipeline {
     });
     this.events$ = merge(
       this.#acquires$,
+      this.#events$,
       sad.events$.pipe(
         filter((n: SadNotice): n is Extract<SadNotice, IpsecEvent> => n.type === 'ipsec.expire'),
       ),
@@ -183,9 +188,9 @@ export class EspPipeline {
     const inbound = received$
       .pipe(
         filter((r) => r.kind === 'esp'),
-        map((r) => this.#spiStage(r.packet)), // 2
+        map((r) => this.#spiStage(r)), // 2
         filter(isDefined),
-        map((s) => this.#decryptStage(s.sa, s.packet)), // 3-6
+        map((s) => this.#decryptStage(s.sa, s.packet, s.from)), // 3-6
         filter(isDefined),
         filter((d) => this.#policyCheckStage(d)), // 7
       )
@@ -350,7 +355,7 @@ export class EspPipeline {
         this.#toIke(d, c.value.message, true);
         return undefined;
       case 'esp':
-        return { kind: 'esp', packet: c.value.packet };
+        return { kind: 'esp', packet: c.value.packet, from: d.remote };
     }
   }
 
@@ -382,14 +387,33 @@ export class EspPipeline {
     }
   }
 
-  #spiStage(packet: Uint8Array): { sa: SadEntry; packet: Uint8Array } | undefined {
+  #spiStage({ packet, from }: Received & { kind: 'esp' }) {
     if (packet.length < 8) return this.#drop('malformed');
     const spi = ((packet[0]! << 24) | (packet[1]! << 16) | (packet[2]! << 8) | packet[3]!) >>> 0;
     const sa = this.options.sad.table.inbound(spi);
-    return sa ? { sa, packet } : this.#drop('no-sa');
+    return sa ? { sa, packet, from } : this.#drop('no-sa');
   }
 
-  #decryptStage(sa: SadEntry, packet: Uint8Array): Decrypted | undefined {
+  /**
+   * An authenticated ESP-in-UDP packet from another source than its SA's (a NAT mapping changed,
+   * RFC 3948 with RFC 7296 §2.23): 'ipsec.mapping', once per new source and SA, as the kernel's
+   * XFRM_MSG_MAPPING. Checked after the ICV only: a forged source moves nothing.
+   */
+  #checkMapping(sa: SadEntry, from: SaEndpoint | undefined): void {
+    if (!from || !sa.encap || (from.address === sa.src.address && from.port === sa.src.port)) return;
+    const key = `${from.address}|${from.port}`;
+    if (this.#mappings.get(sa) === key) return;
+    this.#mappings.set(sa, key);
+    this.#counters.totals.mappings++;
+    this.#events$.next({
+      type: 'ipsec.mapping',
+      spi: spiToBytes(sa.spi),
+      reqid: sa.reqid,
+      remote: { address: from.address, port: from.port },
+    });
+  }
+
+  #decryptStage(sa: SadEntry, packet: Uint8Array, from?: SaEndpoint): Decrypted | undefined {
     const result = espDecapsulate(sa.esp, packet);
     if (!result.ok) {
       const reason = result.error.reason;
@@ -406,6 +430,7 @@ export class EspPipeline {
       );
     }
     this.options.sad.afterPacket(sa);
+    this.#checkMapping(sa, from);
     const { payload, nextHeader } = result.value;
     if (sa.mode === 'tunnel') return { sa, inner: payload };
     let segment = payload;

@@ -60,8 +60,6 @@ export interface IkeRouterOptions
   /** Seconds between cookie secret rotations (RFC 7296 §2.6). */
   readonly cookieRotation: number;
   readonly deps: () => IkeDeps;
-  /** An IKE SA's remote endpoint changed (§2.23): the supervisor's indexes follow. */
-  readonly moved?: (h: IkeSaHandle) => void;
   /** A datagram goes to IKE SA `h` (the supervisor counts IKE messages by exchange). */
   readonly routed?: (h: IkeSaHandle, header: CountedHeader) => void;
   /** Spawns (and registers with add()) the responder for an admitted IKE_SA_INIT. */
@@ -158,19 +156,18 @@ export class IkeRouter {
       this.o.counters.unknownSpi++; // §2.21.4: INVALID_IKE_SPI notifies are optional; we stay silent
       return;
     }
-    if (
+    // §2.23: the initiator moved to the NAT-T port (or its NAT mapping changed). The IKE SA
+    // follows once the message passes its integrity check (the machine's peerMoved action).
+    const moved =
       d.natT &&
-      (!handle.natT || d.remote.port !== handle.remote.port || d.remote.address !== handle.remote.address)
-    ) {
-      // §2.23: the initiator moved to the NAT-T port (or its NAT mapping changed): answer there.
-      // Deviation: we follow before the message's integrity is checked by the IKE SA actor.
-      handle.local = d.local;
-      handle.remote = d.remote;
-      handle.natT = true;
-      this.o.moved?.(handle);
-    }
+      (!handle.natT || d.remote.port !== handle.remote.port || d.remote.address !== handle.remote.address);
     this.routed(handle, h);
-    handle.actor.send({ type: 'MESSAGE', decoded: decoded.value, raw: d.data });
+    handle.actor.send({
+      type: 'MESSAGE',
+      decoded: decoded.value,
+      raw: d.data,
+      ...(moved ? { from: { local: d.local, remote: d.remote, natT: true } } : {}),
+    });
   }
 
   private routed(handle: IkeSaHandle, h: IkeHeader): void {

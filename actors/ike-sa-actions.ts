@@ -8,7 +8,7 @@ import type { AnyActorRef } from 'xstate';
 import type { ChildSaRecord, ExchangeFailure, IkeSession } from '../ipsec/ike/exchange/session.js';
 import type { Identity } from '../ipsec/ike/identity.js';
 import { ikeSaMachine } from '../machines/ike-sa.machine.js';
-import type { IkeTask } from '../machines/ike-sa.types.js';
+import type { IkeTask, PeerPath } from '../machines/ike-sa.types.js';
 import type { IkeSaHandle } from './supervisor-types.js';
 
 /** What the supervisor keeps of one IKE SA actor for its actions. */
@@ -29,6 +29,8 @@ export interface IkeSaEntry {
 /** What the actions do, in the supervisor's terms. */
 export interface IkeSaEffects {
   transmit(h: IkeSaHandle, bytes: Uint8Array): void;
+  /** §2.23: an authenticated message came over `from`; the SA and its Child SAs move there. */
+  peerMoved(h: IkeSaHandle, from: PeerPath): void;
   /** IKE_SA_INIT done: NAT detected at either end, if NAT detection ran (RFC 7296 §2.23). */
   initDone(h: IkeSaHandle, e: IkeSaEntry, nat: { local: boolean; remote: boolean } | undefined): void;
   installChild(h: IkeSaHandle, child: ChildSaRecord): void;
@@ -60,6 +62,10 @@ export function provideIkeSaMachine(entries: WeakMap<AnyActorRef, IkeSaEntry>, f
       transmit: ({ self }, p) => {
         const h = handle(self);
         if (h) fx.transmit(h, p.bytes);
+      },
+      peerMoved: ({ self }, p) => {
+        const h = handle(self);
+        if (h) fx.peerMoved(h, p.from);
       },
       initDone: ({ self }, p) => {
         const e = entry(self);

@@ -143,7 +143,18 @@ export interface ExpireEvent {
   readonly cause: LifetimeCause | 'sequence';
 }
 
-export type IpsecEvent = AcquireEvent | ExpireEvent;
+/**
+ * An authenticated ESP-in-UDP packet of inbound SA `spi` came from `remote`, not from the SA's
+ * peer endpoint: its NAT mapping changed (RFC 3948; the kernel's XFRM_MSG_MAPPING).
+ */
+export interface MappingEvent {
+  readonly type: 'ipsec.mapping';
+  readonly spi: Uint8Array;
+  readonly reqid: number;
+  readonly remote: SaEndpoint;
+}
+
+export type IpsecEvent = AcquireEvent | ExpireEvent | MappingEvent;
 
 export interface IpsecBackend {
   allocSpi(params?: { readonly reqid?: number }): Result<Uint8Array, BackendError>;

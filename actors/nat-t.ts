@@ -4,14 +4,14 @@
  */
 import type { DaemonConfig } from '../ipsec/config/model.js';
 import type { Clock } from '../ipsec/util/clock.js';
+import type { PeerPath } from '../machines/ike-sa.types.js';
+import type { Endpoint } from '../transport/types.js';
 import type { IkeSaHandle, SupervisorOptions } from './supervisor-types.js';
 
 /** RFC 3948 §2.1: the NAT-T port. */
 export const NAT_T_PORT = 4500;
 /** RFC 3948 §2.3: the NAT-keepalive packet, one 0xFF octet. */
 export const NAT_KEEPALIVE = Uint8Array.of(0xff);
-/** Implementation choice: strongSwan's 20 s keepalive interval. */
-export const NAT_KEEPALIVE_INTERVAL_MS = 20_000;
 
 /**
  * Initiator, after IKE_SA_INIT: IKE moves to the NAT-T ports when a NAT was detected or
@@ -35,23 +35,40 @@ export function floatToNatT(
 
 /**
  * RFC 3948 §4: behind a NAT (or with forced encapsulation) a NAT-keepalive goes to the peer's
- * NAT-T port every 20 s while the SA lives. The timer is h.keepaliveTimer (stopKeepalives).
+ * NAT-T port every `intervalS` seconds (daemon.keep_alive, charon's 20 s by default; 0 = none)
+ * while the SA lives, to its current endpoint. The timer is h.keepaliveTimer (stopKeepalives).
  */
 export function startKeepalives(
   h: IkeSaHandle,
   behindNat: boolean,
+  intervalS: number,
   clock: Clock,
   send: SupervisorOptions['send'],
 ): void {
-  if (!h.natT || !behindNat) return;
+  if (!h.natT || !behindNat || intervalS <= 0) return;
   const tick = () => {
     if (h.state === 'DESTROYED') return;
     send(NAT_KEEPALIVE, h.local, h.remote, false);
-    h.keepaliveTimer = clock.setTimeout(tick, NAT_KEEPALIVE_INTERVAL_MS);
+    h.keepaliveTimer = clock.setTimeout(tick, intervalS * 1000);
   };
-  h.keepaliveTimer = clock.setTimeout(tick, NAT_KEEPALIVE_INTERVAL_MS);
+  h.keepaliveTimer = clock.setTimeout(tick, intervalS * 1000);
 }
 
 export function stopKeepalives(h: IkeSaHandle, clock: Clock): void {
   if (h.keepaliveTimer !== undefined) clock.clearTimeout(h.keepaliveTimer);
+}
+
+const sameEndpoint = (a: Endpoint, b: Endpoint): boolean => a.address === b.address && a.port === b.port;
+
+/**
+ * §2.23: the peer of `h` now sends over `path` (the initiator's float to the NAT-T port, or its
+ * NAT mapping changed): the IKE SA answers and sends there from now on. False if nothing changed.
+ */
+export function movePeer(h: IkeSaHandle, path: PeerPath): boolean {
+  if (h.natT === path.natT && sameEndpoint(h.remote, path.remote) && sameEndpoint(h.local, path.local))
+    return false;
+  h.local = { address: path.local.address, port: path.local.port };
+  h.remote = { address: path.remote.address, port: path.remote.port };
+  h.natT = path.natT;
+  return true;
 }

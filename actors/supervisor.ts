@@ -24,7 +24,7 @@ import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
 import type { Result } from '../ipsec/result.js';
 import { toHex } from '../ipsec/util/bytes.js';
 import { emptyFragmentState } from '../machines/ike-sa.outbound.js';
-import type { FragmentCounters, IkeTask, IkeTiming } from '../machines/ike-sa.types.js';
+import type { FragmentCounters, IkeTask, IkeTiming, PeerPath } from '../machines/ike-sa.types.js';
 import type { Endpoint } from '../transport/types.js';
 import type { DosGuard } from './dos-guard.js';
 import {
@@ -42,7 +42,7 @@ import { type IkeSaEffects, type IkeSaEntry, provideIkeSaMachine } from './ike-s
 import { IkeSaEndings } from './ike-sa-endings.js';
 import type { SupervisorInspector } from './inspection/supervisor-inspector.js';
 import type { IpsecEvent } from './ipsec-backend.js';
-import { floatToNatT, startKeepalives, stopKeepalives } from './nat-t.js';
+import { floatToNatT, movePeer, startKeepalives, stopKeepalives } from './nat-t.js';
 import { StartActions } from './start-actions.js';
 import { SupervisorChildren } from './supervisor-children.js';
 import { IkeSaIndex } from './supervisor-index.js';
@@ -105,10 +105,6 @@ export class Supervisor {
       counters: this.counters,
       cookieRotation: o.cookieRotation ?? 120,
       deps: () => this.sharedDeps,
-      moved: (h) => {
-        this.index.moved(h);
-        this.children.moved(h);
-      },
       routed: (h, header) => this.messageCounters.count(h, h.name, header, true),
       spawnResponder: (r) =>
         this.spawn(
@@ -379,6 +375,7 @@ export class Supervisor {
         if (header) this.messageCounters.count(h, h.name, header, false);
         this.o.send(bytes, h.local, h.remote, h.natT);
       },
+      peerMoved: (h, from) => this.peerMoved(h, from),
       initDone: (h, e, nat) => floatToNatT(h, this.o.config.daemon, e.encap, nat),
       installChild: (h, child) => this.children.install(h, child),
       childFailed: (e, failure) => this.o.logger?.info({ ike: e.uniqueid, failure }, 'child SA not created'),
@@ -389,7 +386,8 @@ export class Supervisor {
         // a responder's connection is the one IKE_AUTH chose among the candidates by identities
         this.index.renamed(h, connection);
         const { session: s } = h.actor.getSnapshot().context;
-        startKeepalives(h, !!(s.nat?.local || s.config.encap), this.o.clock, this.o.send);
+        const behindNat = !!(s.nat?.local || s.config.encap);
+        startKeepalives(h, behindNat, this.o.config.daemon.keep_alive, this.o.clock, this.o.send);
         this.endings.armHardLifetime(h);
         this.emit({ type: 'ike-established', handle: h });
       },
@@ -521,7 +519,23 @@ export class Supervisor {
     return this.startActions.uninstallTrap(child, connection);
   }
 
-  /** ESP events: acquire -> negotiate (start-actions.ts); soft expiry -> rekey, hard -> delete. */
+  /**
+   * §2.23: the peer of `h` sends over `path` now (an authenticated IKE message or ESP packet came
+   * from there): the IKE SA, the per-peer index and the Child SAs' ESP SAs follow it.
+   */
+  private peerMoved(h: IkeSaHandle, path: PeerPath): void {
+    const before = { remote: h.remote, natT: h.natT };
+    if (!movePeer(h, path)) return;
+    this.index.moved(h);
+    this.children.moved(h);
+    // the float to the NAT-T port is routine; a NAT-T peer appearing elsewhere is news
+    this.o.logger?.[before.natT ? 'info' : 'debug'](
+      { ike: h.uniqueid, from: before.remote, to: h.remote },
+      before.natT ? 'peer moved (NAT mapping changed)' : 'peer floated to NAT-T',
+    );
+  }
+
+  /** ESP events: acquire -> negotiate (start-actions.ts); soft expiry -> rekey, hard -> delete; mapping -> follow. */
   private onIpsecEvent(e: IpsecEvent): void {
     if (e.type === 'ipsec.acquire') {
       if (e.offer?.connection) this.startActions.acquire(e.offer.connection, e.offer.child, e.reqid);
@@ -529,6 +543,11 @@ export class Supervisor {
     }
     const f = this.findChild(e.spi);
     if (!f) return;
+    if (e.type === 'ipsec.mapping') {
+      // RFC 3948 with §2.23: ESP-in-UDP from a new source moves the IKE SA as IKE would.
+      if (f.handle.natT) this.peerMoved(f.handle, { local: f.handle.local, remote: e.remote, natT: true });
+      return;
+    }
     const spiIn = f.child.record.spiIn;
     f.child.lifecycle.send({ type: e.hard ? 'DELETE' : 'REKEY' });
     f.handle.actor.send({

@@ -32,7 +32,7 @@ import { isInitiator, isResponse } from '../ipsec/ike/wire/header.js';
 import { NotifyError } from '../ipsec/ike/wire/notify-types.js';
 import { wipe } from '../ipsec/util/bytes.js';
 import { count, countSent, drop } from './ike-sa.outbound.js';
-import { base } from './ike-sa.setup.js';
+import { base, followPeer } from './ike-sa.setup.js';
 import type { IkeSaEvent } from './ike-sa.types.js';
 
 const timerId = (key: 'request' | 'response') => `ike-fragments-${key}`;
@@ -76,6 +76,7 @@ export const receiveFragment = base.enqueueActions(({ context, event, enqueue })
       return;
     }
     const datagrams = context.cachedResponse.datagrams;
+    followPeer(enqueue, event);
     enqueue.assign({
       fragments: countSent({ ...state, counters }, datagrams),
       stats: { ...context.stats, retransmittedResponses: context.stats.retransmittedResponses + 1 },
@@ -108,6 +109,7 @@ export const receiveFragment = base.enqueueActions(({ context, event, enqueue })
     return;
   }
   const out = added.value;
+  followPeer(enqueue, event); // the fragment passed its integrity check (RFC 7383 §2.6)
   counters = drop(counters, 'restarted', out.discarded);
   if (out.kind === 'stored') {
     const started = !partial || partial.messageId !== h.messageId || out.discarded > 0; // (re)started: arm the timer

@@ -37,6 +37,7 @@ import {
   base,
   failed,
   failFromStep,
+  followPeer,
   notice,
   request,
   respond,
@@ -62,6 +63,7 @@ export const ikeSaMachine = base.createMachine({
           const h = event.decoded.header;
           const opened = openFor(context.session, event.decoded, event.raw);
           if (opened.ok) {
+            followPeer(enqueue, event);
             enqueue.assign({ peerRequest: peerRequestOf(context, event) }); // §2.1: cached with the response
             enqueue.raise({
               type: 'REQUEST',
@@ -73,6 +75,7 @@ export const ikeSaMachine = base.createMachine({
           }
           if (opened.error.notify !== undefined && context.session.sk) {
             // §2.21.2: a protected request that decrypts but is malformed is answered with the error.
+            followPeer(enqueue, event);
             const bytes = encodeFor(context.session, context.deps, {
               exchangeType: h.exchangeType,
               messageId: h.messageId,
@@ -101,6 +104,7 @@ export const ikeSaMachine = base.createMachine({
             enqueue.assign({ stats: { ...context.stats, dropped: context.stats.dropped + 1 } });
             return;
           }
+          followPeer(enqueue, event);
           enqueue.raise({
             type: 'RESPONSE',
             exchangeType: h.exchangeType,

@@ -12,7 +12,7 @@
 import { checkRetransmission, digestRequest } from '../ipsec/ike/retransmission.js';
 import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
 import { countSent } from './ike-sa.outbound.js';
-import { base } from './ike-sa.setup.js';
+import { base, followPeer } from './ike-sa.setup.js';
 import type { IkeSaContext, PeerRequest } from './ike-sa.types.js';
 
 /** Step 1: what the cached response will keep of a new request that opened (§2.1). */
@@ -57,6 +57,7 @@ export const answerRetransmission = base.enqueueActions(({ context, event, enque
     return;
   }
   const datagrams = cached.datagrams;
+  followPeer(enqueue, event); // the peer may resend because our answer went to a mapping that died
   enqueue.assign({
     stats: { ...context.stats, retransmittedResponses: context.stats.retransmittedResponses + 1 },
     fragments: countSent(context.fragments, datagrams),

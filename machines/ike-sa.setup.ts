@@ -14,7 +14,7 @@ import { isResponse } from '../ipsec/ike/wire/header.js';
 import { NotifyError } from '../ipsec/ike/wire/notify-types.js';
 import type { Payload } from '../ipsec/ike/wire/payload-types.js';
 import { countSent, outbound } from './ike-sa.outbound.js';
-import type { IkeSaContext, IkeSaEvent, IkeSaInput, IkeTask } from './ike-sa.types.js';
+import type { IkeSaContext, IkeSaEvent, IkeSaInput, IkeTask, PeerPath } from './ike-sa.types.js';
 
 export const failed = (failure: ExchangeFailure) => ({ kind: 'failed' as const, failure });
 
@@ -33,6 +33,8 @@ export const base = setup({
   actions: {
     /** Sends octets to the peer of this IKE SA. */
     transmit: (_, _params: { bytes: Uint8Array }) => {},
+    /** §2.23: an authenticated message came over a new path; this SA and its Child SAs move there. */
+    peerMoved: (_, _params: { from: PeerPath }) => {},
     /** Installs a negotiated Child SA (both ESP SAs and the policies) via the IPsec backend. */
     installChild: (_, _params: { child: ChildSaRecord }) => {},
     reportChildFailure: (_, _params: { failure: ExchangeFailure }) => {},
@@ -170,7 +172,17 @@ export const answer = (payloads: readonly Payload[]) =>
 interface Enqueue {
   assign(values: Partial<IkeSaContext>): void;
   (action: { type: 'transmit'; params: { bytes: Uint8Array } }): void;
+  (action: { type: 'peerMoved'; params: { from: PeerPath } }): void;
   (action: { type: 'logFragments'; params: { level: 'debug' | 'warn'; msg: string; detail: object } }): void;
+}
+
+/**
+ * §2.23: the peer's address or port changed (a NAT-T float, a NAT mapping change) and this message
+ * passed its integrity check: the SA follows it, before anything is sent in answer. A message that
+ * fails the check moves nothing (a forged source must not redirect the SA).
+ */
+export function followPeer(enqueue: Enqueue, event: IkeSaEvent): void {
+  if (event.type === 'MESSAGE' && event.from) enqueue({ type: 'peerMoved', params: { from: event.from } });
 }
 
 /** Logs why an oversized message goes out whole (a fragment size too small, too many fragments). */

@@ -11,6 +11,7 @@ import type { FragmentDropReason, PartialMessage } from '../ipsec/ike/fragment/r
 import type { AnsweredRequest } from '../ipsec/ike/retransmission.js';
 import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
 import type { Payload } from '../ipsec/ike/wire/payload-types.js';
+import type { SaEndpoint } from '../ipsec/policy/sad.js';
 
 /** Retransmission and timeouts (strongswan.conf charon.retransmit_* and half_open_timeout). */
 export interface IkeTiming {
@@ -180,9 +181,23 @@ export interface IkeSaInput {
   readonly fragmentation?: FragmentSettings;
 }
 
+/** Where a datagram came from and on what: its source (`remote`), destination and encapsulation. */
+export interface PeerPath {
+  readonly local: SaEndpoint;
+  readonly remote: SaEndpoint;
+  /** Received on the NAT-T port with the non-ESP marker (RFC 3948 §2.2). */
+  readonly natT: boolean;
+}
+
 export type IkeSaEvent =
   /** A datagram for this IKE SA, decoded by the supervisor (header and outer chain). */
-  | { readonly type: 'MESSAGE'; readonly decoded: DecodedMessage; readonly raw: Uint8Array }
+  | {
+      readonly type: 'MESSAGE';
+      readonly decoded: DecodedMessage;
+      readonly raw: Uint8Array;
+      /** Set when it came over a path other than the SA's (a NAT-T float or a NAT mapping change). */
+      readonly from?: PeerPath;
+    }
   /** Raised by the request/response layer: a new request, opened and rule-checked. */
   | {
       readonly type: 'REQUEST';

@@ -135,6 +135,8 @@ export interface DaemonConfig {
   /** Half-open IKE SAs in total at which new IKE_SA_INITs are dropped (0 = no limit). */
   readonly init_limit_half_open: number;
   readonly half_open_timeout: number;
+  /** charon.keep_alive: seconds between NAT-keepalives (RFC 3948 §4) behind a NAT; 0 = none. */
+  readonly keep_alive: number;
   readonly retransmit_timeout: number;
   readonly retransmit_tries: number;
   readonly retransmit_base: number;
@@ -184,6 +186,7 @@ export const DAEMON_DEFAULTS: DaemonConfig = {
   block_threshold: 5,
   init_limit_half_open: 0,
   half_open_timeout: 30,
+  keep_alive: 20,
   retransmit_timeout: 4,
   retransmit_tries: 5,
   retransmit_base: 1.8,

@@ -71,6 +71,26 @@ describe('two peers: IKE SA + Child SA + ESP', () => {
   });
 
   it.each([
+    [5, 12],
+    [0, 0],
+  ])('daemon.keep_alive = %i s: %i NAT-keepalives in a minute', (keepAlive, expected) => {
+    const { clock, client, net } = twoHosts({
+      client: { encap: true },
+      clientDaemon: { keep_alive: keepAlive },
+    });
+    const ike = client.supervisor.initiate('gw', 'net');
+    clock.advance(1000);
+    expect(ike.state).toBe('ESTABLISHED');
+    const keepalives: number[] = [];
+    net.onSend = (d) => {
+      if (d.data.length === 1 && d.data[0] === 0xff) keepalives.push(clock.now());
+    };
+    clock.advance(60_000);
+    expect(keepalives).toHaveLength(expected);
+    if (expected > 1) expect(keepalives[1]! - keepalives[0]!).toBe(keepAlive * 1000);
+  });
+
+  it.each([
     ['KEY_ID and IPV6_ADDR', 'keyid:0x0a0b0c0d', 'fec0::2'],
     ['FQDN and IPV4_ADDR', '@client.example.org', '10.99.0.2'],
   ])('establishes with identities of type %s', (_, clientId, gatewayId) => {

@@ -55,6 +55,10 @@ export const DAEMON_KEYS: KeyTable<DaemonConfig> = {
     'half-open IKE SAs in total before IKE_SA_INITs are dropped (charon.init_limit_half_open; 0 = no limit)',
   ),
   half_open_timeout: key(scalar(duration), 'lifetime of a half-open IKE SA'),
+  keep_alive: key(
+    scalar(duration),
+    'interval of NAT-keepalives behind a NAT (charon.keep_alive; default 20s, 0 = none)',
+  ),
   retransmit_timeout: key(scalar(positiveDecimal), 'first retransmission timeout, seconds'),
   retransmit_tries: key(scalar(uint(U32)), 'retransmissions before giving up'),
   retransmit_base: key(scalar(positiveDecimal), 'base of the exponential retransmission backoff'),

@@ -254,6 +254,14 @@ export function registerCoreCommands(server: ViciServer, ctx: ViciDaemonContext)
       queues: { critical: 0, high: 0, medium: 0, low: 0 },
       scheduled: 0,
       ikesas: { total: sup.ikeSas.length, 'half-open': sup.dos.halfOpen },
+      // Ours (swanctl --stats shows only charon's sections): the front door's counters (§2.6 cookies).
+      dos: {
+        datagrams: sup.counters.datagrams,
+        malformed: sup.counters.malformed,
+        'unknown-spi': sup.counters.unknownSpi,
+        'cookies-sent': sup.counters.cookiesSent,
+        'init-dropped': sup.counters.dosDropped,
+      },
       plugins: [VICI_DAEMON_NAME, 'vici'],
       // charon's glibc mallinfo, here V8's heap: sbrk = heap reserved, mmap = buffers outside it.
       mallinfo: {

@@ -181,6 +181,16 @@ describe('core commands through our client', () => {
       expect(viciPlain(await c.request('reset-counters', { all: 'yes' }))).toEqual({ success: 'yes' });
       expect(viciPlain(await c.request('get-pools'))).toEqual({});
       expect(viciPlain(await c.request('reload-settings'))).toEqual({ success: 'yes' });
+      // stats: charon's sections and our front door's counters (none of charon's tools read them)
+      const stats = viciPlain(await c.request('stats'));
+      expect(stats.ikesas).toEqual({ total: '0', 'half-open': '0' });
+      expect(Object.keys(stats.dos as object)).toEqual([
+        'datagrams',
+        'malformed',
+        'unknown-spi',
+        'cookies-sent',
+        'init-dropped',
+      ]);
       writeFileSync(CONF, `${conf(`unix://${VICI}`)}\nbroken {`);
       const bad = viciPlain(await c.request('reload-settings'));
       expect(bad.success).toBe('no');
