@@ -53,18 +53,20 @@ const DOS: DosSettings = {
 };
 /**
  * Our daemon's RSS may grow by at most this much (peak during the flood, and after it, over
- * the RSS before). Why 96 MiB: with cookies the daemon keeps at most cookie_threshold forged
+ * the RSS before). Why 128 MiB: with cookies the daemon keeps at most cookie_threshold forged
  * half-open SAs plus the LEGIT established ones (a few tens of KiB of actor state each: a few
  * MiB); the rest is V8 heap that the garbage of FLOOD_RATE decoded datagrams and cookie answers
  * per second makes V8 take and keep: its young generation grows to its maximum (Node 20 on
  * 64 bit: 3 x 16 MiB semi-spaces, 48 MiB) and the old space some more. Seen here: +52 MiB after
- * an 8 s flood, +63 MiB after 20 s, the mid-flood sample close to the peak (it levels off).
- * Without the cookie check the table would hold up to FLOOD_RATE x half_open_timeout = 30,000
+ * an 8 s flood, +63 to +85 MiB at the peak after 20 s (CI runs vary that much), the mid-flood
+ * sample close to the peak (it levels off). The bound is there to tell that from state kept per
+ * forged datagram, which is an order of magnitude more. Without the cookie check the table
+ * would hold up to FLOOD_RATE x half_open_timeout = 30,000
  * half-open SAs, each with an x25519 key pair, a decoded message and an xstate actor: a run
  * here with cookie_threshold = cookie_threshold_ip = block_threshold = 0 and a 10 s flood
  * reached 23,217 half-open SAs and 619 MiB (+563 MiB), and the legitimate SAs took 16.8 s.
  */
-const RSS_GROWTH_LIMIT_MB = 96;
+const RSS_GROWTH_LIMIT_MB = 128;
 
 interface Row {
   readonly responder: string;
