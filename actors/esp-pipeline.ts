@@ -47,7 +47,7 @@ import { buildIpv6, IPV6_HEADER_LENGTH } from '../ipsec/packet/ipv6.js';
 import { IpProto } from '../ipsec/packet/proto.js';
 import { mustNotFragment, tooBigError } from '../ipsec/packet/too-big.js';
 import type { LifetimeCause } from '../ipsec/policy/lifetime.js';
-import type { SadEntry, SaEndpoint } from '../ipsec/policy/sad.js';
+import { type SadEntry, type SaEndpoint, sameEndpoint } from '../ipsec/policy/sad.js';
 import { flowMatches } from '../ipsec/policy/selector.js';
 import type { Policy } from '../ipsec/policy/spd.js';
 import type { Clock } from '../ipsec/util/clock.js';
@@ -400,7 +400,7 @@ export class EspPipeline {
    * XFRM_MSG_MAPPING. Checked after the ICV only: a forged source moves nothing.
    */
   #checkMapping(sa: SadEntry, from: SaEndpoint | undefined): void {
-    if (!from || !sa.encap || (from.address === sa.src.address && from.port === sa.src.port)) return;
+    if (!from || !sa.encap || sameEndpoint(from, sa.src)) return;
     const key = `${from.address}|${from.port}`;
     if (this.#mappings.get(sa) === key) return;
     this.#mappings.set(sa, key);

@@ -24,6 +24,7 @@ import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
 import { type IkeHeader, isInitiator, isResponse } from '../ipsec/ike/wire/header.js';
 import { type DecodedMessage, decodeMessage } from '../ipsec/ike/wire/message.js';
 import { NotifyStatus } from '../ipsec/ike/wire/notify-types.js';
+import { sameEndpoint } from '../ipsec/policy/sad.js';
 import { toHex } from '../ipsec/util/bytes.js';
 import { addressMatches } from './address-match.js';
 import { DosGuard } from './dos-guard.js';
@@ -158,9 +159,7 @@ export class IkeRouter {
     }
     // §2.23: the initiator moved to the NAT-T port (or its NAT mapping changed). The IKE SA
     // follows once the message passes its integrity check (the machine's peerMoved action).
-    const moved =
-      d.natT &&
-      (!handle.natT || d.remote.port !== handle.remote.port || d.remote.address !== handle.remote.address);
+    const moved = d.natT && (!handle.natT || !sameEndpoint(d.remote, handle.remote));
     this.routed(handle, h);
     handle.actor.send({
       type: 'MESSAGE',

@@ -3,9 +3,9 @@
  * (RFC 7296 §2.23) and the NAT-keepalives that hold a NAT mapping open (RFC 3948 §4).
  */
 import type { DaemonConfig } from '../ipsec/config/model.js';
+import { sameEndpoint } from '../ipsec/policy/sad.js';
 import type { Clock } from '../ipsec/util/clock.js';
 import type { PeerPath } from '../machines/ike-sa.types.js';
-import type { Endpoint } from '../transport/types.js';
 import type { IkeSaHandle, SupervisorOptions } from './supervisor-types.js';
 
 /** RFC 3948 §2.1: the NAT-T port. */
@@ -57,8 +57,6 @@ export function startKeepalives(
 export function stopKeepalives(h: IkeSaHandle, clock: Clock): void {
   if (h.keepaliveTimer !== undefined) clock.clearTimeout(h.keepaliveTimer);
 }
-
-const sameEndpoint = (a: Endpoint, b: Endpoint): boolean => a.address === b.address && a.port === b.port;
 
 /**
  * §2.23: the peer of `h` now sends over `path` (the initiator's float to the NAT-T port, or its

@@ -28,6 +28,9 @@ export interface SaEndpoint {
   readonly port: number;
 }
 
+export const sameEndpoint = (a: SaEndpoint, b: SaEndpoint): boolean =>
+  a.address === b.address && a.port === b.port;
+
 export interface SadEntry {
   readonly spi: number;
   readonly direction: SaDirection;

@@ -145,7 +145,7 @@ export function parseDnText(text: string): Result<Name, string> {
     if (eq < 0) return err(`missing '=' after '${s.slice(i)}'`);
     const key = s.slice(i, eq).trim();
     let oid: string;
-    if (/^\d+(\.\d+)+$/.test(key)) {
+    if (/^[\d.]+$/.test(key)) {
       if (!isValidOid(key)) return err(`invalid attribute OID '${key}'`);
       oid = key;
     } else {
