@@ -2,7 +2,7 @@
  * The effects of a supervisor's IKE SA actors, provided once per supervisor. `machine.provide`
  * builds a whole machine (every state node of the statechart), so providing per SA cost each
  * SA a machine of its own, in setup time and in memory; here every actor runs the one machine
- * and an action finds its SA by the actor that runs it (`self`).
+ * and an action finds its SA by the run that steps it (`self`, an ike-sa-run.ts IkeSaRun).
  */
 import type { AnyActorRef } from 'xstate';
 import type { ChildSaRecord, ExchangeFailure, IkeSession } from '../ipsec/ike/exchange/session.js';
@@ -53,10 +53,10 @@ export interface IkeSaEffects {
   releaseSpi(spi: Uint8Array): void;
 }
 
-/** The IKE SA machine with `fx` as its effects, for every actor registered in `entries`. */
-export function provideIkeSaMachine(entries: WeakMap<AnyActorRef, IkeSaEntry>, fx: IkeSaEffects) {
-  const entry = (self: AnyActorRef) => entries.get(self);
-  const handle = (self: AnyActorRef) => entries.get(self)?.handle;
+/** The IKE SA machine with `fx` as its effects, for every run (ike-sa-run.ts) given its `entry`. */
+export function provideIkeSaMachine(fx: IkeSaEffects) {
+  const entry = (self: AnyActorRef) => (self as unknown as { readonly entry?: IkeSaEntry }).entry;
+  const handle = (self: AnyActorRef) => entry(self)?.handle;
   return ikeSaMachine.provide({
     actions: {
       transmit: ({ self }, p) => {

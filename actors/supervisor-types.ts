@@ -1,17 +1,16 @@
 /** The Supervisor's public types: options, IKE SA handles, counters, events. */
 
 import type { Observable } from 'rxjs';
-import type { Actor } from 'xstate';
 import type { Config } from '../ipsec/config/model.js';
 import type { CryptoProvider, RandomBytes } from '../ipsec/crypto/types.js';
 import type { PubkeyAuth } from '../ipsec/ike/exchange/auth-signature.js';
 import type { ChildSaRecord, ExchangeFailure } from '../ipsec/ike/exchange/session.js';
 import type { FragmentLimits } from '../ipsec/ike/fragment/limits.js';
 import type { Clock } from '../ipsec/util/clock.js';
-import type { ikeSaMachine } from '../machines/ike-sa.machine.js';
 import type { Endpoint } from '../transport/types.js';
 import type { ChildLifecycle } from './child-lifecycle.js';
 import type { IkeDatagramOverhead } from './ike-fragments.js';
+import type { IkeSaRun } from './ike-sa-run.js';
 import type { InspectionHub } from './inspection/hub.js';
 import type { IpsecBackend } from './ipsec-backend.js';
 
@@ -65,7 +64,8 @@ export interface InstalledChild {
   readonly installedAt: number;
 }
 
-export type IkeActor = Actor<typeof ikeSaMachine>;
+/** An IKE SA's statechart run (ike-sa-run.ts): snapshot, send, stop, inspection. */
+export type IkeActor = IkeSaRun;
 
 export interface IkeSaHandle {
   readonly uniqueid: number;

@@ -10,7 +10,6 @@
  * children: ike-rekey-handover.ts) | done/error -> destroy (Child SAs removed, keys wiped, handle forgotten).
  */
 import type { Subscription } from 'rxjs';
-import { type AnyActorRef, createActor } from 'xstate';
 import type { ConnectionConfig } from '../ipsec/config/model.js';
 import { findSecret } from '../ipsec/config/secrets.js';
 import { newInitiatorSession } from '../ipsec/ike/exchange/ike-sa-init.js';
@@ -40,6 +39,7 @@ import { IkeRekeyHandover } from './ike-rekey-handover.js';
 import { IKE_PORT, IkeRouter } from './ike-router.js';
 import { type IkeSaEffects, type IkeSaEntry, provideIkeSaMachine } from './ike-sa-actions.js';
 import { IkeSaEndings } from './ike-sa-endings.js';
+import { IkeSaRun } from './ike-sa-run.js';
 import type { SupervisorInspector } from './inspection/supervisor-inspector.js';
 import type { IpsecEvent } from './ipsec-backend.js';
 import { floatToNatT, movePeer, startKeepalives, stopKeepalives } from './nat-t.js';
@@ -83,8 +83,7 @@ export class Supervisor {
   /** The inspection stream's view of this supervisor (actors/inspection), with a hub only. */
   private readonly inspector?: SupervisorInspector;
   /** Each IKE SA actor's entry, for the actions of the one machine they all run. */
-  private readonly entries = new WeakMap<AnyActorRef, IkeSaEntry>();
-  private readonly machine = provideIkeSaMachine(this.entries, this.effects());
+  private readonly machine = provideIkeSaMachine(this.effects());
   /** What every exchange needs of the daemon (the same for every SA). */
   private readonly sharedDeps: IkeDeps;
 
@@ -263,7 +262,7 @@ export class Supervisor {
       h.actor.send({ type: 'TERMINATE' });
       if (options.force && h.state !== 'DESTROYED') {
         h.actor.stop();
-        const entry = this.entries.get(h.actor);
+        const entry = h.actor.entry;
         if (entry) this.forget(entry);
         this.destroy(h);
       }
@@ -294,7 +293,7 @@ export class Supervisor {
       halfOpen: initKey !== undefined,
       ...(initKey !== undefined ? { initKey } : {}),
     };
-    const actor = createActor(this.machine, {
+    const actor = new IkeSaRun(this.machine, {
       clock: this.o.clock,
       ...this.inspector?.ikeSa(uniqueid, session, () => entry.handle),
       input: {
@@ -313,7 +312,7 @@ export class Supervisor {
         ),
       },
     });
-    this.entries.set(actor, entry);
+    actor.entry = entry;
     const handle: IkeSaHandle = {
       uniqueid,
       name,

@@ -3,9 +3,24 @@
  * its whole life (Actor.options.input), so once the context holds them the machine deletes the
  * per-SA parts of the input (first session, candidates, first child, the responder's
  * IKE_SA_INIT request, a rekeyed SA's moved children). Shared parts (deps, timing,
- * fragmentation) stay, and the actors go on working.
+ * fragmentation) stay, and the SAs go on working. The supervisor's runs (actors/ike-sa-run.ts)
+ * keep no input at all; the input each was given is recorded here to check what the machine did.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+
+const inputs = vi.hoisted(() => new WeakMap<object, unknown>());
+
+vi.mock('../../actors/ike-sa-run.js', async (importOriginal) => {
+  const mod = await importOriginal<typeof import('../../actors/ike-sa-run.js')>();
+  class RecordedRun extends mod.IkeSaRun {
+    constructor(...args: ConstructorParameters<typeof mod.IkeSaRun>) {
+      super(...args);
+      inputs.set(this, args[1].input);
+    }
+  }
+  return { ...mod, IkeSaRun: RecordedRun };
+});
+
 import type { IkeSaInput } from '../../machines/ike-sa.types.js';
 import { clientConfig, GATEWAY_ADDR } from '../support/ike-peers.js';
 import { ikeContext, ikePhase, trackSas, twoHosts } from '../support/two-hosts.js';
@@ -14,7 +29,7 @@ const PER_SA = ['session', 'candidates', 'firstChild', 'initMessage', 'establish
 
 type Handle = ReturnType<ReturnType<typeof trackSas>>[number];
 
-const inputOf = (h: Handle): Partial<IkeSaInput> => h.actor.options.input as Partial<IkeSaInput>;
+const inputOf = (h: Handle): Partial<IkeSaInput> => inputs.get(h.actor) as Partial<IkeSaInput>;
 
 function expectReleased(h: Handle): void {
   const input = inputOf(h);

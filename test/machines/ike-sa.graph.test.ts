@@ -5,8 +5,9 @@
  * at least once by the scenarios below, which drive two supervisors on virtual time (and, for
  * requests a compliant peer never sends, messages crafted with the peer's IKE SA keys).
  *
- * Taken transitions are recorded from XState's inspection API: createActor is wrapped (vi.mock)
- * to add an `inspect` observer that reads the transitions of every '@xstate.microstep'.
+ * Taken transitions are recorded from XState's inspection API: the supervisor's IKE SA run
+ * (actors/ike-sa-run.ts) is wrapped (vi.mock) to add an `inspect` observer that reads the
+ * transitions of every '@xstate.microstep'.
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { AnyStateNode, AnyTransitionDefinition, InspectionEvent } from 'xstate';
@@ -27,21 +28,22 @@ const keyOf = vi.hoisted(
     },
 );
 
-vi.mock('xstate', async (importOriginal) => {
-  const xstate = await importOriginal<typeof import('xstate')>();
-  const createActor: typeof xstate.createActor = (logic, ...rest) => {
-    const [options] = rest as [Record<string, unknown> | undefined];
-    const inspect = (e: InspectionEvent) => {
-      if (e.type === '@xstate.microstep')
-        for (const t of e._transitions) {
-          const k = keyOf(t as never);
-          recorder.taken.set(k, (recorder.taken.get(k) ?? 0) + 1);
-        }
-      (options?.inspect as ((e: InspectionEvent) => void) | undefined)?.(e);
-    };
-    return xstate.createActor(logic, { ...options, inspect } as never);
-  };
-  return { ...xstate, createActor };
+vi.mock('../../actors/ike-sa-run.js', async (importOriginal) => {
+  const mod = await importOriginal<typeof import('../../actors/ike-sa-run.js')>();
+  class RecordedRun extends mod.IkeSaRun {
+    constructor(...[machine, options]: ConstructorParameters<typeof mod.IkeSaRun>) {
+      const inspect = (e: InspectionEvent) => {
+        if (e.type === '@xstate.microstep')
+          for (const t of e._transitions) {
+            const k = keyOf(t as never);
+            recorder.taken.set(k, (recorder.taken.get(k) ?? 0) + 1);
+          }
+        options.inspect?.(e);
+      };
+      super(machine, { ...options, inspect });
+    }
+  }
+  return { ...mod, IkeSaRun: RecordedRun };
 });
 
 import { notify } from '../../ipsec/ike/exchange/messages.js';
