@@ -37,11 +37,12 @@ interface ExecutableAction {
   readonly exec?: (info: unknown, params: unknown) => void;
 }
 
+/** One observer may serve every run (it is told which): no closures per SA. */
 export interface IkeSaRunObserver {
   /** After every step, with the new snapshot (the last one with status 'done'). */
-  next(snapshot: IkeSaSnapshot): void;
+  next(snapshot: IkeSaSnapshot, run: IkeSaRun): void;
   /** A step or an action threw: the run has ended. */
-  error(err: unknown): void;
+  error(err: unknown, run: IkeSaRun): void;
 }
 
 export interface IkeSaRunOptions {
@@ -92,7 +93,8 @@ export class IkeSaRun {
   #stepping = false;
   /** `stop()` came during a step: the step finishes as it would in an actor, then the run stops. */
   #stopAfterStep = false;
-  #timers: Map<string, TimerHandle> | undefined;
+  /** Pending delayed events as [id, handle, id, handle, ...]: an SA has a few (a Map costs ~0.7 KB). */
+  #timers: unknown[] | undefined;
   #observers: Observer[] | undefined;
   #observer: IkeSaRunObserver | undefined;
   readonly #machine: Machine;
@@ -173,25 +175,32 @@ export class IkeSaRun {
   /** @internal XState's scheduler, through the shared system. */
   schedule(event: IkeSaEvent, delay: number, id = `anon:${++anonymous}`): void {
     if (this.#status === STOPPED) return;
-    if (!this.#timers) this.#timers = new Map();
-    const timers = this.#timers;
-    const earlier = timers.get(id);
-    if (earlier !== undefined) this.#clock.clearTimeout(earlier);
-    timers.set(
-      id,
-      this.#clock.setTimeout(() => {
-        timers.delete(id);
-        this.send(event);
-      }, delay),
-    );
+    this.cancel(id);
+    const handle = this.#clock.setTimeout(() => {
+      this.#forget(id);
+      this.send(event);
+    }, delay);
+    if (this.#timers) this.#timers.push(id, handle);
+    else this.#timers = [id, handle];
   }
 
   /** @internal */
   cancel(id: string): void {
-    const handle = this.#timers?.get(id);
-    if (handle === undefined) return;
-    this.#timers!.delete(id);
-    this.#clock.clearTimeout(handle);
+    const handle = this.#forget(id);
+    if (handle !== undefined) this.#clock.clearTimeout(handle);
+  }
+
+  /** Drops `id` from the pending timers; returns its handle. */
+  #forget(id: string): TimerHandle | undefined {
+    const timers = this.#timers;
+    if (!timers) return undefined;
+    for (let i = 0; i < timers.length; i += 2)
+      if (timers[i] === id) {
+        const handle = timers[i + 1];
+        timers.splice(i, 2);
+        return handle;
+      }
+    return undefined;
   }
 
   /** @internal An action of the step: run now, or at start for the initial step's. */
@@ -284,9 +293,9 @@ export class IkeSaRun {
       return;
     }
     const observer = this.#observer;
-    if (snapshot.status === 'active') observer?.next(snapshot);
+    if (snapshot.status === 'active') observer?.next(snapshot, this);
     else if (snapshot.status === 'done') {
-      observer?.next(snapshot);
+      observer?.next(snapshot, this);
       this.#end();
     } else if (snapshot.status === 'error') {
       this.#fail((snapshot as { error?: unknown }).error);
@@ -298,7 +307,7 @@ export class IkeSaRun {
   #fail(err: unknown): void {
     const observer = this.#observer;
     this.#end();
-    if (observer) observer.error(err);
+    if (observer) observer.error(err, this);
     else throw err;
   }
 
@@ -310,8 +319,9 @@ export class IkeSaRun {
   }
 
   #clearTimers(): void {
-    if (!this.#timers) return;
-    for (const h of this.#timers.values()) this.#clock.clearTimeout(h);
+    const timers = this.#timers;
+    if (!timers) return;
     this.#timers = undefined;
+    for (let i = 1; i < timers.length; i += 2) this.#clock.clearTimeout(timers[i]);
   }
 }

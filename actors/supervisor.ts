@@ -39,7 +39,7 @@ import { IkeRekeyHandover } from './ike-rekey-handover.js';
 import { IKE_PORT, IkeRouter } from './ike-router.js';
 import { type IkeSaEffects, type IkeSaEntry, provideIkeSaMachine } from './ike-sa-actions.js';
 import { IkeSaEndings } from './ike-sa-endings.js';
-import { IkeSaRun } from './ike-sa-run.js';
+import { IkeSaRun, type IkeSaRunObserver } from './ike-sa-run.js';
 import type { SupervisorInspector } from './inspection/supervisor-inspector.js';
 import type { IpsecEvent } from './ipsec-backend.js';
 import { floatToNatT, movePeer, startKeepalives, stopKeepalives } from './nat-t.js';
@@ -82,8 +82,32 @@ export class Supervisor {
   private readonly o: SupervisorOptions;
   /** The inspection stream's view of this supervisor (actors/inspection), with a hub only. */
   private readonly inspector?: SupervisorInspector;
-  /** Each IKE SA actor's entry, for the actions of the one machine they all run. */
+  /** The one IKE SA machine every run steps, with this supervisor's effects. */
   private readonly machine = provideIkeSaMachine(this.effects());
+  /** What follows each IKE SA run's steps (one object for all: no closures per SA). */
+  private readonly ikeObserver: IkeSaRunObserver = {
+    next: (snapshot, run) => {
+      const entry = run.entry;
+      const h = entry?.handle;
+      if (!entry || !h) return;
+      // §2.4: the peer's authenticated identity, for a later INITIAL_CONTACT of that peer.
+      if (h.state !== 'DESTROYED') this.index.setRemoteId(h, snapshot.context.session.remoteId);
+      if (snapshot.status !== 'done') return;
+      this.forget(entry);
+      this.destroy(h);
+    },
+    // A bug in an exchange function must not take the daemon down: the IKE SA dies alone.
+    error: (error, run) => {
+      const entry = run.entry;
+      const h = entry?.handle;
+      if (!entry || !h) return;
+      this.counters.actorErrors++;
+      h.failure = { reason: `internal error: ${error instanceof Error ? error.message : String(error)}` };
+      this.o.logger?.warn({ ike: h.uniqueid, error: String(error) }, 'IKE SA actor failed');
+      this.forget(entry);
+      this.destroy(h);
+    },
+  };
   /** What every exchange needs of the daemon (the same for every SA). */
   private readonly sharedDeps: IkeDeps;
 
@@ -328,26 +352,10 @@ export class Supervisor {
     entry.handle = handle;
     this.router.add(handle);
     this.index.add(handle);
-    const h = handle;
-    actor.subscribe({
-      next: (snapshot) => {
-        // §2.4: the peer's authenticated identity, for a later INITIAL_CONTACT of that peer.
-        if (h.state !== 'DESTROYED') this.index.setRemoteId(h, snapshot.context.session.remoteId);
-        if (snapshot.status !== 'done') return;
-        this.forget(entry);
-        this.destroy(h);
-      },
-      // A bug in an exchange function must not take the daemon down: the IKE SA dies alone.
-      error: (error) => {
-        this.counters.actorErrors++;
-        h.failure = { reason: `internal error: ${error instanceof Error ? error.message : String(error)}` };
-        this.o.logger?.warn({ ike: uniqueid, error: String(error) }, 'IKE SA actor failed');
-        this.forget(entry);
-        this.destroy(h);
-      },
-    });
+    actor.subscribe(this.ikeObserver);
     actor.start();
-    if (h.state !== 'DESTROYED') this.index.setRemoteId(h, actor.getSnapshot().context.session.remoteId);
+    if (handle.state !== 'DESTROYED')
+      this.index.setRemoteId(handle, actor.getSnapshot().context.session.remoteId);
     return handle;
   }
 

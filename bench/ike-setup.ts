@@ -9,11 +9,16 @@
  * initiator and a fresh responder, reads the responder's /proc/PID/stat (utime + stime, all
  * threads) and /proc/PID/status (VmRSS) before and after the load, and stops both.
  *
+ * Then, with WARM=1 (the default), the same responder takes a second batch of SAS new SAs while
+ * the first stay up, read the same way: the cost of an SA once the process is warm (V8 has
+ * compiled and optimized the hot code, the young generation has grown), which a fresh process's
+ * first batch includes.
+ *
  * Printed: per round, then the medians for charon and ours, ours/charon, and issue 14's goals
  * (CPU per SA <= 0.5 x charon's, RSS growth per SA <= 0.5 x, rate >= 1 x, RSS at start <= 40 MB)
- * met or not. Timing is printed, never asserted.
+ * met or not, for the first batch and the warm one. Timing is printed, never asserted.
  *
- * Env: ROUNDS (2), SAS (1000), IN_FLIGHT (64), STALL_S (10: no SA up for this long, what is no
+ * Env: ROUNDS (2), SAS (1000), WARM (1; 0 = first batch only), IN_FLIGHT (64), STALL_S (10: no SA up for this long, what is no
  * longer half-open on the initiator counts as lost), SETTLE_MS (1000: pause after a responder is
  * ready, before the first reading), IDLE_AFTER_S (5: RSS read again after this long idle, after the
  * load and the listing), OURS_NODE_ARGS (node flags for our daemon, e.g. --cpu-prof), SWANLAB_DIR (the lab), SWANLAB_RUN (runtime files; a temp
@@ -59,6 +64,7 @@ const IN_FLIGHT = int('IN_FLIGHT', 64);
 const STALL_S = int('STALL_S', 10);
 const SETTLE_MS = Number(process.env.SETTLE_MS ?? 1000);
 const IDLE_AFTER_S = Number(process.env.IDLE_AFTER_S ?? 5);
+const WARM = process.env.WARM !== '0';
 
 type Responder = 'charon' | 'ours';
 
@@ -88,6 +94,8 @@ interface Round {
   readonly cpuShare: number;
   readonly initiatorCpuMsPerSa: number;
   readonly errors: ReadonlyMap<string, number>;
+  /** The second batch on the same, warm responder (WARM=1). */
+  readonly warm?: Round;
 }
 
 // ---- preconditions and cleanup ----
@@ -170,10 +178,34 @@ async function round(responder: Responder, index: number): Promise<Round> {
     // allocator keeps what it has): the memory the established SAs hold, not the setup's garbage
     await sleep(IDLE_AFTER_S * 1000);
     const idle = procSample(pid);
-    return summary(responder, index, load, up, responderUp, initiatorUp, before, after, idle, {
+    const first = summary(responder, index, load, up, responderUp, initiatorUp, before, after, idle, {
       before: initiatorBefore,
       after: initiatorAfter,
     });
+    if (!WARM) return first;
+    // The second batch: SAS more SAs on the same responder, the first batch still up.
+    const before2 = procSample(pid);
+    const initiatorBefore2 = procSample(initiatorPid);
+    const load2 = await runLoad(initiator.vici, {
+      sas: SAS,
+      inFlight: IN_FLIGHT,
+      ike: CONN,
+      child: CHILD,
+      stallMs: STALL_S * 1000,
+    });
+    const after2 = procSample(pid);
+    const initiatorAfter2 = procSample(initiatorPid);
+    const responderUp2 =
+      (charon ? await charonEstablished(charon.vici) : await ours!.established()) - responderUp;
+    const initiatorUp2 = (await charonEstablished(initiator.vici)) - initiatorUp;
+    const up2 = Math.min(load2.up, responderUp2, initiatorUp2);
+    await sleep(IDLE_AFTER_S * 1000);
+    const idle2 = procSample(pid);
+    const warm = summary(responder, index, load2, up2, responderUp2, initiatorUp2, before2, after2, idle2, {
+      before: initiatorBefore2,
+      after: initiatorAfter2,
+    });
+    return { ...first, warm };
   } finally {
     // the responder first: the initiator is still there to answer its Deletes
     if (charon) await charon.stop();
@@ -226,6 +258,10 @@ function summary(
 const f = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
 
 function describeRound(r: Round): string {
+  return r.warm ? `${describeBatch(r)}\n  warm: ${describeBatch(r.warm)}` : describeBatch(r);
+}
+
+function describeBatch(r: Round): string {
   const errors = [...r.errors].map(([m, n]) => `${n} x "${m}"`).join(', ');
   const trouble = r.refused + r.lost > 0 || r.stalls > 0;
   return (
@@ -248,7 +284,8 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-function report(rounds: readonly Round[]): void {
+/** `fresh`: the first batch of each round (RSS at start is then the responder's at start). */
+function report(rounds: readonly Round[], batch: string, fresh: boolean): void {
   const of = (who: Responder, pick: (r: Round) => number) =>
     median(rounds.filter((r) => r.responder === who).map(pick));
   const range = (who: Responder, pick: (r: Round) => number, digits: number) => {
@@ -288,14 +325,15 @@ function report(rounds: readonly Round[]): void {
       goal: '<= 0.5 x',
       check: (q) => q <= 0.5,
     },
-    {
+  ];
+  if (fresh)
+    metrics.push({
       label: 'RSS at start MB',
       pick: (r) => r.rssStartKb / 1024,
       digits: 1,
       goal: '<= 40 MB',
       check: (_q, o) => o <= 40,
-    },
-  ];
+    });
   const rows: Cell[][] = metrics.map((m) => {
     const c = of('charon', m.pick);
     const o = of('ours', m.pick);
@@ -322,7 +360,7 @@ function report(rounds: readonly Round[]): void {
     '',
   ]);
   printTable(rows, {
-    title: `medians over ${ROUNDS} round(s) each (ranges: min-max); ours/charon; issue 14's goals`,
+    title: `${batch}: medians over ${ROUNDS} round(s) each (ranges: min-max); ours/charon; issue 14's goals`,
     header: ['', 'charon', '(range)', 'ours', '(range)', 'ours/charon', 'goal', ''],
     align: ['left', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
   });
@@ -355,7 +393,10 @@ async function main(): Promise<void> {
       rounds.push(r);
     }
   }
-  report(rounds);
+  report(rounds, `the first ${SAS} SAs of a fresh responder`, true);
+  const warm = rounds.flatMap((r) => (r.warm ? [r.warm] : []));
+  if (warm.length === rounds.length)
+    report(warm, `the next ${SAS} SAs, same responder, the first ${SAS} still up (warm)`, false);
   clean = true;
 }
 
