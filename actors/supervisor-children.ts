@@ -1,7 +1,8 @@
 /**
  * The supervisor's Child SAs: what a negotiated Child SA becomes on this host (its reqid, its
  * SAs in the IPsec backend, its lifecycle statechart, its place in the indexes) and what its end
- * undoes (SAs deleted, KEYMAT wiped, the reqid's policies removed with its last Child SA).
+ * undoes (SAs deleted, KEYMAT wiped, the reqid's policies and the reqid itself gone with its last
+ * Child SA).
  */
 import type { ChildSaRecord } from '../ipsec/ike/exchange/session.js';
 import { wipeChildSaKeys } from '../ipsec/ike/keys/child-keys.js';
@@ -26,16 +27,25 @@ export interface SupervisorChildrenHost {
 }
 
 export class SupervisorChildren {
+  /** Reqid by child config and selectors, and the reverse: an entry lives as long as its reqid. */
   private readonly reqids = new Map<string, number>();
+  private readonly reqidKeys = new Map<number, string>();
+  private nextReqid = 1;
   private nextChildId = 1;
 
   constructor(private readonly host: SupervisorChildrenHost) {}
 
   /** A new reqid for `key` (trap policies). */
   newReqid(key: string): number {
-    const reqid = this.reqids.size + 1;
+    const reqid = this.nextReqid++;
     this.reqids.set(key, reqid);
+    this.reqidKeys.set(reqid, key);
     return reqid;
+  }
+
+  /** Reqids allocated and not yet freed (a trap child's for as long as it is trapped). */
+  get reqidCount(): number {
+    return this.reqids.size;
   }
 
   /** One reqid per child config and negotiated selectors (a rekey keeps them, road warriors differ). */
@@ -120,8 +130,13 @@ export class SupervisorChildren {
     backend.deleteSa({ spi: c.record.spiIn, direction: 'in' });
     backend.deleteSa({ spi: c.record.spiOut, direction: 'out' });
     wipeChildSaKeys(c.record.keys);
-    // The policies of a reqid go with its last Child SA, except trap policies (start_action = trap).
-    if (!this.host.index.reqidInUse(c.reqid) && !this.host.isTrapped(c.reqid))
-      backend.deletePolicy({ reqid: c.reqid });
+    // The policies of a reqid go with its last Child SA, except trap policies (start_action = trap),
+    // and so does the reqid (as charon frees one with its last SA): a gateway whose road warriors
+    // each negotiate other selectors would otherwise keep a reqid per peer it ever saw.
+    if (this.host.index.reqidInUse(c.reqid) || this.host.isTrapped(c.reqid)) return;
+    backend.deletePolicy({ reqid: c.reqid });
+    const key = this.reqidKeys.get(c.reqid);
+    if (key !== undefined && this.reqids.get(key) === c.reqid) this.reqids.delete(key);
+    this.reqidKeys.delete(c.reqid);
   }
 }

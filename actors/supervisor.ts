@@ -200,6 +200,11 @@ export class Supervisor {
     return this.router.dos;
   }
 
+  /** Reqids held: one per child config and negotiated selectors with Child SAs up, and per trap. */
+  get reqidCount(): number {
+    return this.children.reqidCount;
+  }
+
   /** Every live IKE SA, in spawn order (an array built again after SAs came or went: not for hot paths). */
   get ikeSas(): readonly IkeSaHandle[] {
     return this.router.handles;

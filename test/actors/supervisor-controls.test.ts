@@ -106,6 +106,52 @@ describe('terminate', () => {
   });
 });
 
+describe('reqids', () => {
+  it('a reqid lives as long as its Child SAs: kept by a rekey, freed with the last one', () => {
+    const peers = twoHosts();
+    const gw = peers.gateway.supervisor;
+    expect(gw.reqidCount).toBe(0);
+    peers.client.supervisor.initiate('gw', 'net');
+    peers.clock.advance(1000);
+    const first = gw.ikeSas[0]!.children[0]!.reqid;
+    expect(gw.reqidCount).toBe(1);
+    peers.client.supervisor.rekeyChild('net');
+    peers.clock.advance(1000);
+    expect(gw.ikeSas[0]!.children.map((c) => c.reqid)).toEqual([first]);
+    expect(gw.reqidCount).toBe(1);
+    peers.client.supervisor.terminate('gw');
+    peers.clock.advance(1000);
+    expect(gw.ikeSas).toEqual([]);
+    expect(gw.reqidCount).toBe(0);
+    expect(peers.client.supervisor.reqidCount).toBe(0);
+    expect(peers.gateway.esp.backend.listPolicies()).toEqual([]);
+    // The same peer again: a new reqid (never one still known to the backend), its policies in place.
+    peers.client.supervisor.initiate('gw', 'net');
+    peers.clock.advance(1000);
+    const again = gw.ikeSas[0]!.children[0]!.reqid;
+    expect(again).not.toBe(first);
+    expect(gw.reqidCount).toBe(1);
+    expect(peers.gateway.esp.backend.listPolicies().map((p) => p.reqid)).toEqual([again, again]);
+  });
+
+  it('a trap keeps its reqid after the Child SA it raised is gone', () => {
+    const peers = twoHosts();
+    const sup = peers.client.supervisor;
+    expect(sup.installTrap('gw', 'net').ok).toBe(true);
+    expect(sup.reqidCount).toBe(1);
+    peers.client.esp.pipeline.send(echoRequest('10.99.2.1', '10.99.1.1', 1));
+    peers.clock.advance(2000);
+    const reqid = sup.ikeSas[0]!.children[0]!.reqid;
+    sup.terminate('gw');
+    peers.clock.advance(1000);
+    expect(sup.ikeSas).toEqual([]);
+    expect(sup.reqidCount).toBe(1);
+    expect(peers.client.esp.backend.listPolicies().every((p) => p.reqid === reqid)).toBe(true);
+    expect(sup.uninstallTrap('net')).toBe(true);
+    expect(peers.client.esp.backend.listPolicies()).toEqual([]);
+  });
+});
+
 describe('messageCounters', () => {
   it('counts each IKE message once per exchange, direction and kind', () => {
     const peers = twoHosts();
