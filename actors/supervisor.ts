@@ -1,12 +1,12 @@
 /**
- * The supervisor: owns the IKE side of one host. It spawns the IKE SA actors (initiators on
- * request, responders for what the router admits), wires their effects, hands Child SAs to
- * supervisor-children.ts (the IPsec backend, reqids, lifecycles), answers acquires and
- * expiries, and forgets SAs that end.
+ * The supervisor: owns the IKE side of one host. It spawns the IKE SA runs (initiators on
+ * request, responders for what the router admits), wires their effects (supervisor-effects.ts),
+ * hands Child SAs to supervisor-children.ts (the IPsec backend, reqids, lifecycles), answers
+ * acquires and expiries, and forgets SAs that end.
  * Routing inbound IKE datagrams, the SPI tables and DoS protection are ike-router.ts.
  *
- * Lifecycle of an IKE SA here: spawn (actor + handle, registered with the router) ->
- * initDone (NAT-T float) -> reportEstablished (keepalives) -> ikeRekeyed (a new actor takes the
+ * Lifecycle of an IKE SA here: spawn (run + handle, registered with the router) ->
+ * initDone (NAT-T float) -> reportEstablished (keepalives) -> ikeRekeyed (a new run takes the
  * children: ike-rekey-handover.ts) | done/error -> destroy (Child SAs removed, keys wiped, handle forgotten).
  */
 import type { Subscription } from 'rxjs';
@@ -34,17 +34,18 @@ import {
   fragmentSettings,
   udpOverhead,
 } from './ike-fragments.js';
-import { countedHeader, IkeMessageCounters } from './ike-message-counters.js';
+import { IkeMessageCounters } from './ike-message-counters.js';
 import { IkeRekeyHandover } from './ike-rekey-handover.js';
 import { IKE_PORT, IkeRouter } from './ike-router.js';
-import { type IkeSaEffects, type IkeSaEntry, provideIkeSaMachine } from './ike-sa-actions.js';
+import { type IkeSaEntry, provideIkeSaMachine } from './ike-sa-actions.js';
 import { IkeSaEndings } from './ike-sa-endings.js';
 import { IkeSaRun, type IkeSaRunObserver } from './ike-sa-run.js';
 import type { SupervisorInspector } from './inspection/supervisor-inspector.js';
 import type { IpsecEvent } from './ipsec-backend.js';
-import { floatToNatT, movePeer, startKeepalives, stopKeepalives } from './nat-t.js';
+import { movePeer, stopKeepalives } from './nat-t.js';
 import { StartActions } from './start-actions.js';
 import { SupervisorChildren } from './supervisor-children.js';
+import { type SupervisorEffectsHost, supervisorEffects, supervisorObserver } from './supervisor-effects.js';
 import { IkeSaIndex } from './supervisor-index.js';
 import type {
   IkeSaHandle,
@@ -82,32 +83,10 @@ export class Supervisor {
   private readonly o: SupervisorOptions;
   /** The inspection stream's view of this supervisor (actors/inspection), with a hub only. */
   private readonly inspector?: SupervisorInspector;
-  /** The one IKE SA machine every run steps, with this supervisor's effects. */
-  private readonly machine = provideIkeSaMachine(this.effects());
+  /** The one IKE SA machine every run steps, with this supervisor's effects (supervisor-effects.ts). */
+  private readonly machine: ReturnType<typeof provideIkeSaMachine>;
   /** What follows each IKE SA run's steps (one object for all: no closures per SA). */
-  private readonly ikeObserver: IkeSaRunObserver = {
-    next: (snapshot, run) => {
-      const entry = run.entry;
-      const h = entry?.handle;
-      if (!entry || !h) return;
-      // §2.4: the peer's authenticated identity, for a later INITIAL_CONTACT of that peer.
-      if (h.state !== 'DESTROYED') this.index.setRemoteId(h, snapshot.context.session.remoteId);
-      if (snapshot.status !== 'done') return;
-      this.forget(entry);
-      this.destroy(h);
-    },
-    // A bug in an exchange function must not take the daemon down: the IKE SA dies alone.
-    error: (error, run) => {
-      const entry = run.entry;
-      const h = entry?.handle;
-      if (!entry || !h) return;
-      this.counters.actorErrors++;
-      h.failure = { reason: `internal error: ${error instanceof Error ? error.message : String(error)}` };
-      this.o.logger?.warn({ ike: h.uniqueid, error: String(error) }, 'IKE SA actor failed');
-      this.forget(entry);
-      this.destroy(h);
-    },
-  };
+  private readonly ikeObserver: IkeSaRunObserver;
   /** What every exchange needs of the daemon (the same for every SA). */
   private readonly sharedDeps: IkeDeps;
 
@@ -180,6 +159,23 @@ export class Supervisor {
       restore: (connection, child, how) => this.startActions.restore(connection, child, how),
       destroy: (h) => this.destroy(h),
     });
+    const host: SupervisorEffectsHost = {
+      o,
+      counters: this.counters,
+      messageCounters: this.messageCounters,
+      index: this.index,
+      children: this.children,
+      endings: this.endings,
+      rekeys: this.rekeys,
+      emit: (e) => this.emit(e),
+      settled: (e) => this.settled(e),
+      forget: (e) => this.forget(e),
+      destroy: (h) => this.destroy(h),
+      peerMoved: (h, path) => this.peerMoved(h, path),
+      initialContact: (h, id) => this.initialContact(h, id),
+    };
+    this.machine = provideIkeSaMachine(supervisorEffects(host));
+    this.ikeObserver = supervisorObserver(host);
     this.subscription = o.ikeIn$.subscribe((d) => this.router.receive(d));
     this.subscription.add(o.backend.events$.subscribe((e) => this.onIpsecEvent(e)));
   }
@@ -377,52 +373,6 @@ export class Supervisor {
   private forget(e: IkeSaEntry): void {
     this.settled(e);
     if (e.initKey && e.handle) this.router.forgetInit(e.initKey, e.handle);
-  }
-
-  /** The IKE SA actors' effects (ike-sa-actions.ts), once for every SA of this supervisor. */
-  private effects(): IkeSaEffects {
-    return {
-      transmit: (h, bytes) => {
-        const header = countedHeader(bytes);
-        if (header) this.messageCounters.count(h, h.name, header, false);
-        this.o.send(bytes, h.local, h.remote, h.natT);
-      },
-      peerMoved: (h, from) => this.peerMoved(h, from),
-      initDone: (h, e, nat) => floatToNatT(h, this.o.config.daemon, e.encap, nat),
-      installChild: (h, child) => this.children.install(h, child),
-      childFailed: (e, failure) => this.o.logger?.info({ ike: e.uniqueid, failure }, 'child SA not created'),
-      established: (h, e, connection) => {
-        h.state = 'ESTABLISHED';
-        h.establishedAt = this.o.clock.now();
-        this.settled(e);
-        // a responder's connection is the one IKE_AUTH chose among the candidates by identities
-        this.index.renamed(h, connection);
-        const { session: s } = h.actor.getSnapshot().context;
-        const behindNat = !!(s.nat?.local || s.config.encap);
-        startKeepalives(h, behindNat, this.o.config.daemon.keep_alive, this.o.clock, this.o.send);
-        this.endings.armHardLifetime(h);
-        this.emit({ type: 'ike-established', handle: h });
-      },
-      failed: (h, e, failure) => {
-        h.failure = failure;
-        // a responder that refused at IKE_AUTH: the SA is named after the connection it chose
-        if (failure.connection) this.index.renamed(h, failure.connection);
-        this.o.logger?.info({ ike: e.uniqueid, failure }, 'IKE SA failed');
-      },
-      log: (e, level, detail, msg) => this.o.logger?.[level]({ ike: e.uniqueid, ...detail }, msg),
-      removeChild: (h, child, byPeer) => this.children.removeRecord(h, child, byPeer),
-      initialContact: (h, remoteId) => this.initialContact(h, remoteId),
-      ikeRekeyed: (h, session, children, queue, redundant) =>
-        this.rekeys.rekeyed(h, session, children, queue, redundant),
-      forwardTask: (h, task) => this.rekeys.forward(h, task),
-      // Outlives this actor if it is replaced or closes meanwhile (§2.25 retries, §2.18).
-      retryTask: (h, task, delayMs) =>
-        this.o.clock.setTimeout(() => {
-          if (h.state === 'DESTROYED') this.rekeys.forward(h, task);
-          else h.actor.send({ type: 'TASK', task });
-        }, delayMs),
-      releaseSpi: (spi) => this.o.backend.deleteSa({ spi, direction: 'in' }),
-    };
   }
 
   private destroy(h: IkeSaHandle): void {
