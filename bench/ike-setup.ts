@@ -397,6 +397,11 @@ async function main(): Promise<void> {
   const warm = rounds.flatMap((r) => (r.warm ? [r.warm] : []));
   if (warm.length === rounds.length)
     report(warm, `the next ${SAS} SAs, same responder, the first ${SAS} still up (warm)`, false);
+  console.log(
+    '\nwhere the rest goes: docs/DESIGN.md "IKE SA setup cost"; profile it with ' +
+      'OURS_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" here, or npm run bench:ike-scale with PROFILE=1 ' +
+      '(top functions) and HEAPSNAPSHOT=1 (heap growth per SA by class)',
+  );
   clean = true;
 }
 
