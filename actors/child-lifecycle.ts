@@ -4,15 +4,16 @@
  * The machine has no context, no actions, no timers and no children: its snapshot is a function
  * of its state value. An XState actor per Child SA cost a system of its own (a scheduler, a
  * registry, ~20 closures, an Actor with its mailbox): ~3 KB and a createActor per SA for six
- * states. Here a Child SA holds one snapshot reference; XState's pure `transition` computes the
- * next one, and snapshots are interned per state value (immutable, so every Child SA in one
- * state shares one). The statechart stays the single source of the states and their moves.
+ * states. Here a Child SA holds one snapshot reference; the machine's own `transition` (with
+ * one inert scope) computes the next one, and snapshots are interned per state value
+ * (immutable, so every Child SA in one state shares one). The statechart stays the single
+ * source of the states and their moves.
  *
  * What the supervisor and the inspector used of the actor is kept: `send`, `getSnapshot`, an
  * `inspect` option and `system.inspect` delivering XState's `@xstate.actor`, `@xstate.event`
  * and `@xstate.snapshot` inspection events with this object as `actorRef`.
  */
-import { initialTransition, type SnapshotFrom, transition } from 'xstate';
+import { initialTransition, type SnapshotFrom } from 'xstate';
 import { type ChildSaEvent, childSaMachine } from '../machines/child-sa.machine.js';
 
 export type ChildSaSnapshot = SnapshotFrom<typeof childSaMachine>;
@@ -49,6 +50,27 @@ function intern(s: ChildSaSnapshot): ChildSaSnapshot {
 }
 
 const initial = intern(initialTransition(childSaMachine)[0]);
+
+/**
+ * The actor scope of every step. XState's `transition()` builds an inert actor and system for
+ * each call (a createActor per Child SA event: ~35 us); the machine has no actions, timers or
+ * children, so one scope that does nothing serves every step of every Child SA.
+ */
+const SCOPE = {
+  self: undefined,
+  id: '',
+  sessionId: '',
+  logger: () => {},
+  defer: () => {},
+  system: {
+    _sendInspectionEvent: () => {},
+    _unregister: () => {},
+    scheduler: { schedule() {}, cancel() {} },
+  },
+  stopChild: () => {},
+  emit: () => {},
+  actionExecutor: () => {},
+} as unknown as Parameters<typeof childSaMachine.transition>[2];
 
 export class ChildLifecycle {
   #snapshot: ChildSaSnapshot = initial;
@@ -91,7 +113,7 @@ export class ChildLifecycle {
   send(event: ChildSaEvent): void {
     this.#publish({ type: '@xstate.event', actorRef: this, sourceRef: undefined, event });
     if (this.#snapshot.status !== 'active') return;
-    const next = intern(transition(childSaMachine, this.#snapshot, event)[0]);
+    const next = intern(childSaMachine.transition(this.#snapshot, event, SCOPE));
     this.#snapshot = next;
     this.#publish({ type: '@xstate.snapshot', actorRef: this, event, snapshot: next });
   }
