@@ -62,7 +62,7 @@ export function installChildSas(x: ChildInstallContext, c: ChildSaRecord): Backe
       ...integ(outKeys),
     }),
   ];
-  if (!backend.listPolicies().some((p) => p.reqid === reqid)) {
+  if (!backend.hasPolicies(reqid)) {
     for (const direction of ['out', 'in'] as const)
       results.push(
         backend.addPolicy({

@@ -175,6 +175,11 @@ export class IpsecBackendDouble implements IpsecBackend {
     return [...this.#policies.values()];
   }
 
+  hasPolicies(reqid: number): boolean {
+    for (const p of this.#policies.values()) if (p.reqid === reqid) return true;
+    return false;
+  }
+
   counters(): DataPlaneCounters {
     return new Counters().snapshot(); // no data plane: all zero
   }

@@ -10,7 +10,8 @@
  *   addPolicy     add an SPD rule; PROTECT rules carry a reqid and the child config to negotiate
  *   deletePolicy  by id or by reqid
  *   acquireFailed IKE could not set up the SA an acquire asked for: drop the held packets
- *   querySa / listSas / listPolicies / counters   read-only views (list-sas, statistics)
+ *   querySa / listSas / listPolicies / hasPolicies / counters   read-only views (list-sas,
+ *                 statistics, whether a reqid has policies yet)
  *   events$       out: 'ipsec.acquire' (start IKE), 'ipsec.expire' soft (rekey) / hard (gone)
  *
  * Implementations: ActorIpsecBackend (below, on the SAD/SPD actors and the ESP pipeline) and
@@ -167,6 +168,8 @@ export interface IpsecBackend {
   querySa(params: SaRef): SaInfo | undefined;
   listSas(): readonly SaInfo[];
   listPolicies(): readonly Policy[];
+  /** Whether `reqid` has policies installed (O(1): asked on every Child SA install). */
+  hasPolicies(reqid: number): boolean;
   counters(): DataPlaneCounters;
   readonly events$: Observable<IpsecEvent>;
 }
@@ -236,6 +239,10 @@ export class ActorIpsecBackend implements IpsecBackend {
 
   listPolicies(): readonly Policy[] {
     return this.spd.table.list();
+  }
+
+  hasPolicies(reqid: number): boolean {
+    return this.spd.table.hasReqid(reqid);
   }
 
   counters(): DataPlaneCounters {

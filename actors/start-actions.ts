@@ -170,7 +170,7 @@ export class StartActions {
     this.trapNames.set(key, { connection: conn.name, child: child.name });
     this.trapped.add(reqid);
     // A Child SA of this reqid still up (trapped before) holds the policies: the trap's replace them.
-    if (this.o.backend.listPolicies().some((p) => p.reqid === reqid)) this.o.backend.deletePolicy({ reqid });
+    if (this.o.backend.hasPolicies(reqid)) this.o.backend.deletePolicy({ reqid });
     for (const direction of ['out', 'in'] as const)
       this.o.backend.addPolicy({
         direction,

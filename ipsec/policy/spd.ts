@@ -146,6 +146,11 @@ export class Spd {
     return this.#byId.get(id);
   }
 
+  /** Whether `reqid` has policies (from the reqid index: O(1)). */
+  hasReqid(reqid: number): boolean {
+    return this.#byReqid.has(reqid);
+  }
+
   get size(): number {
     return this.#byId.size;
   }

@@ -252,6 +252,7 @@ describe('Spd against a reference model', () => {
               list: keys(spd.list()),
               size: spd.size,
               get: range.map((id) => key(spd.get(id))),
+              hasReqid: [0, 1, 2, 3, 4].map((r) => spd.hasReqid(r)),
             },
             {
               result: wanted,
@@ -266,6 +267,7 @@ describe('Spd against a reference model', () => {
               list: DIRECTIONS.flatMap((d) => keys(sorted(d))),
               size: model.length,
               get: range.map((id) => key(model.find((p) => p.id === id))),
+              hasReqid: [0, 1, 2, 3, 4].map((r) => model.some((p) => p.reqid === r)),
             },
           );
         }
