@@ -25,6 +25,14 @@ export const IKE_MESSAGE_COUNTER_NAMES: readonly IkeMessageCounterName[] = Objec
   (x) => (['in', 'out'] as const).flatMap((d) => [`${x}-${d}-req` as const, `${x}-${d}-resp` as const]),
 );
 
+/** The counter names of each exchange by slot (in-req, in-resp, out-req, out-resp): no strings built per message. */
+const SLOT_NAMES: Readonly<Record<number, readonly IkeMessageCounterName[]>> = Object.fromEntries(
+  Object.entries(EXCHANGES).map(([type, x]) => [
+    type,
+    [`${x}-in-req`, `${x}-in-resp`, `${x}-out-req`, `${x}-out-resp`] as IkeMessageCounterName[],
+  ]),
+);
+
 export const zeroMessageCounts = (): IkeMessageCounts =>
   Object.fromEntries(IKE_MESSAGE_COUNTER_NAMES.map((n) => [n, 0])) as IkeMessageCounts;
 
@@ -50,8 +58,8 @@ export class IkeMessageCounters {
 
   /** One IKE message (or fragment, or retransmission) of IKE SA `sa`, named `name`. */
   count(sa: object, name: string, header: CountedHeader, incoming: boolean): void {
-    const exchange = EXCHANGES[header.exchangeType];
-    if (exchange === undefined) return;
+    const names = SLOT_NAMES[header.exchangeType];
+    if (names === undefined) return;
     let last = this.last.get(sa);
     if (!last) {
       last = [-1, -1, -1, -1];
@@ -60,7 +68,7 @@ export class IkeMessageCounters {
     const slot = (incoming ? 0 : 2) + (header.response ? 1 : 0);
     if (last[slot] === header.messageId) return; // retransmitted, or another fragment
     last[slot] = header.messageId;
-    const key: IkeMessageCounterName = `${exchange}-${incoming ? 'in' : 'out'}-${header.response ? 'resp' : 'req'}`;
+    const key = names[slot]!;
     this.all[key]++;
     let c = this.byName.get(name);
     if (!c) {
