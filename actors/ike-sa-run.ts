@@ -144,7 +144,8 @@ export class IkeSaRun {
   }
 
   send(event: IkeSaEvent): void {
-    this.inspection({ type: '@xstate.event', sourceRef: undefined, actorRef: this, event } as never);
+    if (this.#observers)
+      this.inspection({ type: '@xstate.event', sourceRef: undefined, actorRef: this, event } as never);
     if (this.#status === STOPPED || this.#stopAfterStep) return;
     if (this.#mailbox) this.#mailbox.push(event);
     else this.#mailbox = [event];
@@ -219,7 +220,7 @@ export class IkeSaRun {
     action.exec?.(action.info, action.params);
   }
 
-  /** @internal */
+  /** @internal Callers on hot paths test `#observers` first, so that no event is built for nobody. */
   inspection(e: InspectionEvent): void {
     const list = this.#observers;
     if (!list) return;
@@ -301,7 +302,8 @@ export class IkeSaRun {
       this.#fail((snapshot as { error?: unknown }).error);
       return;
     }
-    this.inspection({ type: '@xstate.snapshot', actorRef: this, event, snapshot } as never);
+    if (this.#observers)
+      this.inspection({ type: '@xstate.snapshot', actorRef: this, event, snapshot } as never);
   }
 
   #fail(err: unknown): void {

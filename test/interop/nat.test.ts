@@ -256,7 +256,7 @@ describe('(b) charon behind a NAT initiates to our daemon', () => {
 
       await pingsBothWays(NAT_LAB.pub, NAT_LAB.priv);
 
-      // charon's NAT-keepalives (keep_alive = 2 s here) cross the router; the mapping holds
+      // charon's NAT-keepalives (keep_alive = 1 s here) cross the router; the mapping holds
       const before = await keepalivesSeen();
       await waitFor(
         async () => ((await keepalivesSeen()) >= before + 2 ? true : undefined),
