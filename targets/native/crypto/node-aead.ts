@@ -11,13 +11,30 @@ import { checkIv, destroyedError, ivFromPacket } from './node-cipher-common.js';
 export type AeadMode = 'gcm' | 'ccm' | 'chacha20-poly1305';
 
 /**
+ * The received ICV goes to OpenSSL through a buffer of its length (copied by a loop): a fresh
+ * view per packet handed to node:crypto measurably costs more than the copy (bench/esp.ts).
+ * setAuthTag copies it at once and the ICV is no secret, so one buffer per ICV length serves
+ * every cipher (one per SA direction cost ~110 B each, issue 14).
+ */
+const icvScratch = new Map<number, Uint8Array>();
+
+function icvBuffer(length: number): Uint8Array {
+  let b = icvScratch.get(length);
+  if (!b) {
+    b = new Uint8Array(length);
+    icvScratch.set(length, b);
+  }
+  return b;
+}
+
+/**
  * AEADs, nonce = salt | explicit IV:
  * - AES-GCM, RFC 4106 §4 (4 + 8 = 12 bytes), ICV 8/12/16 (§3.1);
  * - AES-CCM, RFC 4309 §4 (3 + 8 = 11 bytes, so L = 4), ICV 8/12/16 (§3.1);
  * - ChaCha20-Poly1305, RFC 7634 §2 (4 + 8 = 12 bytes), ICV 16.
  * Output is ciphertext | ICV.
- * Memory: key | nonce (salt | IV) | ICV buffer; the salt stays in the nonce, only the IV is
- * rewritten per packet (createCipheriv copies the nonce at once).
+ * Memory: key | nonce (salt | IV); the salt stays in the nonce, only the IV is rewritten per
+ * packet (createCipheriv copies the nonce at once).
  */
 export class AeadCipher implements Cipher {
   private readonly algorithm: string;
@@ -26,11 +43,8 @@ export class AeadCipher implements Cipher {
   /** A copy: the caller may wipe its KEYMAT buffer once the SA is installed (as noble does). */
   private readonly key: Uint8Array;
   private readonly n: Uint8Array;
-  /**
-   * The received ICV goes to OpenSSL through this one buffer (copied by a loop): a fresh view
-   * per packet handed to node:crypto measurably costs more than the copy (bench/esp.ts).
-   */
-  private readonly tag: Uint8Array;
+  /** The shared ICV buffer of this ICV length (icvBuffer). */
+  private readonly icv: Uint8Array;
   private destroyed = false;
 
   constructor(
@@ -42,11 +56,11 @@ export class AeadCipher implements Cipher {
     const nonceLength = transform.saltLength + transform.ivLength;
     this.saltLength = transform.saltLength;
     this.authTagLength = transform.icvLength;
-    const memory = secretBytes(keyLength + nonceLength + this.authTagLength); // off the V8 heap
+    const memory = secretBytes(keyLength + nonceLength); // off the V8 heap
     memory.set(keymat, 0); // key | salt: the salt lands at the front of the nonce
     this.key = memory.subarray(0, keyLength);
-    this.n = memory.subarray(keyLength, keyLength + nonceLength);
-    this.tag = memory.subarray(keyLength + nonceLength);
+    this.n = memory.subarray(keyLength);
+    this.icv = icvBuffer(this.authTagLength);
     this.algorithm = mode === 'chacha20-poly1305' ? mode : `aes-${keyLength * 8}-${mode}`;
   }
 
@@ -97,7 +111,7 @@ export class AeadCipher implements Cipher {
     if (tagStart < offset) return undefined; // no room for the ICV
     const ciphertext = data.subarray(offset, tagStart);
     const d = createDecipheriv(this.algorithm as 'aes-128-gcm', this.key, this.n, { authTagLength });
-    const tag = this.tag;
+    const tag = this.icv;
     for (let i = 0; i < authTagLength; i++) tag[i] = data[tagStart + i]!;
     d.setAuthTag(tag);
     let out: Uint8Array | undefined;
@@ -139,6 +153,5 @@ export class AeadCipher implements Cipher {
     this.destroyed = true;
     this.key.fill(0);
     this.n.fill(0); // the salt
-    this.tag.fill(0);
   }
 }
