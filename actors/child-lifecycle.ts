@@ -15,6 +15,7 @@
  */
 import { initialTransition, type SnapshotFrom } from 'xstate';
 import { type ChildSaEvent, childSaMachine } from '../machines/child-sa.machine.js';
+import { publishTo, subscribeTo } from './observer-list.js';
 
 export type ChildSaSnapshot = SnapshotFrom<typeof childSaMachine>;
 
@@ -83,14 +84,7 @@ export class ChildLifecycle {
 
   #inspect(observer: ChildLifecycleObserver): { unsubscribe(): void } {
     if (!this.#observers) this.#observers = [];
-    const list = this.#observers;
-    list.push(observer);
-    return {
-      unsubscribe: () => {
-        const i = list.indexOf(observer);
-        if (i >= 0) list.splice(i, 1);
-      },
-    };
+    return subscribeTo(this.#observers, observer);
   }
 
   /** `inspect` as createActor takes it: called from creation on, the initial snapshot included. */
@@ -119,7 +113,6 @@ export class ChildLifecycle {
   }
 
   #publish(e: ChildLifecycleInspection): void {
-    if (!this.#observers) return;
-    for (const o of [...this.#observers]) o(e);
+    publishTo(this.#observers, e);
   }
 }

@@ -23,6 +23,7 @@ import type { Clock, TimerHandle } from '../ipsec/util/clock.js';
 import type { ikeSaMachine } from '../machines/ike-sa.machine.js';
 import type { IkeSaEvent, IkeSaInput } from '../machines/ike-sa.types.js';
 import type { IkeSaEntry } from './ike-sa-actions.js';
+import { publishTo, subscribeTo } from './observer-list.js';
 
 type Machine = typeof ikeSaMachine;
 export type IkeSaSnapshot = ReturnType<Machine['getInitialSnapshot']>;
@@ -222,21 +223,12 @@ export class IkeSaRun {
 
   /** @internal Callers on hot paths test `#observers` first, so that no event is built for nobody. */
   inspection(e: InspectionEvent): void {
-    const list = this.#observers;
-    if (!list) return;
-    for (const o of [...list]) o(e);
+    publishTo(this.#observers, e);
   }
 
   #inspect(observer: Observer): { unsubscribe(): void } {
     if (!this.#observers) this.#observers = [];
-    const list = this.#observers;
-    list.push(observer);
-    return {
-      unsubscribe: () => {
-        const i = list.indexOf(observer);
-        if (i >= 0) list.splice(i, 1);
-      },
-    };
+    return subscribeTo(this.#observers, observer);
   }
 
   /** `fn` with this run as the scope's `self` (restored after: steps nest across runs). */

@@ -157,53 +157,18 @@ async function round(responder: Responder, index: number): Promise<Round> {
     }
     const expected = responder === 'charon' ? 'charon' : 'node';
     if (procName(pid) !== expected) throw new Error(`pid ${pid} is ${procName(pid)}, not ${expected}`);
-    const initiatorPid = initiator.pid();
     await sleep(SETTLE_MS);
-    const before = procSample(pid);
-    const initiatorBefore = procSample(initiatorPid);
-    const load = await runLoad(initiator.vici, {
-      sas: SAS,
-      inFlight: IN_FLIGHT,
-      ike: CONN,
-      child: CHILD,
-      stallMs: STALL_S * 1000,
+    const init = initiator;
+    const listed = async () => ({
+      responder: charon ? await charonEstablished(charon.vici) : await ours!.established(),
+      initiator: await charonEstablished(init.vici),
     });
-    const after = procSample(pid);
-    const initiatorAfter = procSample(initiatorPid);
-    // counted after the readings: listing costs the responder CPU too
-    const responderUp = charon ? await charonEstablished(charon.vici) : await ours!.established();
-    const initiatorUp = await charonEstablished(initiator.vici);
-    const up = Math.min(load.up, responderUp, initiatorUp);
-    // RSS once the responder has idled (V8 collects and returns pages when idle; charon's
-    // allocator keeps what it has): the memory the established SAs hold, not the setup's garbage
-    await sleep(IDLE_AFTER_S * 1000);
-    const idle = procSample(pid);
-    const first = summary(responder, index, load, up, responderUp, initiatorUp, before, after, idle, {
-      before: initiatorBefore,
-      after: initiatorAfter,
-    });
+    const first = await batch(responder, index, pid, init, listed, { responder: 0, initiator: 0 });
     if (!WARM) return first;
     // The second batch: SAS more SAs on the same responder, the first batch still up.
-    const before2 = procSample(pid);
-    const initiatorBefore2 = procSample(initiatorPid);
-    const load2 = await runLoad(initiator.vici, {
-      sas: SAS,
-      inFlight: IN_FLIGHT,
-      ike: CONN,
-      child: CHILD,
-      stallMs: STALL_S * 1000,
-    });
-    const after2 = procSample(pid);
-    const initiatorAfter2 = procSample(initiatorPid);
-    const responderUp2 =
-      (charon ? await charonEstablished(charon.vici) : await ours!.established()) - responderUp;
-    const initiatorUp2 = (await charonEstablished(initiator.vici)) - initiatorUp;
-    const up2 = Math.min(load2.up, responderUp2, initiatorUp2);
-    await sleep(IDLE_AFTER_S * 1000);
-    const idle2 = procSample(pid);
-    const warm = summary(responder, index, load2, up2, responderUp2, initiatorUp2, before2, after2, idle2, {
-      before: initiatorBefore2,
-      after: initiatorAfter2,
+    const warm = await batch(responder, index, pid, init, listed, {
+      responder: first.responderUp,
+      initiator: first.initiatorUp,
     });
     return { ...first, warm };
   } finally {
@@ -215,6 +180,50 @@ async function round(responder: Responder, index: number): Promise<Round> {
     }
     if (initiator) await initiator.stop();
   }
+}
+
+interface Listed {
+  readonly responder: number;
+  readonly initiator: number;
+}
+
+/**
+ * One batch of SAS SAs: the responder's (and initiator's) CPU and RSS read before and after the
+ * load, the SAs each side lists counted after the readings (listing costs the responder CPU
+ * too; `earlier`: what they listed before this batch), and RSS again once the responder has
+ * idled (V8 collects and returns pages when idle; charon's allocator keeps what it has): the
+ * memory the established SAs hold, not the setup's garbage.
+ */
+async function batch(
+  responder: Responder,
+  index: number,
+  pid: number,
+  initiator: Charon,
+  listed: () => Promise<Listed>,
+  earlier: Listed,
+): Promise<Round> {
+  const initiatorPid = initiator.pid();
+  const before = procSample(pid);
+  const initiatorBefore = procSample(initiatorPid);
+  const load = await runLoad(initiator.vici, {
+    sas: SAS,
+    inFlight: IN_FLIGHT,
+    ike: CONN,
+    child: CHILD,
+    stallMs: STALL_S * 1000,
+  });
+  const after = procSample(pid);
+  const initiatorAfter = procSample(initiatorPid);
+  const now = await listed();
+  const responderUp = now.responder - earlier.responder;
+  const initiatorUp = now.initiator - earlier.initiator;
+  const up = Math.min(load.up, responderUp, initiatorUp);
+  await sleep(IDLE_AFTER_S * 1000);
+  const idle = procSample(pid);
+  return summary(responder, index, load, up, responderUp, initiatorUp, before, after, idle, {
+    before: initiatorBefore,
+    after: initiatorAfter,
+  });
 }
 
 function summary(
