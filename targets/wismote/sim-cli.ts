@@ -154,14 +154,15 @@ export interface SimIo {
 
 /**
  * The package's own firmware for a suite, under the nearest package.json: dist/mote/
- * mote-<suite>.min.js (that suite's crypto alone, as a board would carry), else mote.min.js
- * (every suite of the profile).
+ * mote-<suite>.min.js (that suite's crypto alone and no RFC 7383, as a board would carry),
+ * unless the simulation fragments IKE messages itself (`ikeFragmentation`), else mote.min.js
+ * (every suite of the profile, RFC 7383 included).
  */
-export function defaultMoteBundle(suite: string): string {
+export function defaultMoteBundle(suite: string, ikeFragmentation = false): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   const one = join(dir, 'dist', 'mote', `mote-${suite}.min.js`);
-  return existsSync(one) ? one : join(dir, 'dist', 'mote', 'mote.min.js');
+  return !ikeFragmentation && existsSync(one) ? one : join(dir, 'dist', 'mote', 'mote.min.js');
 }
 
 /** The runtime the command asked for, with the firmware bundle loaded for QuickJS. */
@@ -169,7 +170,7 @@ async function loadRuntime(
   cmd: SimCommand,
 ): Promise<{ runtime?: QuickJsMoteRuntime; bundle?: BundleSize; error?: string }> {
   if (cmd.runtime === 'node') return {};
-  const path = cmd.moteBundle ?? defaultMoteBundle(cmd.options.suite);
+  const path = cmd.moteBundle ?? defaultMoteBundle(cmd.options.suite, cmd.options.fragmentation === 'ike');
   let code: Buffer;
   try {
     code = readFileSync(path);

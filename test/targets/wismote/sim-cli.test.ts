@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../targets/native/main.js';
-import { parseSimArgs, SIM_USAGE, type SimCommand, simMain } from '../../../targets/wismote/sim-cli.js';
+import {
+  defaultMoteBundle,
+  parseSimArgs,
+  SIM_USAGE,
+  type SimCommand,
+  simMain,
+} from '../../../targets/wismote/sim-cli.js';
 import { SIM_DEFAULTS } from '../../../targets/wismote/sim-options.js';
 
 const noFile = (p: string): string => {
@@ -297,6 +303,14 @@ describe('simMain', () => {
     expect(await simMain(argv, t.io)).toBe(2);
     expect(t.out()).toBe('');
     expect(t.err()).toMatch(/^ikev2: sim: [^\n]+ \(see 'ikev2 sim --help'\)\n$/);
+  });
+
+  it("the default firmware: the suite's own (no RFC 7383), the every-suite one for --fragmentation ike", () => {
+    // A one-suite firmware refuses IKE fragmentation at boot (targets/wismote/mote-stack.ts).
+    const every = defaultMoteBundle('seed', true);
+    expect(every).toMatch(/\/dist\/mote\/mote\.min\.js$/);
+    const own = every.replace(/mote\.min\.js$/, 'mote-seed.min.js');
+    expect(defaultMoteBundle('seed')).toBe(existsSync(own) ? own : every);
   });
 
   it('--runtime quickjs without its bundle: one line naming the file and the build command, exit 2', async () => {

@@ -1,0 +1,52 @@
+/**
+ * The firmware's stand-in for RFC 7383 IKE fragmentation, linked by scripts/build-mote.mjs into
+ * a firmware built without it (a one-suite firmware: build-mote --suite <name>):
+ * in place of machines/ike-sa.fragments.ts where the IKE SA machine imports it, and of
+ * ipsec/ike/fragment/fragment.ts where the outbound path and the fragment-size check import it.
+ *
+ * Such a firmware refuses a profile with IKE fragmentation at boot (mote-stack.ts), so it never
+ * offers IKEV2_FRAGMENTATION_SUPPORTED and, by RFC 7383 §2.5, no peer may fragment towards it:
+ * nothing here is reached in a well-behaved exchange. An SKF message that comes anyway is
+ * counted as received and dropped as 'unexpected', with the full build's log line, and goes no
+ * further. Nothing is ever fragmented outbound.
+ */
+import type { FragmentError } from '../../ipsec/ike/fragment/fragment.js';
+import { PayloadType } from '../../ipsec/ike/wire/constants.js';
+import { err, type Result } from '../../ipsec/result.js';
+import { count, drop } from '../../machines/ike-sa.outbound.js';
+import { base } from '../../machines/ike-sa.setup.js';
+import type { IkeSaEvent } from '../../machines/ike-sa.types.js';
+
+/**
+ * As machines/ike-sa.fragments.ts isFragment (that module is not linked at all: its actions are
+ * built when it loads, so importing anything of it keeps all of it).
+ */
+export const isFragment = ({ event }: { event: IkeSaEvent }): boolean =>
+  event.type === 'MESSAGE' && event.decoded.sk?.type === PayloadType.SKF;
+
+/** An SKF message: counted and dropped (no reassembly in this firmware). */
+export const receiveFragment = base.enqueueActions(({ context, event, enqueue }) => {
+  if (event.type !== 'MESSAGE') return;
+  const state = context.fragments;
+  enqueue.assign({
+    fragments: { ...state, counters: drop(count(state.counters, { received: 1 }), 'unexpected') },
+  });
+  enqueue({
+    type: 'logFragments',
+    params: {
+      level: 'debug',
+      msg: 'IKE fragment dropped',
+      detail: { reason: 'unexpected', messageId: event.decoded.header.messageId },
+    },
+  });
+});
+
+/** Never raised: nothing is ever collected. */
+export const fragmentTimeout = base.enqueueActions(() => {});
+
+/** Never called: the firmware's connections do not fragment (ike-sa.outbound.ts mayFragment). */
+export const fragmentMessage = (): Result<Uint8Array[], FragmentError> =>
+  err({ code: 'NOT_PROTECTED', reason: 'this firmware has no RFC 7383 fragmentation' });
+
+/** No connection of this firmware sends fragments (ike/fragment/size.ts skips it). */
+export const minimumBudgetForConnection = (): number | undefined => undefined;
