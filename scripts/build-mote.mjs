@@ -47,9 +47,9 @@ export const MOTE_SUITE_CRYPTO = {
 
 /**
  * A firmware for one suite: targets/wismote/mote-build.ts (what the build carries) becomes a
- * module that names that suite alone and says whether RFC 7383 is in (`ikeFragmentation`).
+ * module that names that suite alone and says whether the build is `minimal`.
  */
-function oneSuite(suite, ikeFragmentation) {
+function oneSuite(suite, minimal) {
   const name = MOTE_SUITE_CRYPTO[suite];
   if (!name) throw new Error(`unknown suite ${suite} (${Object.keys(MOTE_SUITE_CRYPTO).join(', ')})`);
   const crypto = join(root, 'targets/wismote/mote-crypto.ts');
@@ -64,7 +64,7 @@ function oneSuite(suite, ikeFragmentation) {
         contents:
           `import { ${name} } from ${JSON.stringify(crypto)};\n` +
           `export const MOTE_BUILD_SUITES = [${name}];\n` +
-          `export const MOTE_BUILD_IKE_FRAGMENTATION = ${ikeFragmentation};\n`,
+          `export const MOTE_BUILD_MINIMAL = ${minimal};\n`,
         loader: 'js',
         resolveDir: root,
       }));
@@ -73,23 +73,29 @@ function oneSuite(suite, ikeFragmentation) {
 }
 
 /**
- * A firmware without RFC 7383 (a one-suite firmware, unless `ikeFragmentation: true`):
- * the IKE SA machine's fragment handling (machines/ike-sa.fragments.ts) and the fragmenter
- * (ipsec/ike/fragment/fragment.ts) become targets/wismote/no-ike-fragments.ts, which counts
- * and drops an SKF message and never fragments; the firmware refuses a profile with IKE
- * fragmentation at boot (mote-stack.ts). Saves 1.8 KiB gzipped of the seed firmware.
+ * A minimal firmware (a one-suite firmware, unless `minimal: false`): RFC 7815's minimal
+ * initiator, which the mote profile is by default. Without RFC 7383 (saves 1.5 KiB gzipped of
+ * the seed firmware): the IKE SA machine's fragment handling (machines/ike-sa.fragments.ts)
+ * and the fragmenter (ipsec/ike/fragment/fragment.ts) become targets/wismote/no-ike-fragments.ts,
+ * which counts and drops an SKF message and never fragments. Without CREATE_CHILD_SA (1.6 KiB):
+ * ipsec/ike/exchange/create-child.ts becomes targets/wismote/no-create-child.ts, which answers
+ * a peer's request with NO_ADDITIONAL_SAS. The firmware refuses a profile with IKE
+ * fragmentation or a rekey time at boot (mote-stack.ts).
  */
-const noIkeFragments = {
-  name: 'mote-no-ike-fragments',
+const minimalIke = {
+  name: 'mote-minimal-ike',
   setup(build) {
-    const stub = { path: join(root, 'targets/wismote/no-ike-fragments.ts') };
+    const stub = (file) => ({ path: join(root, 'targets/wismote', file) });
     build.onResolve({ filter: /\/ike-sa\.fragments\.js$/ }, (a) =>
-      a.importer.endsWith('/machines/ike-sa.machine.ts') ? stub : undefined,
+      a.importer.endsWith('/machines/ike-sa.machine.ts') ? stub('no-ike-fragments.ts') : undefined,
     );
     build.onResolve({ filter: /\/fragment\/fragment\.js$/ }, (a) =>
       a.importer.endsWith('/machines/ike-sa.outbound.ts') || a.importer.endsWith('/actors/ike-fragments.ts')
-        ? stub
+        ? stub('no-ike-fragments.ts')
         : undefined,
+    );
+    build.onResolve({ filter: /\/create-child\.js$/ }, (a) =>
+      a.importer.endsWith('/machines/ike-sa.established.ts') ? stub('no-create-child.ts') : undefined,
     );
   },
 };
@@ -174,10 +180,10 @@ const keepPolyfills = {
 
 /**
  * esbuild options of the mote bundle (tests build with the same); `suite`: one suite's firmware;
- * `ikeFragmentation`: RFC 7383 in the firmware (default: in the every-suite bundle only).
+ * `minimal`: RFC 7815's minimal initiator (minimalIke; default: a one-suite firmware is).
  */
-export function moteBuildOptions(minify, { suite, ikeFragmentation = !suite } = {}) {
-  if (!suite && !ikeFragmentation) throw new Error('the every-suite bundle carries RFC 7383: name a suite');
+export function moteBuildOptions(minify, { suite, minimal = !!suite } = {}) {
+  if (!suite && minimal) throw new Error('the every-suite firmware is never minimal: name a suite');
   return {
     entryPoints: [MOTE_ENTRY],
     bundle: true,
@@ -199,8 +205,8 @@ export function moteBuildOptions(minify, { suite, ikeFragmentation = !suite } = 
       compiledProfile,
       moteRx,
       moteXstate,
-      ...(suite ? [oneSuite(suite, ikeFragmentation)] : []),
-      ...(ikeFragmentation ? [] : [noIkeFragments]),
+      ...(suite ? [oneSuite(suite, minimal)] : []),
+      ...(minimal ? [minimalIke] : []),
     ],
   };
 }

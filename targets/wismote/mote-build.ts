@@ -1,8 +1,8 @@
 /**
  * What this build of the mote firmware carries: the crypto of every suite of the profile, and
- * RFC 7383 IKE fragmentation. A build for one suite (scripts/build-mote.mjs --suite <name>)
+ * the whole of IKE the stack has. A build for one suite (scripts/build-mote.mjs --suite <name>)
  * replaces this module with one that lists that suite alone, so the others' code is not in the
- * bundle, and says whether it carries IKE fragmentation (not by default: buildMote options).
+ * bundle, and says whether it is minimal (it is unless built with `minimal: false`).
  */
 import { CCM8_ECP256_CRYPTO, CCM8_X25519_CRYPTO, type MoteSuiteCrypto, SEED_CRYPTO } from './mote-crypto.js';
 
@@ -12,5 +12,9 @@ export const MOTE_BUILD_SUITES: readonly MoteSuiteCrypto[] = [
   CCM8_X25519_CRYPTO,
 ];
 
-/** RFC 7383 in this build: without it, a profile with IKE fragmentation is refused at boot. */
-export const MOTE_BUILD_IKE_FRAGMENTATION: boolean = true;
+/**
+ * RFC 7815's minimal initiator: no RFC 7383 IKE fragmentation and no CREATE_CHILD_SA (the
+ * build links targets/wismote/no-ike-fragments.ts and no-create-child.ts). A minimal firmware
+ * refuses a profile with IKE fragmentation or a rekey time at boot (mote-stack.ts).
+ */
+export const MOTE_BUILD_MINIMAL: boolean = false;

@@ -3,8 +3,8 @@
  * configuration. One seam, so the firmware can be cut down to what its profile needs without
  * touching the firmware's logic: the provider carries only the transforms of the suites this
  * build names (mote-build.ts, mote-crypto.ts), a firmware built for one suite refuses to
- * boot with another (rather than failing in its first handshake), as one built without RFC
- * 7383 refuses a profile with IKE fragmentation, and the proposals come
+ * boot with another (rather than failing in its first handshake), as a minimal one refuses
+ * a profile with what it lacks, and the proposals come
  * compiled (mote-proposals.ts), so the firmware carries no keyword parser.
  */
 import type { Config, DaemonConfig, IkeSecret } from '../../ipsec/config/model.js';
@@ -12,7 +12,7 @@ import { composeNobleProvider } from '../../ipsec/crypto/noble/compose.js';
 import type { CryptoProvider } from '../../ipsec/crypto/types.js';
 import { ProtocolId } from '../../ipsec/ike/model.js';
 import { provideProposals } from '../../ipsec/ike/proposal/configured.js';
-import { MOTE_BUILD_IKE_FRAGMENTATION, MOTE_BUILD_SUITES } from './mote-build.js';
+import { MOTE_BUILD_MINIMAL, MOTE_BUILD_SUITES } from './mote-build.js';
 import { moteAlgorithms } from './mote-crypto.js';
 import { MOTE_PROPOSALS } from './mote-proposals.js';
 import { moteConfig, type ProfileOptions } from './profile.js';
@@ -30,8 +30,17 @@ export function moteStackConfig(
     throw new Error(
       `suite ${o.suite}: this firmware carries ${MOTE_BUILD_SUITES.map((s) => s.suite).join(', ')}`,
     );
-  if (o.ikeFragmentation && !MOTE_BUILD_IKE_FRAGMENTATION)
-    throw new Error('IKE fragmentation: this firmware has no RFC 7383 (the every-suite firmware has)');
+  if (MOTE_BUILD_MINIMAL) {
+    // RFC 7815's minimal initiator (mote-build.ts): what it lacks is refused here, not mid-run.
+    if (o.ikeFragmentation)
+      throw new Error(
+        'IKE fragmentation: this minimal firmware has no RFC 7383 (the every-suite firmware has)',
+      );
+    if (o.childRekeyTime || o.ikeRekeyTime)
+      throw new Error(
+        'rekeying: this minimal firmware has no CREATE_CHILD_SA (the every-suite firmware has)',
+      );
+  }
   const config = moteConfig(short, psk, o, daemon);
   // A compiled profile: the proposals are handed over parsed (the firmware has no parser).
   const compiled = MOTE_PROPOSALS[o.suite];

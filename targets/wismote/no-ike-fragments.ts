@@ -1,6 +1,6 @@
 /**
  * The firmware's stand-in for RFC 7383 IKE fragmentation, linked by scripts/build-mote.mjs into
- * a firmware built without it (a one-suite firmware: build-mote --suite <name>):
+ * a minimal firmware (mote-build.ts MOTE_BUILD_MINIMAL: a one-suite firmware by default):
  * in place of machines/ike-sa.fragments.ts where the IKE SA machine imports it, and of
  * ipsec/ike/fragment/fragment.ts where the outbound path and the fragment-size check import it.
  *

@@ -1,14 +1,25 @@
 /**
- * targets/wismote/no-ike-fragments.ts: a one-suite firmware carries no RFC 7383. Linked here as
- * build-mote links it (in place of the IKE SA machine's fragment handling), both peers run it:
- *   - an SKF message is counted as received and dropped as 'unexpected', logged, answered with
- *     nothing, and the IKE SA goes on (an unfragmented request afterwards is answered);
- *   - a firmware built without RFC 7383 refuses a profile with IKE fragmentation at boot.
+ * A minimal mote firmware (RFC 7815's minimal initiator: a one-suite firmware by default), with
+ * the stand-ins build-mote links into it in place of the stack's own modules:
+ *   - targets/wismote/no-ike-fragments.ts: an SKF message is counted as received and dropped as
+ *     'unexpected', logged, answered with nothing, and the IKE SA goes on;
+ *   - targets/wismote/no-create-child.ts: a peer's CREATE_CHILD_SA request is refused with
+ *     NO_ADDITIONAL_SAS and the SAs stay as they were; a rekey asked of the supervisor sends
+ *     nothing;
+ *   - the firmware refuses a profile with IKE fragmentation or a rekey time at boot.
+ * The stand-ins are linked on both peers here, except where the test needs the peer's request:
+ * the client builds CREATE_CHILD_SA requests with the stack's own code once `stub.build` is off.
  */
 import { describe, expect, it, vi } from 'vitest';
+import type { IkeSaHandle } from '../../../actors/supervisor.js';
 import { seededRandom } from '../../../ipsec/crypto/random.js';
+import { openFor } from '../../../ipsec/ike/exchange/messages.js';
 import { fragmentPlaintext } from '../../../ipsec/ike/fragment/fragment.js';
 import { ExchangeType, PayloadType } from '../../../ipsec/ike/wire/constants.js';
+import { isResponse } from '../../../ipsec/ike/wire/header.js';
+import { decodeMessage } from '../../../ipsec/ike/wire/message.js';
+import { NotifyError } from '../../../ipsec/ike/wire/notify-types.js';
+import { toHex } from '../../../ipsec/util/bytes.js';
 import { SEED_CRYPTO } from '../../../targets/wismote/mote-crypto.js';
 import { moteStackConfig } from '../../../targets/wismote/mote-stack.js';
 import { GATEWAY_ADDR } from '../../support/ike-peers.js';
@@ -18,12 +29,34 @@ vi.mock(
   '../../../machines/ike-sa.fragments.js',
   () => import('../../../targets/wismote/no-ike-fragments.js'),
 );
+const stub = vi.hoisted(() => ({ build: true }));
+vi.mock('../../../ipsec/ike/exchange/create-child.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../ipsec/ike/exchange/create-child.js')>();
+  const none = await import('../../../targets/wismote/no-create-child.js');
+  return {
+    ...real,
+    buildChildRequest: (...a: Parameters<typeof real.buildChildRequest>) =>
+      stub.build ? none.buildChildRequest() : real.buildChildRequest(...a),
+    buildIkeRekeyRequest: (...a: Parameters<typeof real.buildIkeRekeyRequest>) =>
+      stub.build ? none.buildIkeRekeyRequest() : real.buildIkeRekeyRequest(...a),
+    handleCreateChildRequest: none.handleCreateChildRequest,
+  };
+});
 vi.mock('../../../targets/wismote/mote-build.js', async () => ({
   MOTE_BUILD_SUITES: [(await import('../../../targets/wismote/mote-crypto.js')).SEED_CRYPTO],
-  MOTE_BUILD_IKE_FRAGMENTATION: false,
+  MOTE_BUILD_MINIMAL: true,
 }));
 
-describe('a firmware without RFC 7383', () => {
+/** The notify types in a protected message to `h`'s side, opened with its keys. */
+function notifiesIn(h: IkeSaHandle, data: Uint8Array): number[] {
+  const decoded = decodeMessage(data);
+  if (!decoded.ok) throw new Error('undecodable');
+  const opened = openFor(ikeContext(h).session, decoded.value, data);
+  if (!opened.ok) throw new Error(opened.error.reason);
+  return opened.value.flatMap((p) => (p.type === PayloadType.N ? [p.notifyType] : []));
+}
+
+describe('a minimal firmware', () => {
   it('counts and drops an SKF message, answers nothing, and the IKE SA goes on', () => {
     const logger = memoryLogger();
     const w = twoHosts({ gatewayLogger: logger });
@@ -77,12 +110,58 @@ describe('a firmware without RFC 7383', () => {
     expect(ike.state).toBe('ESTABLISHED');
   });
 
-  it('refuses a mote profile with IKE fragmentation at boot', () => {
+  it("refuses a peer's CREATE_CHILD_SA with NO_ADDITIONAL_SAS, and asks for none itself", () => {
+    const w = twoHosts();
+    const wire = captureIke(w.net, w.clock);
+    const ike = w.client.supervisor.initiate('gw', 'net');
+    w.clock.advance(1000);
+    expect(ike.state).toBe('ESTABLISHED');
+    const gw = w.gateway.supervisor.ikeSas[0]!;
+    const spis = (h: typeof ike) => h.children.map((c) => toHex(c.record.spiIn));
+    const before = { client: spis(ike), gateway: spis(gw) };
+    expect(before.client).toHaveLength(1);
+    const createChild = () => wire.filter((m) => m.header.exchangeType === ExchangeType.CREATE_CHILD_SA);
+
+    // Asked of a minimal firmware's supervisor, a rekey has no request to send: dropped as moot.
+    stub.build = true;
+    w.client.supervisor.rekeyChild('net');
+    w.client.supervisor.rekeyIke(ike.uniqueid);
+    w.clock.advance(1000);
+    expect(createChild()).toEqual([]);
+
+    // The peer (full IKE) rekeys the Child SA and the IKE SA: both refused, nothing changes.
+    stub.build = false;
+    expect(w.client.supervisor.rekeyChild('net')).toBe(true);
+    w.clock.advance(1000);
+    w.client.supervisor.rekeyIke(ike.uniqueid);
+    w.clock.advance(1000);
+    const exchanges = createChild();
+    expect(exchanges.map((m) => isResponse(m.header))).toEqual([false, true, false, true]);
+    expect(
+      exchanges.filter((m) => isResponse(m.header)).every((m) => m.from.address === GATEWAY_ADDR.address),
+    ).toBe(true);
+    const answers = exchanges.filter((m) => isResponse(m.header)).map((m) => notifiesIn(ike, m.data));
+    expect(answers).toEqual([[NotifyError.NO_ADDITIONAL_SAS], [NotifyError.NO_ADDITIONAL_SAS]]);
+    expect(w.client.supervisor.ikeSas).toEqual([ike]);
+    expect(w.gateway.supervisor.ikeSas).toEqual([gw]);
+    expect([ike.state, gw.state]).toEqual(['ESTABLISHED', 'ESTABLISHED']);
+    expect({ client: spis(ike), gateway: spis(gw) }).toEqual(before);
+    stub.build = true;
+  });
+
+  it('refuses a mote profile with IKE fragmentation or a rekey time at boot', () => {
     const psk = { name: 'p', id: ['mote-0002@wismote', 'gateway@wismote'], secret: new Uint8Array(32) };
     expect(() => moteStackConfig(2, psk, { suite: 'seed', ikeFragmentation: true })).toThrow(
-      /IKE fragmentation: this firmware has no RFC 7383/,
+      /IKE fragmentation: this minimal firmware has no RFC 7383/,
     );
-    expect(moteStackConfig(2, psk, { suite: 'seed' }).connections[0]!.fragmentation).toBe('no');
+    expect(() => moteStackConfig(2, psk, { suite: 'seed', childRekeyTime: 3600 })).toThrow(
+      /rekeying: this minimal firmware has no CREATE_CHILD_SA/,
+    );
+    expect(() => moteStackConfig(2, psk, { suite: 'seed', ikeRekeyTime: 3600 })).toThrow(
+      /no CREATE_CHILD_SA/,
+    );
+    const c = moteStackConfig(2, psk, { suite: 'seed' }).connections[0]!;
+    expect([c.fragmentation, c.rekey_time, c.children[0]!.rekey_time]).toEqual(['no', 0, 0]);
     expect(SEED_CRYPTO.suite).toBe('seed');
   });
 });
