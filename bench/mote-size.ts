@@ -5,9 +5,9 @@
  * report.json must be the node runtime's. Then what each package and folder contributes to the
  * seed's firmware. Bundles: the baseline (the firmware as `git archive BENCH_BASELINE` builds it,
  * when that revision is given and git is there), the default firmware (every suite of the
- * profile) and the seed's (scripts/build-mote.mjs --suite seed). Last, a size probe for the
- * planning of issue 13's size goal: the seed's firmware with xstate's API replaced by empty
- * stubs (it does not run; it says what all of xstate costs the firmware).
+ * profile), the seed's with the whole of IKE (`minimal: false`: RFC 7383 and CREATE_CHILD_SA)
+ * and the seed's as a board flashes it (scripts/build-mote.mjs --suite seed: RFC 7815's
+ * minimal initiator).
  *
  *   npm run bench:mote
  *   BENCH_BASELINE=688c75f BENCH_MOTES=3 BENCH_SECONDS=60 to change the run
@@ -18,7 +18,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import type { BuildOptions, Plugin } from 'esbuild';
 import { nobleProvider } from '../ipsec/crypto/noble/index.js';
 import { loadQuickJs, type MoteHeap, QuickJsMoteRuntime } from '../targets/wismote/quickjs-runtime.js';
 import { runSimulation } from '../targets/wismote/sim.js';
@@ -32,7 +31,7 @@ interface Metafile {
   readonly outputs: Record<string, { readonly inputs: Record<string, { readonly bytesInOutput: number }> }>;
 }
 interface BuildScript {
-  buildMote(o?: { suite?: string }): Promise<{
+  buildMote(o?: { suite?: string; minimal?: boolean }): Promise<{
     minCode: Uint8Array;
     sizes: { raw: number; min: number; gzip: number };
     metafile: Metafile;
@@ -42,30 +41,9 @@ interface BuildScript {
   ownerOf(path: string): string;
   folderOf(path: string): string;
 }
+/** What a baseline revision's build script is known to have. */
 interface OldBuildScript {
-  moteBuildOptions(minify: boolean, o?: { suite?: string }): BuildOptions;
-}
-
-/** The names the stack imports from xstate, as stubs that do nothing: a size probe only. */
-const XSTATE_STUB = `const id = (x) => x;
-export const setup = () => ({ createMachine: id });
-export const assign = id;
-export const enqueueActions = id;
-export const initialTransition = () => [{}];`;
-
-/** Gzipped bytes of the seed's firmware without xstate (size probe; the result cannot run). */
-async function withoutXstate(script: OldBuildScript): Promise<number> {
-  const esbuild = await import('esbuild');
-  const options = script.moteBuildOptions(true, { suite: 'seed' });
-  const stub: Plugin = {
-    name: 'xstate-stub',
-    setup(b) {
-      b.onResolve({ filter: /^xstate$/ }, () => ({ path: 'xstate', namespace: 'xstate-stub' }));
-      b.onLoad({ filter: /.*/, namespace: 'xstate-stub' }, () => ({ contents: XSTATE_STUB, loader: 'js' }));
-    },
-  };
-  const r = await esbuild.build({ ...options, plugins: [stub, ...(options.plugins ?? [])], write: false });
-  return gzipSync(r.outputFiles![0]!.contents, { level: 9 }).length;
+  moteBuildOptions(minify: boolean): object;
 }
 
 /** The repository: the nearest folder up with scripts/build-mote.mjs (source or dist/bench). */
@@ -150,6 +128,7 @@ async function main(): Promise<void> {
   const seed = await script.buildMote({ suite: 'seed' });
   for (const [name, b] of [
     ['every suite', await script.buildMote()],
+    ['seed, full IKE', await script.buildMote({ suite: 'seed', minimal: false })],
     ['seed suite', seed],
   ] as const)
     bundles.push({ name, code: Buffer.from(b.minCode).toString('utf8'), ...b.sizes });
@@ -172,12 +151,6 @@ async function main(): Promise<void> {
       report,
     ]);
   }
-
-  const probe = await withoutXstate(script as unknown as OldBuildScript);
-  console.log(
-    `\nsize probe: the seed firmware with xstate stubbed out (does not run): ${kib(probe)} gzipped, ` +
-      `${kib(seed.sizes.gzip - probe)} less than the seed firmware`,
-  );
 
   const bytes = script.bytesPerInput(seed.metafile);
   const total = [...bytes.values()].reduce((a, b) => a + b, 0);
