@@ -7,12 +7,22 @@
  * - half_open_timeout: seconds a half-open SA may live (enforced by the supervisor).
  * A threshold of 0 disables that check.
  */
+import type { DaemonConfig } from '../ipsec/config/model.js';
+
 export interface DosThresholds {
   readonly cookie_threshold: number;
   readonly cookie_threshold_ip: number;
   readonly block_threshold: number;
   readonly half_open_limit: number;
 }
+
+/** The thresholds a daemon configuration sets (init_limit_half_open is half_open_limit). */
+export const dosThresholds = (d: DaemonConfig): DosThresholds => ({
+  cookie_threshold: d.cookie_threshold,
+  cookie_threshold_ip: d.cookie_threshold_ip,
+  block_threshold: d.block_threshold,
+  half_open_limit: d.init_limit_half_open,
+});
 
 export type AdmitDecision = 'accept' | 'require-cookie' | 'drop';
 

@@ -1,40 +1,27 @@
 /**
- * The front door of the IKE side: the table of IKE SAs by our SPI, the half-open table of
- * responders by (SPIi, peer), DoS protection with stateless cookies, and the routing of every
- * inbound IKE datagram. The supervisor (supervisor.ts) spawns, wires and destroys the IKE SA
- * actors; this file only finds them.
+ * The front door of the IKE side: the table of IKE SAs by our SPI and the routing of every
+ * inbound IKE datagram; IKE_SA_INIT requests go to the responder's door (ike-init-responder.ts:
+ * the half-open table, DoS protection with stateless cookies). The supervisor (supervisor.ts)
+ * spawns, wires and destroys the IKE SA actors; this file only finds them.
  *
  * Inbound IKE datagram, in order:
  *   1. non-ESP marker on a port pair without 500: stripped (RFC 3948 §2.2)
  *   2. decode (header + outer chain); malformed -> counted drop (never answered: no SA to protect it)
- *   3. IKE_SA_INIT request (SPIr = 0) -> half-open table by (SPIi, peer) -> retransmission to the
- *      same responder, or a new one after the DoS check (drop | COOKIE | accept, RFC 7296 §2.6)
- *      and a connection whose addresses match
+ *   3. IKE_SA_INIT request (SPIr = 0) -> ike-init-responder.ts
  *   4. anything else -> our SPI (SPIi if we initiated, SPIr if we responded) -> that actor; on the
  *      NAT-T port the SA follows the peer's address and port (§2.23)
  */
-import type { ConnectionConfig } from '../ipsec/config/model.js';
-import { CookieJar } from '../ipsec/ike/cookie.js';
-import { encodeFor, findNotify, findPayload, notify } from '../ipsec/ike/exchange/messages.js';
-import type { IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
-import { ProtocolId } from '../ipsec/ike/model.js';
-import { configuredProposals } from '../ipsec/ike/proposal/configured.js';
-import { parseIp } from '../ipsec/ike/ts/text.js';
-import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
+import { ExchangeType } from '../ipsec/ike/wire/constants.js';
 import { type IkeHeader, isInitiator, isResponse } from '../ipsec/ike/wire/header.js';
-import { type DecodedMessage, decodeMessage } from '../ipsec/ike/wire/message.js';
-import { NotifyStatus } from '../ipsec/ike/wire/notify-types.js';
+import { decodeMessage } from '../ipsec/ike/wire/message.js';
 import { sameEndpoint } from '../ipsec/policy/sad.js';
 import { toHex } from '../ipsec/util/bytes.js';
-import { addressMatches } from './address-match.js';
-import { DosGuard } from './dos-guard.js';
+import type { DosGuard } from './dos-guard.js';
+import { InitResponder, type InitResponderOptions } from './ike-init-responder.js';
 import type { CountedHeader } from './ike-message-counters.js';
-import type {
-  IkeDatagramIn,
-  IkeSaHandle,
-  SupervisorCounters,
-  SupervisorOptions,
-} from './supervisor-types.js';
+import type { IkeDatagramIn, IkeSaHandle } from './supervisor-types.js';
+
+export type { ResponderStart } from './ike-init-responder.js';
 
 /** RFC 7296 §2: IKE's well-known port. */
 export const IKE_PORT = 500;
@@ -43,56 +30,27 @@ const ZERO8 = '0000000000000000';
 const hasNonEspMarker = (b: Uint8Array) =>
   b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 0 && b[3] === 0;
 
-/** What a responder for an admitted IKE_SA_INIT starts from. */
-export interface ResponderStart {
-  readonly config: ConnectionConfig;
-  readonly session: IkeSession;
-  readonly datagram: IkeDatagramIn;
-  /** Every connection the addresses matched (IKE_AUTH may switch to another by identity). */
-  readonly candidates: readonly ConnectionConfig[];
-  readonly initMessage: { readonly decoded: DecodedMessage; readonly raw: Uint8Array };
-  /** The half-open table key: (SPIi, peer address, peer port). */
-  readonly initKey: string;
-}
-
-export interface IkeRouterOptions
-  extends Pick<SupervisorOptions, 'config' | 'provider' | 'random' | 'clock' | 'send' | 'logger'> {
-  readonly counters: SupervisorCounters;
-  /** Seconds between cookie secret rotations (RFC 7296 §2.6). */
-  readonly cookieRotation: number;
-  readonly deps: () => IkeDeps;
+export interface IkeRouterOptions extends InitResponderOptions {
   /** A datagram goes to IKE SA `h` (the supervisor counts IKE messages by exchange). */
   readonly routed?: (h: IkeSaHandle, header: CountedHeader) => void;
-  /** Spawns (and registers with add()) the responder for an admitted IKE_SA_INIT. */
-  readonly spawnResponder: (start: ResponderStart) => IkeSaHandle;
 }
 
 export class IkeRouter {
-  readonly dos: DosGuard;
   private readonly bySpi = new Map<string, IkeSaHandle>();
   private handleList: IkeSaHandle[] | undefined;
-  /** Responders before IKE_AUTH, by SPIi and peer: retransmitted IKE_SA_INITs find them (§2.1). */
-  private readonly byInit = new Map<string, IkeSaHandle>();
-  private readonly cookies: CookieJar;
-  private rotationTimer: unknown;
+  private readonly init: InitResponder;
 
   constructor(private readonly o: IkeRouterOptions) {
-    const d = o.config.daemon;
-    this.dos = new DosGuard({
-      cookie_threshold: d.cookie_threshold,
-      cookie_threshold_ip: d.cookie_threshold_ip,
-      block_threshold: d.block_threshold,
-      half_open_limit: d.init_limit_half_open,
-    });
-    this.cookies = new CookieJar(o.provider, o.random);
-    this.scheduleRotation();
+    this.init = new InitResponder(
+      o,
+      (h, header) => this.routed(h, header),
+      () => this.newSpi(),
+    );
   }
 
-  private scheduleRotation(): void {
-    this.rotationTimer = this.o.clock.setTimeout(() => {
-      this.cookies.rotate();
-      this.scheduleRotation();
-    }, 1000 * this.o.cookieRotation);
+  /** DoS accounting of half-open responders (ike-init-responder.ts). */
+  get dos(): DosGuard {
+    return this.init.dos;
   }
 
   /**
@@ -118,7 +76,7 @@ export class IkeRouter {
 
   /** §2.1: once its SA is gone, a late IKE_SA_INIT retransmission no longer finds a responder. */
   forgetInit(initKey: string, h: IkeSaHandle): void {
-    if (this.byInit.get(initKey) === h) this.byInit.delete(initKey);
+    this.init.forget(initKey, h);
   }
 
   /** A fresh, non-zero IKE SPI of ours that no IKE SA uses. */
@@ -147,7 +105,7 @@ export class IkeRouter {
     const h = decoded.value.header;
     const spiR = toHex(h.spiR);
     if (h.exchangeType === ExchangeType.IKE_SA_INIT && !isResponse(h) && spiR === ZERO8) {
-      this.receiveInitRequest(d, decoded.value);
+      this.init.receive(d, decoded.value);
       return;
     }
     // The I flag tells who created the IKE SA: our SPI is SPIr if the peer did, else SPIi.
@@ -177,74 +135,7 @@ export class IkeRouter {
     });
   }
 
-  private receiveInitRequest(d: IkeDatagramIn, decoded: DecodedMessage): void {
-    const initKey = `${toHex(decoded.header.spiI)}|${d.remote.address}|${d.remote.port}`;
-    const existing = this.byInit.get(initKey);
-    if (existing) {
-      this.routed(existing, decoded.header);
-      existing.actor.send({ type: 'MESSAGE', decoded, raw: d.data }); // answered from the response cache
-      return;
-    }
-    const ip = d.remote.address;
-    const ni = findPayload(decoded.payloads, PayloadType.NONCE);
-    const cookie = findNotify(decoded.payloads, NotifyStatus.COOKIE);
-    const ipBytes = parseIp(ip) ?? new Uint8Array(0);
-    const inputs = { ni: ni?.data ?? new Uint8Array(0), ipi: ipBytes, spii: decoded.header.spiI };
-    const decision = this.dos.admit(ip, cookie !== undefined && this.cookies.verify(cookie.data, inputs));
-    if (decision === 'drop') {
-      this.o.counters.dosDropped++;
-      return;
-    }
-    if (decision === 'require-cookie') {
-      // §2.6: HDR(A,0), N(COOKIE): stateless, no SA is created.
-      this.o.counters.cookiesSent++;
-      const session = { role: 'responder', spiI: decoded.header.spiI, spiR: new Uint8Array(8) } as IkeSession;
-      const bytes = encodeFor(session, this.o.deps(), {
-        exchangeType: ExchangeType.IKE_SA_INIT,
-        messageId: 0,
-        response: true,
-        payloads: [notify(NotifyStatus.COOKIE, this.cookies.issue(inputs))],
-      });
-      this.o.send(bytes, d.local, d.remote, d.natT ?? false);
-      return;
-    }
-    const candidates = this.o.config.connections.filter(
-      (c) =>
-        addressMatches(c.local_addrs, d.local.address) && addressMatches(c.remote_addrs, d.remote.address),
-    );
-    const config = candidates[0];
-    if (!config) {
-      this.o.logger?.info({ remote: d.remote }, 'no connection for IKE_SA_INIT from this peer');
-      return;
-    }
-    const proposals = configuredProposals(config.proposals, ProtocolId.IKE);
-    if (!proposals.ok) return;
-    const session: IkeSession = {
-      role: 'responder',
-      config,
-      proposals: proposals.value,
-      local: d.local,
-      remote: d.remote,
-      spiI: decoded.header.spiI,
-      spiR: this.newSpi(),
-      initAttempts: 0,
-    };
-    const handle = this.o.spawnResponder({
-      config,
-      session,
-      datagram: d,
-      candidates,
-      initMessage: { decoded, raw: d.data },
-      initKey,
-    });
-    this.routed(handle, decoded.header);
-    if (handle.state === 'CONNECTING') {
-      this.byInit.set(initKey, handle);
-      this.dos.opened(ip);
-    }
-  }
-
   close(): void {
-    this.o.clock.clearTimeout(this.rotationTimer);
+    this.init.close();
   }
 }

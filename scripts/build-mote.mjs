@@ -74,29 +74,39 @@ function oneSuite(suite, minimal) {
 
 /**
  * A minimal firmware (a one-suite firmware, unless `minimal: false`): RFC 7815's minimal
- * initiator, which the mote profile is by default. Without RFC 7383 (saves 1.5 KiB gzipped of
- * the seed firmware): the IKE SA machine's fragment handling (machines/ike-sa.fragments.ts)
- * and the fragmenter (ipsec/ike/fragment/fragment.ts) become targets/wismote/no-ike-fragments.ts,
- * which counts and drops an SKF message and never fragments. Without CREATE_CHILD_SA (1.6 KiB):
- * ipsec/ike/exchange/create-child.ts becomes targets/wismote/no-create-child.ts, which answers
- * a peer's request with NO_ADDITIONAL_SAS. The firmware refuses a profile with IKE
- * fragmentation or a rekey time at boot (mote-stack.ts).
+ * initiator, which the mote profile is by default. Each stand-in (targets/wismote/no-*.ts)
+ * replaces a module where the listed importers import it; gzipped savings on the seed firmware:
+ *   - RFC 7383 fragmentation (1.5 KiB): the machine's fragment handling and the fragmenter; an
+ *     SKF message is counted and dropped, nothing is fragmented;
+ *   - CREATE_CHILD_SA (1.6 KiB): a peer's request is answered with NO_ADDITIONAL_SAS;
+ *   - the responder's half (3.2 KiB): the router's IKE_SA_INIT door (half-open table, cookies,
+ *     DoS admission) and the machine's responder state; a request is dropped and logged;
+ *   - NAT detection (0.5 KiB; the profile has nat_detection = no): no verdict.
+ * The firmware refuses a profile with IKE fragmentation or a rekey time at boot (mote-stack.ts).
  */
+const MINIMAL_STAND_INS = [
+  // [the module, imported by, its stand-in]
+  ['/ike-sa.fragments.js', ['/machines/ike-sa.machine.ts'], 'no-ike-fragments.ts'],
+  [
+    '/fragment/fragment.js',
+    ['/machines/ike-sa.outbound.ts', '/actors/ike-fragments.ts'],
+    'no-ike-fragments.ts',
+  ],
+  ['/create-child.js', ['/machines/ike-sa.established.ts'], 'no-create-child.ts'],
+  ['/ike-init-responder.js', ['/actors/ike-router.ts'], 'no-responder.ts'],
+  ['/ike-sa.responder.js', ['/machines/ike-sa.machine.ts'], 'no-responder.ts'],
+  ['/nat.js', ['/ipsec/ike/exchange/ike-sa-init.ts'], 'no-nat-detection.ts'],
+];
+
 const minimalIke = {
   name: 'mote-minimal-ike',
   setup(build) {
-    const stub = (file) => ({ path: join(root, 'targets/wismote', file) });
-    build.onResolve({ filter: /\/ike-sa\.fragments\.js$/ }, (a) =>
-      a.importer.endsWith('/machines/ike-sa.machine.ts') ? stub('no-ike-fragments.ts') : undefined,
-    );
-    build.onResolve({ filter: /\/fragment\/fragment\.js$/ }, (a) =>
-      a.importer.endsWith('/machines/ike-sa.outbound.ts') || a.importer.endsWith('/actors/ike-fragments.ts')
-        ? stub('no-ike-fragments.ts')
-        : undefined,
-    );
-    build.onResolve({ filter: /\/create-child\.js$/ }, (a) =>
-      a.importer.endsWith('/machines/ike-sa.established.ts') ? stub('no-create-child.ts') : undefined,
-    );
+    build.onResolve({ filter: /\.js$/ }, (a) => {
+      const hit = MINIMAL_STAND_INS.find(
+        ([module, importers]) => a.path.endsWith(module) && importers.some((i) => a.importer.endsWith(i)),
+      );
+      return hit ? { path: join(root, 'targets/wismote', hit[2]) } : undefined;
+    });
   },
 };
 

@@ -172,9 +172,9 @@ function polyfillRandom(random: RandomBytes): void {
 }
 
 /**
- * setTimeout / clearTimeout on the mote's clock where the engine has none (QuickJS): xstate
- * reports an error thrown inside an actor by rethrowing it from a timer, which then surfaces from
- * the host's `tick()` instead of as a ReferenceError.
+ * setTimeout / clearTimeout on the mote's clock where the engine has none (QuickJS): the
+ * firmware's rxjs (mote-rx.ts) reports an unhandled error by rethrowing it from a timer, as
+ * rxjs does, which then surfaces from the host's `tick()` instead of as a ReferenceError.
  */
 function polyfillTimers(clock: Clock): void {
   const g = globalThis as { setTimeout?: unknown; clearTimeout?: unknown };

@@ -6,24 +6,34 @@
  *   - targets/wismote/no-create-child.ts: a peer's CREATE_CHILD_SA request is refused with
  *     NO_ADDITIONAL_SAS and the SAs stay as they were; a rekey asked of the supervisor sends
  *     nothing;
+ *   - targets/wismote/no-nat-detection.ts: no NAT_DETECTION notify is sent or looked at, IKE
+ *     stays on port 500;
  *   - the firmware refuses a profile with IKE fragmentation or a rekey time at boot.
  * The stand-ins are linked on both peers here, except where the test needs the peer's request:
  * the client builds CREATE_CHILD_SA requests with the stack's own code once `stub.build` is off.
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { IkeSaHandle } from '../../../actors/supervisor.js';
+import { nobleProvider } from '../../../ipsec/crypto/noble/index.js';
 import { seededRandom } from '../../../ipsec/crypto/random.js';
 import { openFor } from '../../../ipsec/ike/exchange/messages.js';
 import { fragmentPlaintext } from '../../../ipsec/ike/fragment/fragment.js';
+import { detectNat, natDetectionNotifies } from '../../../ipsec/ike/nat.js';
 import { ExchangeType, PayloadType } from '../../../ipsec/ike/wire/constants.js';
 import { isResponse } from '../../../ipsec/ike/wire/header.js';
 import { decodeMessage } from '../../../ipsec/ike/wire/message.js';
-import { NotifyError } from '../../../ipsec/ike/wire/notify-types.js';
+import { NotifyError, NotifyStatus } from '../../../ipsec/ike/wire/notify-types.js';
 import { toHex } from '../../../ipsec/util/bytes.js';
 import { SEED_CRYPTO } from '../../../targets/wismote/mote-crypto.js';
 import { moteStackConfig } from '../../../targets/wismote/mote-stack.js';
-import { GATEWAY_ADDR } from '../../support/ike-peers.js';
-import { captureIke, ikeContext, memoryLogger, twoHosts } from '../../support/two-hosts.js';
+import { CLIENT_ADDR, clientConfig, GATEWAY_ADDR } from '../../support/ike-peers.js';
+import {
+  captureIke,
+  ikeContext,
+  memoryLogger,
+  type TwoHostOptions,
+  twoHosts,
+} from '../../support/two-hosts.js';
 
 vi.mock(
   '../../../machines/ike-sa.fragments.js',
@@ -42,6 +52,7 @@ vi.mock('../../../ipsec/ike/exchange/create-child.js', async (importOriginal) =>
     handleCreateChildRequest: none.handleCreateChildRequest,
   };
 });
+vi.mock('../../../ipsec/ike/nat.js', () => import('../../../targets/wismote/no-nat-detection.js'));
 vi.mock('../../../targets/wismote/mote-build.js', async () => ({
   MOTE_BUILD_SUITES: [(await import('../../../targets/wismote/mote-crypto.js')).SEED_CRYPTO],
   MOTE_BUILD_MINIMAL: true,
@@ -56,10 +67,55 @@ function notifiesIn(h: IkeSaHandle, data: Uint8Array): number[] {
   return opened.value.flatMap((p) => (p.type === PayloadType.N ? [p.notifyType] : []));
 }
 
+/** Two hosts whose client is configured as the mote profile is: no NAT detection. */
+const minimalHosts = (o: TwoHostOptions = {}) =>
+  twoHosts({ ...o, clientConnections: [{ ...clientConfig(), nat_detection: false }] });
+
 describe('a minimal firmware', () => {
+  it('establishes without NAT detection: no NAT_DETECTION notify either way, IKE stays on port 500', () => {
+    const w = minimalHosts();
+    const wire = captureIke(w.net, w.clock);
+    const ike = w.client.supervisor.initiate('gw', 'net');
+    w.clock.advance(1000);
+    expect(ike.state).toBe('ESTABLISHED');
+    const init = wire.filter((m) => m.header.exchangeType === ExchangeType.IKE_SA_INIT);
+    expect(init).toHaveLength(2);
+    const natd = [
+      NotifyStatus.NAT_DETECTION_SOURCE_IP,
+      NotifyStatus.NAT_DETECTION_DESTINATION_IP,
+    ] as number[];
+    expect(
+      init.flatMap((m) => m.payloads).filter((p) => p.type === PayloadType.N && natd.includes(p.notifyType)),
+    ).toEqual([]);
+    expect(wire.every((m) => m.from.port === 500 && m.to.port === 500)).toBe(true);
+    expect([ike.natT, ike.local.address]).toEqual([false, CLIENT_ADDR.address]);
+    // The stand-in itself: no verdict from any hashes, and no NAT-D to send.
+    const hashes = {
+      spiI: new Uint8Array(8),
+      spiR: new Uint8Array(8),
+      sourceHashes: [new Uint8Array(20)],
+      destinationHashes: [new Uint8Array(20)],
+      remote: GATEWAY_ADDR,
+      local: CLIENT_ADDR,
+    };
+    expect(detectNat(nobleProvider, hashes)).toEqual({
+      supported: false,
+      localBehindNat: false,
+      remoteBehindNat: false,
+    });
+    expect(() =>
+      natDetectionNotifies(nobleProvider, {
+        spiI: hashes.spiI,
+        spiR: hashes.spiR,
+        local: CLIENT_ADDR,
+        remote: GATEWAY_ADDR,
+      }),
+    ).toThrow(/no NAT detection/);
+  });
+
   it('counts and drops an SKF message, answers nothing, and the IKE SA goes on', () => {
     const logger = memoryLogger();
-    const w = twoHosts({ gatewayLogger: logger });
+    const w = minimalHosts({ gatewayLogger: logger });
     const wire = captureIke(w.net, w.clock);
     const ike = w.client.supervisor.initiate('gw', 'net');
     w.clock.advance(1000);
@@ -111,7 +167,7 @@ describe('a minimal firmware', () => {
   });
 
   it("refuses a peer's CREATE_CHILD_SA with NO_ADDITIONAL_SAS, and asks for none itself", () => {
-    const w = twoHosts();
+    const w = minimalHosts();
     const wire = captureIke(w.net, w.clock);
     const ike = w.client.supervisor.initiate('gw', 'net');
     w.clock.advance(1000);
