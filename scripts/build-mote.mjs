@@ -82,6 +82,7 @@ function oneSuite(suite, minimal) {
  *   - the responder's half (3.2 KiB): the router's IKE_SA_INIT door (half-open table, cookies,
  *     DoS admission) and the machine's responder state; a request is dropped and logged;
  *   - NAT detection (0.5 KiB; the profile has nat_detection = no): no verdict.
+ *   - the ESP pipeline's path MTU check (0.3 KiB; a mote sets no pathMtu: 6LoWPAN fragments).
  * The firmware refuses a profile with IKE fragmentation or a rekey time at boot (mote-stack.ts).
  */
 const MINIMAL_STAND_INS = [
@@ -96,6 +97,7 @@ const MINIMAL_STAND_INS = [
   ['/ike-init-responder.js', ['/actors/ike-router.ts'], 'no-responder.ts'],
   ['/ike-sa.responder.js', ['/machines/ike-sa.machine.ts'], 'no-responder.ts'],
   ['/nat.js', ['/ipsec/ike/exchange/ike-sa-init.ts'], 'no-nat-detection.ts'],
+  ['/too-big.js', ['/actors/esp-pipeline.ts'], 'no-path-mtu.ts'],
 ];
 
 const minimalIke = {

@@ -8,6 +8,8 @@
  *     nothing;
  *   - targets/wismote/no-nat-detection.ts: no NAT_DETECTION notify is sent or looked at, IKE
  *     stays on port 500;
+ *   - targets/wismote/no-path-mtu.ts: refuses to run (the QuickJS tests carry readings through
+ *     the minimal firmware's ESP pipeline, which never calls it);
  *   - the firmware refuses a profile with IKE fragmentation or a rekey time at boot.
  * The stand-ins are linked on both peers here, except where the test needs the peer's request:
  * the client builds CREATE_CHILD_SA requests with the stack's own code once `stub.build` is off.
@@ -26,6 +28,7 @@ import { NotifyError, NotifyStatus } from '../../../ipsec/ike/wire/notify-types.
 import { toHex } from '../../../ipsec/util/bytes.js';
 import { SEED_CRYPTO } from '../../../targets/wismote/mote-crypto.js';
 import { moteStackConfig } from '../../../targets/wismote/mote-stack.js';
+import { mustNotFragment, tooBigError } from '../../../targets/wismote/no-path-mtu.js';
 import { CLIENT_ADDR, clientConfig, GATEWAY_ADDR } from '../../support/ike-peers.js';
 import {
   captureIke,
@@ -203,6 +206,11 @@ describe('a minimal firmware', () => {
     expect([ike.state, gw.state]).toEqual(['ESTABLISHED', 'ESTABLISHED']);
     expect({ client: spis(ike), gateway: spis(gw) }).toEqual(before);
     stub.build = true;
+  });
+
+  it("the path MTU check's stand-in says why it cannot run (a mote sets no pathMtu)", () => {
+    expect(() => mustNotFragment(new Uint8Array(40))).toThrow(/no path MTU check \(pathMtu must be unset\)/);
+    expect(() => tooBigError(new Uint8Array(40), 1280)).toThrow(/no path MTU check/);
   });
 
   it('refuses a mote profile with IKE fragmentation or a rekey time at boot', () => {
