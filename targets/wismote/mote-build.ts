@@ -13,8 +13,9 @@ export const MOTE_BUILD_SUITES: readonly MoteSuiteCrypto[] = [
 ];
 
 /**
- * RFC 7815's minimal initiator: no RFC 7383 IKE fragmentation and no CREATE_CHILD_SA (the
- * build links targets/wismote/no-ike-fragments.ts and no-create-child.ts). A minimal firmware
- * refuses a profile with IKE fragmentation or a rekey time at boot (mote-stack.ts).
+ * RFC 7815's minimal initiator: no responder, no NAT detection, no RFC 7383 IKE fragmentation,
+ * no CREATE_CHILD_SA, no path MTU check (the build links the targets/wismote/no-*.ts stand-ins
+ * listed in scripts/build-mote.mjs). A minimal firmware refuses a profile with IKE
+ * fragmentation or a rekey time at boot (mote-stack.ts).
  */
 export const MOTE_BUILD_MINIMAL: boolean = false;

@@ -154,9 +154,9 @@ export interface SimIo {
 
 /**
  * The package's own firmware for a suite, under the nearest package.json: dist/mote/
- * mote-<suite>.min.js (that suite's crypto alone and no RFC 7383, as a board would carry),
- * unless the simulation fragments IKE messages itself (`ikeFragmentation`), else mote.min.js
- * (every suite of the profile, RFC 7383 included).
+ * mote-<suite>.min.js (that suite's crypto alone, RFC 7815's minimal initiator: as a board
+ * would carry it), unless the motes fragment IKE messages themselves (`ikeFragmentation`,
+ * which a minimal firmware lacks); else mote.min.js (every suite and the whole of IKE).
  */
 export function defaultMoteBundle(suite: string, ikeFragmentation = false): string {
   let dir = dirname(fileURLToPath(import.meta.url));
