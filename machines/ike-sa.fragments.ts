@@ -27,13 +27,11 @@ import {
   verifyFragment,
 } from '../ipsec/ike/fragment/reassembly.js';
 import { skKeysForMessage } from '../ipsec/ike/sk.js';
-import { PayloadType } from '../ipsec/ike/wire/constants.js';
 import { isInitiator, isResponse } from '../ipsec/ike/wire/header.js';
 import { NotifyError } from '../ipsec/ike/wire/notify-types.js';
 import { wipe } from '../ipsec/util/bytes.js';
 import { count, countSent, drop } from './ike-sa.outbound.js';
 import { base, followPeer } from './ike-sa.setup.js';
-import type { IkeSaEvent } from './ike-sa.types.js';
 
 const timerId = (key: 'request' | 'response') => `ike-fragments-${key}`;
 
@@ -190,6 +188,3 @@ export const fragmentTimeout = base.enqueueActions(({ context, event, enqueue })
     },
   });
 });
-
-export const isFragment = ({ event }: { event: IkeSaEvent }): boolean =>
-  event.type === 'MESSAGE' && event.decoded.sk?.type === PayloadType.SKF;

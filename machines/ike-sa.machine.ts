@@ -24,7 +24,7 @@ import { encodeFor, notify, openFor } from '../ipsec/ike/exchange/messages.js';
 import { ExchangeType } from '../ipsec/ike/wire/constants.js';
 import { initialContext } from './ike-sa.context.js';
 import { establishedState } from './ike-sa.established.js';
-import { fragmentTimeout, isFragment, receiveFragment } from './ike-sa.fragments.js';
+import { fragmentTimeout, receiveFragment } from './ike-sa.fragments.js';
 import { responderState } from './ike-sa.responder.js';
 import { answerRetransmission, peerRequestOf } from './ike-sa.retransmit.js';
 import {
@@ -48,7 +48,7 @@ export const ikeSaMachine = base.createMachine({
     // RFC 7383 §2.6: fragments are reassembled first (ike-sa.fragments.ts), then classified alike.
     FRAGMENT_TIMEOUT: { actions: fragmentTimeout },
     MESSAGE: [
-      { guard: isFragment, actions: receiveFragment },
+      { guard: 'isFragment', actions: receiveFragment },
       // §2.1: resent only to the same octets or a re-encrypted request that verifies (ike-sa.retransmit.ts).
       { guard: 'isRetransmittedRequest', actions: answerRetransmission },
       {

@@ -82,6 +82,8 @@ export const base = setup({
       event.type === 'MESSAGE' &&
       !isResponse(event.decoded.header) &&
       event.decoded.header.messageId === context.peerMessageId,
+    /** RFC 7383 §2.5: an SKF message (ike-sa.fragments.ts, or a minimal firmware's stand-in). */
+    isFragment: ({ event }) => event.type === 'MESSAGE' && event.decoded.sk?.type === PayloadType.SKF,
     isExpectedResponse: ({ context, event }) =>
       event.type === 'MESSAGE' &&
       isResponse(event.decoded.header) &&

@@ -11,18 +11,9 @@
  * further. Nothing is ever fragmented outbound.
  */
 import type { FragmentError } from '../../ipsec/ike/fragment/fragment.js';
-import { PayloadType } from '../../ipsec/ike/wire/constants.js';
 import { err, type Result } from '../../ipsec/result.js';
 import { count, drop } from '../../machines/ike-sa.outbound.js';
 import { base } from '../../machines/ike-sa.setup.js';
-import type { IkeSaEvent } from '../../machines/ike-sa.types.js';
-
-/**
- * As machines/ike-sa.fragments.ts isFragment (that module is not linked at all: its actions are
- * built when it loads, so importing anything of it keeps all of it).
- */
-export const isFragment = ({ event }: { event: IkeSaEvent }): boolean =>
-  event.type === 'MESSAGE' && event.decoded.sk?.type === PayloadType.SKF;
 
 /** An SKF message: counted and dropped (no reassembly in this firmware). */
 export const receiveFragment = base.enqueueActions(({ context, event, enqueue }) => {

@@ -12,7 +12,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { IkeSaHandle } from '../../actors/supervisor.js';
 import { seededRandom } from '../../ipsec/crypto/random.js';
-import { fragmentPlaintext } from '../../ipsec/ike/fragment/fragment.js';
 import { ExchangeType, PayloadType } from '../../ipsec/ike/wire/constants.js';
 import { isResponse } from '../../ipsec/ike/wire/header.js';
 import { equalBytes } from '../../ipsec/util/bytes.js';
@@ -21,6 +20,7 @@ import {
   captureIke,
   type IkeCapture,
   ikeContext,
+  informationalFragments,
   memoryLogger,
   type TwoHostOptions,
   twoHosts,
@@ -107,31 +107,14 @@ describe('a retransmitted fragment 1 is verified before the response is resent (
 
 /** Fragments of a request the client never made, sealed with its keys (they verify at the gateway). */
 function clientFragments(w: ReturnType<typeof established>, budget: number, seed = 'junk') {
-  const ctx = ikeContext(w.ike);
-  const header = new Uint8Array(28);
-  header.set(ctx.session.spiI, 0);
-  header.set(ctx.session.spiR, 8);
-  header[17] = 0x20; // IKEv2
-  header[18] = ExchangeType.INFORMATIONAL;
-  header[19] = 0x08; // Initiator
-  new DataView(header.buffer).setUint32(20, ctx.nextMessageId);
   const secret = seededRandom(seed)(300).map((x) => x | 1); // no zero octet: zeroing shows
-  const r = fragmentPlaintext(
-    header,
-    PayloadType.N,
-    secret,
-    ctx.session.sk!.initiator,
-    seededRandom('iv'),
-    budget,
-    255,
-  );
-  if (!r.ok) throw new Error(r.error.code);
-  expect(r.value.length).toBeGreaterThan(2);
+  const frags = informationalFragments(w.ike, secret, 'iv', budget);
+  expect(frags.length).toBeGreaterThan(2);
   const send = (frags: readonly Uint8Array[]) => {
     for (const f of frags) w.client.transport.send(f, w.ike.local, w.ike.remote);
     w.clock.advance(50);
   };
-  return { frags: r.value, send };
+  return { frags, send };
 }
 
 /** The decrypted fragments the gateway holds for the peer's request, by reference. */

@@ -15,7 +15,6 @@ import type { IkeSaHandle } from '../../actors/supervisor.js';
 import { type ConnectionConfig, DAEMON_DEFAULTS, type DaemonConfig } from '../../ipsec/config/model.js';
 import { nobleProvider } from '../../ipsec/crypto/noble/index.js';
 import { seededRandom } from '../../ipsec/crypto/random.js';
-import { fragmentPlaintext } from '../../ipsec/ike/fragment/fragment.js';
 import { DEFAULT_FRAGMENT_LIMITS } from '../../ipsec/ike/fragment/limits.js';
 import { openSk } from '../../ipsec/ike/sk.js';
 import { decodePayloadChain } from '../../ipsec/ike/wire/chain.js';
@@ -38,6 +37,7 @@ import {
   ikeContext,
   ikeMessageOf,
   ikePhase,
+  informationalFragments,
   memoryLogger,
   type TwoHostOptions,
   twoHosts,
@@ -469,26 +469,9 @@ describe('a reassembled request that is malformed (RFC 7296 §2.21.2)', () => {
     const messageId = ctx.nextMessageId;
     // An INFORMATIONAL request whose inner chain announces a Notify but holds 200 octets of junk,
     // fragmented and sealed with the client's keys: every fragment verifies, the whole does not parse.
-    const header = new Uint8Array(28);
-    header.set(ctx.session.spiI, 0);
-    header.set(ctx.session.spiR, 8);
-    header[17] = 0x20; // IKEv2
-    header[18] = ExchangeType.INFORMATIONAL;
-    header[19] = 0x08; // Initiator
-    new DataView(header.buffer).setUint32(20, messageId);
-    const junk = new Uint8Array(200).fill(0xee);
-    const frags = fragmentPlaintext(
-      header,
-      PayloadType.N,
-      junk,
-      ctx.session.sk!.initiator,
-      seededRandom('j'),
-      100,
-      255,
-    );
-    if (!frags.ok) throw new Error(frags.error.code);
-    expect(frags.value.length).toBeGreaterThan(2);
-    for (const f of frags.value) w.client.transport.send(f, ike.local, ike.remote);
+    const frags = informationalFragments(ike, new Uint8Array(200).fill(0xee), 'j', 100, messageId);
+    expect(frags.length).toBeGreaterThan(2);
+    for (const f of frags) w.client.transport.send(f, ike.local, ike.remote);
     w.clock.advance(100);
     const answers = w.wire.filter(
       (m) =>

@@ -18,6 +18,8 @@ import { seededRandom } from '../../ipsec/crypto/random.js';
 import type { CryptoProvider } from '../../ipsec/crypto/types.js';
 import type { PubkeyAuth } from '../../ipsec/ike/exchange/auth-signature.js';
 import { encodeFor, type OutboundMessage } from '../../ipsec/ike/exchange/messages.js';
+import { fragmentPlaintext } from '../../ipsec/ike/fragment/fragment.js';
+import { ExchangeType, PayloadType } from '../../ipsec/ike/wire/constants.js';
 import type { DecodedHeader } from '../../ipsec/ike/wire/header.js';
 import { decodeMessage } from '../../ipsec/ike/wire/message.js';
 import type { Payload } from '../../ipsec/ike/wire/payload-types.js';
@@ -277,6 +279,40 @@ export function ikeMessageOf(
 
 /** The context of an IKE SA actor (session, Message IDs, cache, stats). */
 export const ikeContext = (h: IkeSaHandle) => h.actor.getSnapshot().context;
+
+/**
+ * An INFORMATIONAL request from the initiator of `h` (our side initiated it), its inner chain
+ * announcing a Notify over `plaintext`, cut into RFC 7383 fragments of at most `budget` octets
+ * and sealed with the initiator's keys, IVs from `ivSeed`: what a peer may send, whatever was
+ * negotiated. Message ID: the next one unless given.
+ */
+export function informationalFragments(
+  h: IkeSaHandle,
+  plaintext: Uint8Array,
+  ivSeed: string,
+  budget = 100,
+  messageId = ikeContext(h).nextMessageId,
+): Uint8Array[] {
+  const { session } = ikeContext(h);
+  const header = new Uint8Array(28);
+  header.set(session.spiI, 0);
+  header.set(session.spiR, 8);
+  header[17] = 0x20; // IKEv2
+  header[18] = ExchangeType.INFORMATIONAL;
+  header[19] = 0x08; // Initiator
+  new DataView(header.buffer).setUint32(20, messageId);
+  const r = fragmentPlaintext(
+    header,
+    PayloadType.N,
+    plaintext,
+    session.sk!.initiator,
+    seededRandom(ivSeed),
+    budget,
+    255,
+  );
+  if (!r.ok) throw new Error(r.error.code);
+  return r.value;
+}
 
 /** The state value of an IKE SA actor, as a dotted path ('established', 'initiator.auth.waiting'). */
 export function ikeState(h: IkeSaHandle): string {
