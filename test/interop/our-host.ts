@@ -61,6 +61,8 @@ export interface IkeSeen {
   readonly messageId: number;
   /** Notify types of the unencrypted payloads (IKE_SA_INIT: COOKIE, INVALID_KE_PAYLOAD, NAT-D). */
   readonly notifies: readonly number[];
+  /** The datagram as sent or received (a retransmission is byte-identical: RFC 7296 §2.1). */
+  readonly data: Uint8Array;
 }
 
 /** Our IKE requests held back (collision tests): released on demand or by a received message. */
@@ -267,6 +269,7 @@ function trace(
     response: isResponse(h),
     messageId: h.messageId,
     notifies: m.value.payloads.flatMap((p) => (p.type === PayloadType.N ? [p.notifyType] : [])),
+    data: Uint8Array.from(data),
   };
   out.push(seen);
   return seen;
