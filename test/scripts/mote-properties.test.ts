@@ -1,0 +1,67 @@
+/**
+ * The firmware's property renaming (scripts/mote-properties.mjs, in build-mote.mjs minifyMote):
+ * a property reached only by its name in the code is renamed; one reached by a name held as data
+ * (a string anywhere in the bundle), one of the host boundary, or one of JavaScript's own keeps
+ * its name; the renamed code computes what the original did. The whole firmware, renamed, is
+ * held to the Node runtime's report by test/targets/wismote/quickjs-runtime.test.ts.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+interface Build {
+  minifyMote(code: string): Promise<Uint8Array>;
+}
+interface Properties {
+  wordsOfStrings(code: string): Set<string>;
+  boundaryNames(root: string): Set<string>;
+}
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const load = async <T>(name: string): Promise<T> => (await import(join(root, 'scripts', name))) as T;
+
+/**
+ * Minifies and runs a script that sets `out.value`, given a host object `caps` with a method of
+ * the boundary (`radioSend`); returns that value.
+ */
+async function renamedRun(source: string): Promise<{ code: string; value: unknown }> {
+  const { minifyMote } = await load<Build>('build-mote.mjs');
+  const code = Buffer.from(await minifyMote(source)).toString('utf8');
+  const out: { value?: unknown } = {};
+  new Function('out', 'caps', code)(out, { radioSend: (n: number) => n * 2 });
+  return { code, value: out.value };
+}
+
+describe('the firmware property renaming', () => {
+  it('renames what only the code names, keeps what data, the boundary or JavaScript names', async () => {
+    const source = `out.value = (() => {
+      const machine = { on: { RETRANSMIT: { target: 'waiting' } }, states: { waiting: {} } };
+      const event = JSON.parse('{"type":"RETRANSMIT"}');
+      const counters = { longInternalCounterName: 0, unexpected: 0 };
+      for (const reason of ['unexpected', 'unexpected']) counters[reason]++;
+      counters.longInternalCounterName += 5;
+      return [machine.on[event.type].target, counters.unexpected, counters.longInternalCounterName,
+        caps.radioSend(21), [3, 1, 2].map((x) => x).sort().length, Object.keys(counters).length];
+    })()`;
+    const { code, value } = await renamedRun(source);
+    expect(value).toEqual(['waiting', 2, 5, 42, 3, 2]);
+    expect(code).not.toContain('longInternalCounterName');
+    for (const kept of ['RETRANSMIT', 'unexpected', 'radioSend', 'target', 'sort', 'length'])
+      expect(code).toContain(kept);
+  });
+
+  it('keeps every word of every string and template text', async () => {
+    const { wordsOfStrings } = await load<Properties>('mote-properties.mjs');
+    const source = 'const a = "x-y z_1", b = `#ike.established $' + '{a} IKE.SEND`; a in b;';
+    const words = wordsOfStrings(source);
+    expect([...words].sort()).toEqual(['IKE', 'SEND', 'established', 'ike', 'x', 'y', 'z_1']);
+  });
+
+  it("keeps the host boundary's names: capabilities, options, the mote's methods, suites", async () => {
+    const { boundaryNames } = await load<Properties>('mote-properties.mjs');
+    const names = boundaryNames(root);
+    for (const n of ['createMote', 'radioSend', 'wakeAt', 'tagOf', 'ikeSent', 'stopSampling'])
+      expect(names).toContain(n);
+    for (const n of ['datagramsFragmented', 'ikeFragmentation', 'macMaxFrameRetries', 'seed'])
+      expect(names).toContain(n);
+  });
+});
