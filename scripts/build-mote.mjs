@@ -14,7 +14,9 @@
  *
  * Writes dist/mote/mote.js and dist/mote/mote.min.js (the crypto of every suite of the mote
  * profile) and dist/mote/mote-<suite>.min.js (one suite's crypto alone: the firmware a board
- * would flash), prints the sizes (raw, minified, gzipped) of each, and where the bytes of the
+ * would flash), each .min.js with its texts' dictionary beside it (mote.texts.json,
+ * mote-<suite>.texts.json: the host's, scripts/mote-texts.mjs), prints the sizes (raw, minified,
+ * gzipped) of each, and where the bytes of the
  * default bundle go: per package and folder, and the largest files.
  * `--suite <name>` builds that suite's firmware only; `--top <n>` lists n files (default 25).
  *
@@ -35,6 +37,7 @@ import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { minify } from 'terser';
 import { keptProperties } from './mote-properties.mjs';
+import { encodeTexts } from './mote-texts.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const MOTE_ENTRY = join(root, 'targets/wismote/mote-entry.ts');
@@ -261,11 +264,12 @@ export function groupBytes(bytes, key) {
 
 /**
  * The firmware's last passes: terser (two compress passes, mangled names) over esbuild's minified
- * bundle, then terser again renaming properties (scripts/mote-properties.mjs: what it keeps).
- * Measured on the seed firmware: the first pass 3.3 KiB (4 %) less gzipped than esbuild's
- * minifier alone, and 22 KiB less QuickJS heap; `reduce_funcs: false`: terser's default
- * (inlining functions used once) saved another 0.4 KiB gzipped but cost 57 KiB of QuickJS heap
- * per mote. No `unsafe*` compress options.
+ * bundle; then its texts become codes (scripts/mote-texts.mjs: the dictionary, `texts`, stays
+ * with the host); then terser again renames properties (scripts/mote-properties.mjs: what it
+ * keeps). Measured on the seed firmware: the first pass 3.3 KiB (4 %) less gzipped than
+ * esbuild's minifier alone, and 22 KiB less QuickJS heap; `reduce_funcs: false`: terser's
+ * default (inlining functions used once) saved another 0.4 KiB gzipped but cost 57 KiB of
+ * QuickJS heap per mote. No `unsafe*` compress options.
  */
 export async function minifyMote(code) {
   const compressed = await minify(Buffer.from(code).toString('utf8'), {
@@ -274,13 +278,14 @@ export async function minifyMote(code) {
     mangle: true,
     format: { comments: false },
   });
-  const renamed = await minify(compressed.code, {
+  const coded = encodeTexts(compressed.code);
+  const renamed = await minify(coded.code, {
     ecma: 2020,
     compress: false,
-    mangle: { properties: { reserved: keptProperties(compressed.code, root) } },
+    mangle: { properties: { reserved: keptProperties(coded.code, root) } },
     format: { comments: false },
   });
-  return new TextEncoder().encode(renamed.code);
+  return { code: new TextEncoder().encode(renamed.code), texts: { texts: coded.texts } };
 }
 
 /** Builds the bundle: its minified code, its sizes and its metafile. */
@@ -288,12 +293,13 @@ export async function buildMote(o = {}) {
   const raw = await esbuild.build(moteBuildOptions(false, o));
   const min = await esbuild.build(moteBuildOptions(true, o));
   const rawCode = raw.outputFiles[0].contents;
-  const minCode = await minifyMote(min.outputFiles[0].contents);
+  const { code: minCode, texts } = await minifyMote(min.outputFiles[0].contents);
   const text = Buffer.from(minCode).toString('utf8');
   if (/\bnode:|require\(/.test(text)) throw new Error('the mote bundle reaches for a Node built-in');
   return {
     rawCode,
     minCode,
+    texts,
     sizes: { raw: rawCode.length, min: minCode.length, gzip: gzipSync(minCode, { level: 9 }).length },
     metafile: min.metafile,
   };
@@ -372,6 +378,8 @@ async function main() {
     const file = suite ? `mote-${suite}.min.js` : 'mote.min.js';
     if (!suite) writeFileSync(join(out, 'mote.js'), b.rawCode);
     writeFileSync(join(out, file), b.minCode);
+    // the firmware's texts (scripts/mote-texts.mjs): the host's, never flashed
+    writeFileSync(join(out, file.replace(/\.min\.js$/, '.texts.json')), `${JSON.stringify(b.texts)}\n`);
     const s = b.sizes;
     console.log(
       `${`dist/mote/${file}`.padEnd(30)} ${kib(s.raw).padStart(10)} ${kib(s.min).padStart(10)} ${kib(s.gzip).padStart(10)}`,

@@ -23,6 +23,7 @@ import {
 import type { TxStatus } from '../../transport/radio/types.js';
 import type { MoteCapabilities, MoteOptions, MoteStats } from './mote-entry.js';
 import type { BootedMote, MoteRuntime } from './mote-runtime.js';
+import { decodeMoteText, type MoteTexts } from './mote-texts.js';
 
 // Typed as CommonJS under NodeNext; at run time the ES module's default export is the variant.
 const variant = ((variantModule as { default?: QuickJSSyncVariant }).default ??
@@ -79,6 +80,11 @@ export interface QuickJsRuntimeOptions {
   readonly code: string;
   /** Sample the heap (default true): each sample walks the heap, which slows the run. */
   readonly measureHeap?: boolean;
+  /**
+   * The firmware's texts (build-mote's mote-*.texts.json): the codes in its log lines and errors
+   * become texts again. Without it they reach the log as they came.
+   */
+  readonly texts?: MoteTexts;
 }
 
 export class QuickJsMoteRuntime implements MoteRuntime {
@@ -93,6 +99,18 @@ export class QuickJsMoteRuntime implements MoteRuntime {
     private readonly quickjs: QuickJSWASMModule,
     private readonly o: QuickJsRuntimeOptions,
   ) {}
+
+  /** `s` with the firmware's coded texts written out (as it came without a dictionary). */
+  private readonly text = (s: string): string => (this.o.texts ? decodeMoteText(s, this.o.texts) : s);
+
+  /** An error out of the firmware, its message's coded texts written out. */
+  private decoded(e: unknown): unknown {
+    if (e instanceof Error) {
+      e.message = this.text(e.message);
+      if (e.stack) e.stack = this.text(e.stack);
+    }
+    return e;
+  }
 
   /** The heap of every mote that booted, by short address. */
   measurements(): MoteHeap[] {
@@ -123,7 +141,7 @@ export class QuickJsMoteRuntime implements MoteRuntime {
     try {
       defineHost(
         vm,
-        caps,
+        { ...caps, log: (line) => caps.log(this.text(line)) },
         options,
         () => {
           if (inCall) sample();
@@ -164,6 +182,8 @@ export class QuickJsMoteRuntime implements MoteRuntime {
           r.dispose();
           rt.executePendingJobs();
           return v;
+        } catch (e) {
+          throw this.decoded(e);
         } finally {
           for (const a of args) a.dispose();
           inCall = false;
@@ -199,7 +219,7 @@ export class QuickJsMoteRuntime implements MoteRuntime {
       for (const h of handles) if (h.alive) h.dispose();
       vm.dispose();
       rt.dispose();
-      throw e;
+      throw this.decoded(e);
     }
   }
 }

@@ -21,6 +21,7 @@ import { gzipSync } from 'node:zlib';
 import { err, ok, type Result } from '../../ipsec/result.js';
 import { nodeProvider } from '../native/crypto/node-provider.js';
 import type { MoteRuntimeName } from './mote-runtime.js';
+import { isMoteTexts, type MoteTexts } from './mote-texts.js';
 import { isMoteSuite, MOTE_SUITES } from './profile.js';
 import type { QuickJsMoteRuntime } from './quickjs-runtime.js';
 import { formatSummary } from './report.js';
@@ -165,6 +166,23 @@ export function defaultMoteBundle(suite: string, ikeFragmentation = false): stri
   return !ikeFragmentation && existsSync(one) ? one : join(dir, 'dist', 'mote', 'mote.min.js');
 }
 
+/**
+ * The dictionary of the firmware's texts beside its bundle (mote-seed.min.js ->
+ * mote-seed.texts.json, as build-mote writes it): undefined when there is none (the firmware's
+ * log lines and errors then show their codes), an error text when it is there but unreadable.
+ */
+export function readMoteTexts(bundlePath: string): MoteTexts | undefined | string {
+  const path = bundlePath.replace(/(\.min)?\.js$/, '.texts.json');
+  if (path === bundlePath || !existsSync(path)) return undefined;
+  try {
+    const texts: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (isMoteTexts(texts)) return texts;
+    return `${path} is not a dictionary of firmware texts`;
+  } catch (e) {
+    return `cannot read ${path}: ${(e as Error).message}`;
+  }
+}
+
 /** The runtime the command asked for, with the firmware bundle loaded for QuickJS. */
 async function loadRuntime(
   cmd: SimCommand,
@@ -189,8 +207,10 @@ async function loadRuntime(
   }
   const { loadQuickJs, QuickJsMoteRuntime } = engine;
   const quickjs = await loadQuickJs();
+  const texts = readMoteTexts(path);
+  if (typeof texts === 'string') return { error: texts };
   return {
-    runtime: new QuickJsMoteRuntime(quickjs, { code: code.toString('utf8') }),
+    runtime: new QuickJsMoteRuntime(quickjs, { code: code.toString('utf8'), ...(texts ? { texts } : {}) }),
     bundle: { path, octets: code.length, gzipOctets: gzipSync(code, { level: 9 }).length },
   };
 }
@@ -217,13 +237,24 @@ export async function simMain(argv: readonly string[], io: SimIo): Promise<numbe
   // A terminal gets one line rewritten in place; a log gets a line now and then.
   const tty = io.stderr.isTTY === true;
   const started = performance.now();
-  const result = runSimulation(options, {
-    provider: nodeProvider,
-    timeline: true,
-    ...(runtime ? { runtime, wallClock: runtime.firmwareClock } : { wallClock: () => performance.now() }),
-    ...(quiet ? {} : { onProgress: (line: string) => io.stderr.write(tty ? `\r${line}` : `${line}\n`) }),
-    progressLines: tty ? 100 : 10,
-  });
+  const run = () =>
+    runSimulation(options, {
+      provider: nodeProvider,
+      timeline: true,
+      ...(runtime ? { runtime, wallClock: runtime.firmwareClock } : { wallClock: () => performance.now() }),
+      ...(quiet ? {} : { onProgress: (line: string) => io.stderr.write(tty ? `\r${line}` : `${line}\n`) }),
+      progressLines: tty ? 100 : 10,
+    });
+  let result: ReturnType<typeof runSimulation>;
+  try {
+    result = run();
+  } catch (e) {
+    // A firmware under QuickJS that refuses its options (a minimal one asked for IKE
+    // fragmentation) or fails: its own words, no host stack. The node runtime's throws are ours.
+    if (!runtime || !bundle) throw e;
+    io.stderr.write(`ikev2: sim: the mote firmware ${bundle.path} stopped: ${(e as Error).message}\n`);
+    return 1;
+  }
   if (!quiet && tty) io.stderr.write('\n');
   const rt = runtimeReport(
     cmd.runtime,

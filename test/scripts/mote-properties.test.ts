@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 interface Build {
-  minifyMote(code: string): Promise<Uint8Array>;
+  minifyMote(code: string): Promise<{ code: Uint8Array }>;
 }
 interface Properties {
   wordsOfStrings(code: string): Set<string>;
@@ -25,7 +25,7 @@ const load = async <T>(name: string): Promise<T> => (await import(join(root, 'sc
  */
 async function renamedRun(source: string): Promise<{ code: string; value: unknown }> {
   const { minifyMote } = await load<Build>('build-mote.mjs');
-  const code = Buffer.from(await minifyMote(source)).toString('utf8');
+  const code = Buffer.from((await minifyMote(source)).code).toString('utf8');
   const out: { value?: unknown } = {};
   new Function('out', 'caps', code)(out, { radioSend: (n: number) => n * 2 });
   return { code, value: out.value };

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../../ipsec/crypto/noble/index.js';
+import { type MoteTexts, TEXT_END, TEXT_START } from '../../../targets/wismote/mote-texts.js';
 import { loadQuickJs, QuickJsMoteRuntime } from '../../../targets/wismote/quickjs-runtime.js';
 import { runSimulation } from '../../../targets/wismote/sim.js';
 import { simMain } from '../../../targets/wismote/sim-cli.js';
@@ -21,11 +22,17 @@ import { SIM_DEFAULTS, type SimOptions } from '../../../targets/wismote/sim-opti
  * suite's firmware (`--suite`, the one a board flashes).
  */
 async function buildBundle(suite?: string): Promise<string> {
+  return (await buildFirmware(suite)).code;
+}
+
+/** The firmware and its texts' dictionary (the host's: build-mote writes it beside). */
+async function buildFirmware(suite?: string): Promise<{ code: string; texts: MoteTexts }> {
   const script = '../../../scripts/build-mote.mjs';
   const { buildMote } = (await import(script)) as {
-    buildMote: (o?: { suite?: string }) => Promise<{ minCode: Uint8Array }>;
+    buildMote: (o?: { suite?: string }) => Promise<{ minCode: Uint8Array; texts: MoteTexts }>;
   };
-  return new TextDecoder().decode((await buildMote(suite ? { suite } : {})).minCode);
+  const b = await buildMote(suite ? { suite } : {});
+  return { code: new TextDecoder().decode(b.minCode), texts: b.texts };
 }
 
 let code = '';
@@ -94,6 +101,46 @@ describe('the quickjs mote runtime', () => {
     expect(Math.max(...r.quickjs.motes.map((m) => m.hops))).toBe(3);
     expect(JSON.stringify(r.quickjs)).toBe(JSON.stringify(r.node));
     expect(r.heaps.find((h) => h.short === 3)!.boots).toBe(2);
+  }, 120_000);
+
+  it('the firmware carries codes for its texts; the host, given the dictionary, writes them out', async () => {
+    const { code: seed, texts } = await buildFirmware('seed');
+    const refusal = 'IKE fragmentation: this minimal firmware has no RFC 7383 (the every-suite firmware has)';
+    expect(seed).not.toContain(refusal);
+    expect(seed).not.toContain('IKE SA established');
+    expect(texts.texts).toContainEqual([refusal]);
+    const dir = mkdtempSync(join(tmpdir(), 'ikev2-qjs-texts-'));
+    try {
+      const bundle = join(dir, 'mote-seed.min.js');
+      writeFileSync(bundle, seed);
+      const run = async () => {
+        const err: string[] = [];
+        const io = { stdout: { write: () => {} }, stderr: { write: (t: string) => err.push(t) } };
+        const argv = ['--motes', '1', '--duration', '5', '--fragmentation', 'ike', '--quiet'];
+        const report = ['--report', join(dir, 'out')];
+        const status = await simMain(
+          [...argv, ...report, '--runtime', 'quickjs', '--mote-bundle', bundle],
+          io,
+        );
+        return { status, err: err.join('') };
+      };
+      // without the dictionary the refusal comes out as the firmware says it: a code
+      const coded = await run();
+      expect(coded.status).not.toBe(0);
+      expect(coded.err).toMatch(new RegExp(`${TEXT_START}[0-9a-z]+${TEXT_END}`));
+      expect(coded.err).not.toContain(refusal);
+      // with it beside the bundle (as build-mote writes it), as the source says it
+      writeFileSync(join(dir, 'mote-seed.texts.json'), JSON.stringify(texts));
+      const decoded = await run();
+      expect(decoded.status).toBe(1);
+      expect(decoded.err).toBe(`ikev2: sim: the mote firmware ${bundle} stopped: ${refusal}\n`);
+      expect(decoded.err).not.toContain(TEXT_START);
+      // a dictionary that is not one is an error of its own
+      writeFileSync(join(dir, 'mote-seed.texts.json'), '{"texts": 3}');
+      expect((await run()).err).toContain('mote-seed.texts.json is not a dictionary of firmware texts');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it("ikev2 sim --runtime quickjs prints and writes each mote's heap, step times and the bundle size", async () => {
