@@ -24,11 +24,12 @@
  * drag a require shim in); `es2015` would make rxjs resolve to its ES2015 build (its default,
  * ES5, needs tslib's helpers), should anything reach the real rxjs again.
  *
- * Options measured on the seed firmware and not taken: target es2022 (class fields and #private
- * natively, no WeakMap helpers) saves 1.1 KiB gzipped but the bundle is specified as ES2020;
- * esbuild's mangleProps /^_/ saved 0.2 KiB (terser's renaming, minifyMote, renames every
- * property it can prove is reached by name only: 3.2 KiB); drop console/debugger, charset utf8,
- * format esm: < 0.3 KiB each.
+ * Class fields are emitted as assignments and private names as properties (mote-private.mjs):
+ * within ES2020, more than target es2022 (native fields and #private) saved, 1.1 KiB gzipped.
+ * Options measured on the seed firmware and not taken: esbuild's mangleProps /^_/ saved 0.2
+ * KiB (terser's renaming in minifyMote renames every property no string of the bundle and no
+ * name of the host boundary holds: 3.2 KiB); drop console/debugger, charset utf8, format esm:
+ * < 0.3 KiB each.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -36,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { minify } from 'terser';
+import { publicPrivatesPlugin } from './mote-private.mjs';
 import { keptProperties } from './mote-properties.mjs';
 import { encodeTexts } from './mote-texts.mjs';
 
@@ -223,6 +225,7 @@ export function moteBuildOptions(minify, { suite, minimal = !!suite } = {}) {
     // it). verbatimModuleSyntax as tsconfig.json has it (tsconfigRaw replaces the file).
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, verbatimModuleSyntax: true } },
     plugins: [
+      publicPrivatesPlugin(root),
       keepPolyfills,
       smallAes,
       compiledProfile,

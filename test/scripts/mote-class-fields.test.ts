@@ -32,6 +32,27 @@ async function firmwareSources(): Promise<string[]> {
   return [...files].sort();
 }
 
+/**
+ * Private members (`#x`) of classes that extend another: the firmware's build makes private
+ * names properties (scripts/mote-private.mjs), where a base's `#x` and a subclass's would be one.
+ */
+function subclassPrivates(file: string, text: string): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+  const found: string[] = [];
+  const visit = (n: ts.Node): void => {
+    if (
+      (ts.isClassDeclaration(n) || ts.isClassExpression(n)) &&
+      n.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword)
+    )
+      for (const m of n.members)
+        if (m.name && ts.isPrivateIdentifier(m.name))
+          found.push(`${file}: ${n.name?.text ?? 'class'}.${m.name.text}`);
+    ts.forEachChild(n, visit);
+  };
+  visit(source);
+  return found;
+}
+
 /** Fields without an initializer that a subclass's constructor leaves unassigned. */
 function unassignedSubclassFields(file: string, text: string): string[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
@@ -67,9 +88,16 @@ describe("the firmware's class fields", () => {
     expect(found).toEqual([]);
   }, 60_000);
 
-  it('the check finds what it is for', () => {
-    const text = `class A extends Error { readonly code: number; other?: string; set = 1;
+  it("no subclass has private members (its #x and its base's would become one property)", async () => {
+    const files = await firmwareSources();
+    const found = files.flatMap((f) => subclassPrivates(f, readFileSync(join(root, f), 'utf8')));
+    expect(found).toEqual([]);
+  }, 60_000);
+
+  it('the checks find what they are for', () => {
+    const text = `class A extends Error { readonly code: number; other?: string; set = 1; #p = 2;
       constructor(c: number) { super(); this.code = c; } }`;
     expect(unassignedSubclassFields('x.ts', text)).toEqual(['x.ts: A.other']);
+    expect(subclassPrivates('x.ts', text)).toEqual(['x.ts: A.#p']);
   });
 });
