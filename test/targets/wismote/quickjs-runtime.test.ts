@@ -143,6 +143,35 @@ describe('the quickjs mote runtime', () => {
     }
   }, 120_000);
 
+  it("the firmware's log lines and errors reach the host's log written out", async () => {
+    const script = '../../../scripts/mote-texts.mjs';
+    const { encodeTexts } = (await import(script)) as {
+      encodeTexts: (c: string) => { code: string; texts: string[][] };
+    };
+    // a firmware of two lines: one log line, then an error from its first tick
+    const firmware = encodeTexts(`var Mote = { createMote(caps, o) {
+      caps.log(\`mote \${o.short}: IKE SA established\`);
+      return { tick() { throw new Error('SA ' + o.short + ' reached its hard lifetime'); } };
+    } };`);
+    expect(firmware.code).not.toContain('IKE SA established');
+    const lines: string[] = [];
+    const runtime = new QuickJsMoteRuntime(await loadQuickJs(), {
+      code: firmware.code,
+      texts: { texts: firmware.texts },
+      measureHeap: false,
+    });
+    const caps = {
+      now: () => 0,
+      wakeAt: () => {},
+      random: (n: number) => new Uint8Array(n),
+      radioSend: () => {},
+      log: (line: string) => lines.push(line),
+    };
+    const mote = runtime.boot(caps, { short: 7, psk: new Uint8Array(32) });
+    expect(lines).toEqual(['mote 7: IKE SA established']);
+    expect(() => mote.tick()).toThrow('SA 7 reached its hard lifetime');
+  });
+
   it("ikev2 sim --runtime quickjs prints and writes each mote's heap, step times and the bundle size", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ikev2-qjs-'));
     try {
