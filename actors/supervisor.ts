@@ -5,48 +5,36 @@
  * acquires and expiries, and forgets SAs that end.
  * Routing inbound IKE datagrams, the SPI tables and DoS protection are ike-router.ts.
  *
- * Lifecycle of an IKE SA here: spawn (run + handle, registered with the router) ->
- * initDone (NAT-T float) -> reportEstablished (keepalives) -> ikeRekeyed (a new run takes the
- * children: ike-rekey-handover.ts) | done/error -> destroy (Child SAs removed, keys wiped, handle forgotten).
+ * Lifecycle of an IKE SA here: spawn (run + handle, registered with the router:
+ * supervisor-lives.ts) -> initDone (NAT-T float) -> reportEstablished (keepalives) -> ikeRekeyed
+ * (a new run takes the children: ike-rekey-handover.ts) | done/error -> destroy (Child SAs
+ * removed, keys wiped, handle forgotten: supervisor-lives.ts).
  */
 import type { Subscription } from 'rxjs';
-import type { ConnectionConfig } from '../ipsec/config/model.js';
 import { findSecret } from '../ipsec/config/secrets.js';
 import { newInitiatorSession } from '../ipsec/ike/exchange/ike-sa-init.js';
-import type { ChildSaRecord, IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
+import type { IkeDeps } from '../ipsec/ike/exchange/session.js';
 import type { Identity } from '../ipsec/ike/identity.js';
-import { wipeIkeSaKeys } from '../ipsec/ike/keys/ike-keys.js';
 import { ProtocolId } from '../ipsec/ike/model.js';
 import { configuredProposals } from '../ipsec/ike/proposal/configured.js';
 import { parseIp } from '../ipsec/ike/ts/text.js';
-import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
 import type { Result } from '../ipsec/result.js';
-import { toHex } from '../ipsec/util/bytes.js';
-import { emptyFragmentState } from '../machines/ike-sa.outbound.js';
-import type { FragmentCounters, IkeTask, IkeTiming, PeerPath } from '../machines/ike-sa.types.js';
-import type { Endpoint } from '../transport/types.js';
+import type { FragmentCounters, IkeTask, PeerPath } from '../machines/ike-sa.types.js';
 import type { DosGuard } from './dos-guard.js';
-import {
-  addFragmentCounters,
-  assertFragmentSize,
-  endFragments,
-  fragmentCounters,
-  fragmentSettings,
-  udpOverhead,
-} from './ike-fragments.js';
+import { addFragmentCounters, assertFragmentSize, fragmentCounters, udpOverhead } from './ike-fragments.js';
 import { IkeMessageCounters } from './ike-message-counters.js';
 import { IkeRekeyHandover } from './ike-rekey-handover.js';
-import { IKE_PORT, IkeRouter } from './ike-router.js';
-import { type IkeSaEntry, provideIkeSaMachine } from './ike-sa-actions.js';
+import { IkeRouter } from './ike-router.js';
+import { provideIkeSaMachine } from './ike-sa-actions.js';
 import { IkeSaEndings } from './ike-sa-endings.js';
-import { IkeSaRun, type IkeSaRunObserver } from './ike-sa-run.js';
 import type { SupervisorInspector } from './inspection/supervisor-inspector.js';
 import type { IpsecEvent } from './ipsec-backend.js';
-import { movePeer, stopKeepalives } from './nat-t.js';
+import { movePeer } from './nat-t.js';
 import { StartActions } from './start-actions.js';
 import { SupervisorChildren } from './supervisor-children.js';
 import { type SupervisorEffectsHost, supervisorEffects, supervisorObserver } from './supervisor-effects.js';
 import { IkeSaIndex } from './supervisor-index.js';
+import { IkeSaLives } from './supervisor-lives.js';
 import type {
   IkeSaHandle,
   InstalledChild,
@@ -76,17 +64,12 @@ export class Supervisor {
   private readonly startActions: StartActions;
   /** Child SAs installed, removed, their reqids (supervisor-children.ts). */
   private readonly children: SupervisorChildren;
-  /** Fragment counters of the IKE SAs already destroyed. */
-  private pastFragments: FragmentCounters = emptyFragmentState().counters;
-  private nextUniqueId = 1;
+  /** Spawning and destroying IKE SAs (supervisor-lives.ts). */
+  private readonly lives: IkeSaLives;
   private listeners: ((e: SupervisorEvent) => void)[] = [];
   private readonly o: SupervisorOptions;
   /** The inspection stream's view of this supervisor (actors/inspection), with a hub only. */
   private readonly inspector?: SupervisorInspector;
-  /** The one IKE SA machine every run steps, with this supervisor's effects (supervisor-effects.ts). */
-  private readonly machine: ReturnType<typeof provideIkeSaMachine>;
-  /** What follows each IKE SA run's steps (one object for all: no closures per SA). */
-  private readonly ikeObserver: IkeSaRunObserver;
   /** What every exchange needs of the daemon (the same for every SA). */
   private readonly sharedDeps: IkeDeps;
 
@@ -109,7 +92,7 @@ export class Supervisor {
       deps: () => this.sharedDeps,
       routed: (h, header) => this.messageCounters.count(h, h.name, header, true),
       spawnResponder: (r) =>
-        this.spawn(
+        this.lives.spawn(
           r.config.name,
           r.session,
           r.datagram,
@@ -121,7 +104,7 @@ export class Supervisor {
       clock: o.clock,
       index: this.index,
       spawnSuccessor: (old, session, established) =>
-        this.spawn(
+        this.lives.spawn(
           old.name,
           session,
           { local: old.local, remote: old.remote, natT: old.natT },
@@ -157,7 +140,7 @@ export class Supervisor {
         }
       },
       restore: (connection, child, how) => this.startActions.restore(connection, child, how),
-      destroy: (h) => this.destroy(h),
+      destroy: (h) => this.lives.destroy(h),
     });
     const host: SupervisorEffectsHost = {
       o,
@@ -168,14 +151,24 @@ export class Supervisor {
       endings: this.endings,
       rekeys: this.rekeys,
       emit: (e) => this.emit(e),
-      settled: (e) => this.settled(e),
-      forget: (e) => this.forget(e),
-      destroy: (h) => this.destroy(h),
+      settled: (e) => this.lives.settled(e),
+      forget: (e) => this.lives.forget(e),
+      destroy: (h) => this.lives.destroy(h),
       peerMoved: (h, path) => this.peerMoved(h, path),
       initialContact: (h, id) => this.initialContact(h, id),
     };
-    this.machine = provideIkeSaMachine(supervisorEffects(host));
-    this.ikeObserver = supervisorObserver(host);
+    this.lives = new IkeSaLives({
+      o,
+      router: this.router,
+      index: this.index,
+      children: this.children,
+      endings: this.endings,
+      inspector: this.inspector,
+      machine: provideIkeSaMachine(supervisorEffects(host)),
+      observer: supervisorObserver(host),
+      deps: this.sharedDeps,
+      emit: (e) => this.emit(e),
+    });
     this.subscription = o.ikeIn$.subscribe((d) => this.router.receive(d));
     this.subscription.add(o.backend.events$.subscribe((e) => this.onIpsecEvent(e)));
   }
@@ -213,17 +206,10 @@ export class Supervisor {
 
   /** IKE fragmentation counters (RFC 7383) of every IKE SA so far, live and gone. */
   fragmentCounters(): FragmentCounters {
-    return this.ikeSas.reduce((sum, h) => addFragmentCounters(sum, fragmentCounters(h)), this.pastFragments);
-  }
-
-  private timing(): IkeTiming {
-    const d = this.o.config.daemon;
-    return {
-      retransmit_timeout: d.retransmit_timeout,
-      retransmit_tries: d.retransmit_tries,
-      retransmit_base: d.retransmit_base,
-      half_open_timeout: d.half_open_timeout,
-    };
+    return this.ikeSas.reduce(
+      (sum, h) => addFragmentCounters(sum, fragmentCounters(h)),
+      this.lives.pastFragments,
+    );
   }
 
   private deps(): IkeDeps {
@@ -266,7 +252,7 @@ export class Supervisor {
       ...newInitiatorSession(config, proposals.value, local, remote, this.router.newSpi()),
       initialContact: !others,
     };
-    const h = this.spawn(
+    const h = this.lives.spawn(
       config.name,
       session,
       { local, remote, natT: false },
@@ -288,112 +274,12 @@ export class Supervisor {
       if (options.force && h.state !== 'DESTROYED') {
         h.actor.stop();
         const entry = h.actor.entry;
-        if (entry) this.forget(entry);
-        this.destroy(h);
+        if (entry) this.lives.forget(entry);
+        this.lives.destroy(h);
       }
       n++;
     }
     return n;
-  }
-
-  private spawn(
-    name: string,
-    session: IkeSession,
-    path: { local: Endpoint; remote: Endpoint; natT?: boolean },
-    extra: {
-      candidates?: readonly ConnectionConfig[];
-      initMessage?: { decoded: DecodedMessage; raw: Uint8Array };
-      firstChild?: ConnectionConfig['children'][number];
-      established?: { children: readonly ChildSaRecord[]; retired?: boolean };
-    },
-    initKey?: string,
-  ): IkeSaHandle {
-    const uniqueid = this.nextUniqueId++;
-    const natT = path.natT ?? (path.local.port !== IKE_PORT && path.remote.port !== IKE_PORT);
-    const ourSpi = toHex(session.role === 'initiator' ? session.spiI : session.spiR);
-    const entry: IkeSaEntry = {
-      uniqueid,
-      encap: session.config.encap,
-      peer: path.remote.address,
-      halfOpen: initKey !== undefined,
-      ...(initKey !== undefined ? { initKey } : {}),
-    };
-    const actor = new IkeSaRun(this.machine, {
-      clock: this.o.clock,
-      ...this.inspector?.ikeSa(uniqueid, session, () => entry.handle),
-      input: {
-        deps: this.sharedDeps,
-        timing: this.timing(),
-        session,
-        ...(extra.candidates ? { candidates: extra.candidates } : {}),
-        ...(extra.initMessage ? { initMessage: extra.initMessage } : {}),
-        ...(extra.firstChild ? { firstChild: extra.firstChild } : {}),
-        ...(extra.established ? { established: extra.established } : {}),
-        fragmentation: fragmentSettings(
-          this.o.config.daemon,
-          this.o.ikeDatagramOverhead ?? udpOverhead,
-          () => entry.handle,
-          this.o.fragmentLimits,
-        ),
-      },
-    });
-    actor.entry = entry;
-    const handle: IkeSaHandle = {
-      uniqueid,
-      name,
-      initiator: session.role === 'initiator',
-      local: path.local,
-      remote: path.remote,
-      natT,
-      ourSpi,
-      actor,
-      state: 'CONNECTING',
-      children: [],
-    };
-    entry.handle = handle;
-    this.router.add(handle);
-    this.index.add(handle);
-    actor.subscribe(this.ikeObserver);
-    actor.start();
-    if (handle.state !== 'DESTROYED')
-      this.index.setRemoteId(handle, actor.getSnapshot().context.session.remoteId);
-    return handle;
-  }
-
-  /** No longer half-open (DoS accounting): IKE_AUTH is done or the SA is gone. */
-  private settled(e: IkeSaEntry): void {
-    if (e.halfOpen) this.dos.closed(e.peer);
-    e.halfOpen = false;
-  }
-
-  /**
-   * §2.1: a late retransmission of IKE_SA_INIT still reaches this SA (and is ignored there)
-   * for as long as the SA lives; only then is the (SPIi, peer) key forgotten.
-   */
-  private forget(e: IkeSaEntry): void {
-    this.settled(e);
-    if (e.initKey && e.handle) this.router.forgetInit(e.initKey, e.handle);
-  }
-
-  private destroy(h: IkeSaHandle): void {
-    if (h.state === 'DESTROYED') return;
-    stopKeepalives(h, this.o.clock);
-    if (h.lifetimeTimer !== undefined) this.o.clock.clearTimeout(h.lifetimeTimer);
-    const wasUp = h.state === 'ESTABLISHED';
-    h.state = 'DESTROYED';
-    const lost = this.children.removeAll(h);
-    this.router.remove(h);
-    this.index.remove(h);
-    this.pastFragments = endFragments(this.pastFragments, h); // buffers zeroed, counters kept
-    this.endings.ended(h, wasUp, lost);
-    // Keys are zeroed when the SA dies (a rekeyed SA's successor has keys of its own).
-    const { session } = h.actor.getSnapshot().context;
-    if (session.keys) wipeIkeSaKeys(session.keys);
-    session.sk?.initiator.cipher.destroy();
-    session.sk?.responder.cipher.destroy();
-    session.sk?.initiator.mac?.destroy();
-    session.sk?.responder.mac?.destroy();
-    this.emit({ type: wasUp ? 'ike-closed' : 'ike-failed', handle: h, children: lost });
   }
 
   /**
@@ -404,7 +290,7 @@ export class Supervisor {
     for (const other of this.index.withRemoteId(id)) {
       if (other === h || other.state === 'DESTROYED') continue;
       other.actor.stop();
-      this.destroy(other);
+      this.lives.destroy(other);
     }
   }
 
@@ -523,7 +409,7 @@ export class Supervisor {
     this.router.close();
     for (const h of this.ikeSas) {
       h.actor.stop();
-      this.destroy(h);
+      this.lives.destroy(h);
     }
   }
 }
