@@ -91,7 +91,7 @@ function oneSuite(suite, minimal) {
  *   - the ESP pipeline's path MTU check (0.3 KiB; a mote sets no pathMtu: 6LoWPAN fragments).
  * The firmware refuses a profile with IKE fragmentation or a rekey time at boot (mote-stack.ts).
  */
-const MINIMAL_STAND_INS = [
+export const MINIMAL_STAND_INS = [
   // [the module, imported by, its stand-in]
   ['/ike-sa.fragments.js', ['/machines/ike-sa.machine.ts'], 'no-ike-fragments.ts'],
   [
