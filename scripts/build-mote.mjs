@@ -292,7 +292,7 @@ export async function minifyMote(code) {
   const renamed = await minify(coded.code, {
     ecma: 2020,
     compress: false,
-    mangle: { properties: { reserved: keptProperties(coded.code, root) } },
+    mangle: { properties: { builtins: true, reserved: keptProperties(coded.code, root) } },
     format: { comments: false },
   });
   return { code: new TextEncoder().encode(renamed.code), texts: { texts: coded.texts } };

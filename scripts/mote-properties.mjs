@@ -8,20 +8,28 @@
  *   looked up by a string: `on[event.type]`, `'x' in o`, esbuild's `__publicField(this, "x")`,
  *   a state id, an event type, an enum's reverse mapping);
  * - the host boundary (boundaryNames below);
- * - JavaScript's own names (terser's list of built-in and DOM properties).
+ * - JavaScript's own names (jsBuiltinNames below). Not terser's default list, which adds the
+ *   DOM's names to a few constructors' own: a firmware runs where there is no DOM, and the DOM's
+ *   words (`session`, `reason`, `code`, `table`, `destroy`) are our names too (-0.5 KiB gzipped).
  * The tests run the renamed firmware in QuickJS and hold its report to the Node runtime's.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import vm from 'node:vm';
 import * as acorn from 'acorn';
 import ts from 'typescript';
 
 const WORD = /[A-Za-z_$][\w$]*/g;
 
-/** Every identifier-like word of the string literals and template texts of `code`. */
+/**
+ * Every identifier-like word of the string literals and template texts of `code`, and each
+ * string literal whole: terser renames a quoted key too (`{ 'ccm8-x25519': ... }`, looked up
+ * by a suite's name).
+ */
 export function wordsOfStrings(code) {
   const words = new Set();
   const add = (text) => {
+    words.add(text);
     for (const w of text.match(WORD) ?? []) words.add(w);
   };
   const visit = (node) => {
@@ -38,33 +46,93 @@ export function wordsOfStrings(code) {
 }
 
 /**
- * Every identifier and every word of a string in the host boundary's files: the interfaces
- * of targets/wismote/mote-entry.ts and transport/radio/medium-options.ts (what the host passes
- * in as capabilities and options, what it calls and reads back, the entry's exports such as
- * `Mote.createMote`) and targets/wismote/profile.ts (a suite's name, which the host passes and
- * the firmware looks up). More than the boundary needs, never less.
+ * The names a host reads or passes across the boundary: the members of the interfaces listed
+ * here (what the host passes in as capabilities and options, what it calls and reads back), the
+ * entry's exports (`Mote.createMote`) and every word of a string of targets/wismote/profile.ts
+ * (a suite's name, which the host passes and the firmware looks up). A member whose type is
+ * an interface of ours is a boundary only if that interface is listed too: `Mote.host` and
+ * `Mote.sensor` are the Node runtime's view, which the QuickJS host never reads.
  */
 export function boundaryNames(root) {
   const names = new Set();
-  for (const file of BOUNDARY) {
-    const scanner = ts.createScanner(ts.ScriptTarget.ES2020, true);
-    scanner.setText(readFileSync(join(root, file), 'utf8'));
-    for (let t = scanner.scan(); t !== ts.SyntaxKind.EndOfFileToken; t = scanner.scan()) {
-      if (t === ts.SyntaxKind.Identifier) names.add(scanner.getTokenValue());
-      if (t === ts.SyntaxKind.StringLiteral || t === ts.SyntaxKind.NoSubstitutionTemplateLiteral)
-        for (const w of scanner.getTokenValue().match(WORD) ?? []) names.add(w);
-    }
+  for (const [file, interfaces] of BOUNDARY) {
+    const sf = ts.createSourceFile(
+      file,
+      readFileSync(join(root, file), 'utf8'),
+      ts.ScriptTarget.ES2020,
+      true,
+    );
+    const visit = (node) => {
+      if (ts.isInterfaceDeclaration(node) && interfaces.includes(node.name.text))
+        for (const m of node.members) if (m.name) names.add(m.name.getText(sf));
+      if (interfaces === EXPORTS && isExported(node))
+        for (const d of ts.isVariableStatement(node) ? node.declarationList.declarations : [node])
+          if (d.name) names.add(d.name.getText(sf));
+      if (interfaces === STRINGS && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)))
+        for (const w of node.text.match(WORD) ?? []) names.add(w);
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
   }
   return names;
 }
 
-const BOUNDARY = [
-  'targets/wismote/mote-entry.ts',
-  'transport/radio/medium-options.ts',
-  'targets/wismote/profile.ts',
+const EXPORTS = 'exports';
+const STRINGS = 'strings';
+const isExported = (node) =>
+  (ts.isFunctionDeclaration(node) || ts.isVariableStatement(node) || ts.isClassDeclaration(node)) &&
+  !!node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+
+/** [file, the interfaces of it that cross the boundary | EXPORTS | STRINGS]. */
+export const BOUNDARY = [
+  ['targets/wismote/mote-entry.ts', ['MoteCapabilities', 'MoteProbe', 'MoteOptions', 'MoteStats', 'Mote']],
+  ['targets/wismote/mote-entry.ts', EXPORTS],
+  ['transport/radio/medium-options.ts', ['MediumOptions']],
+  ['transport/radio/topology.ts', ['LinkQuality']],
+  ['targets/wismote/profile.ts', STRINGS],
+];
+
+/**
+ * Every property name of ECMAScript's built-ins: what a fresh realm's global object reaches
+ * through own properties and prototypes (with the iterators, generators and promises the
+ * syntax makes), and the names the language's protocols read from objects of ours (an
+ * iterator's result, a property descriptor, a thenable, a settled promise's record, a match,
+ * an error) or the host's (crypto.getRandomValues, UTF-8 encoders, timers, the console).
+ */
+export function jsBuiltinNames() {
+  const reached = vm.runInNewContext(`(() => {
+    const names = new Set(), seen = new Set();
+    const visit = (o) => {
+      if (o === null || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o)) return;
+      seen.add(o);
+      for (const k of Object.getOwnPropertyNames(o)) {
+        names.add(k);
+        const d = Object.getOwnPropertyDescriptor(o, k);
+        visit(d.value);
+        visit(d.get);
+      }
+      visit(Object.getPrototypeOf(o));
+    };
+    visit(globalThis);
+    for (const o of [[][Symbol.iterator](), new Map().entries(), new Set().values(), ''[Symbol.iterator](),
+      /a/g[Symbol.matchAll]('a'), /a/g, (function* () {})(), (async function* () {})(), (async () => {})(),
+      new AggregateError([])]) visit(o);
+    return [...names];
+  })()`);
+  return new Set([...reached, ...PROTOCOL_NAMES]);
+}
+
+const PROTOCOL_NAMES = [
+  ...['done', 'value', 'return', 'throw', 'next', 'then', 'catch', 'finally', 'toJSON'],
+  ...['get', 'set', 'value', 'writable', 'enumerable', 'configurable'],
+  ...['status', 'reason', 'index', 'input', 'groups', 'indices', 'lastIndex'],
+  ...['message', 'name', 'stack', 'cause', 'errors', 'callee', 'caller', '__proto__'],
+  ...['crypto', 'getRandomValues', 'TextEncoder', 'TextDecoder', 'encode', 'decode', 'encodeInto'],
+  ...['read', 'written', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'],
+  ...['queueMicrotask', 'console', 'log', 'warn', 'error', 'info', 'debug'],
 ];
 
 /** The names property renaming keeps in `code` (a minified firmware). */
 export function keptProperties(code, root) {
-  return [...new Set([...wordsOfStrings(code), ...boundaryNames(root)])].sort();
+  return [...new Set([...wordsOfStrings(code), ...boundaryNames(root), ...jsBuiltinNames()])].sort();
 }

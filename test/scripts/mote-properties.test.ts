@@ -15,6 +15,7 @@ interface Build {
 interface Properties {
   wordsOfStrings(code: string): Set<string>;
   boundaryNames(root: string): Set<string>;
+  jsBuiltinNames(): Set<string>;
 }
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const load = async <T>(name: string): Promise<T> => (await import(join(root, 'scripts', name))) as T;
@@ -35,17 +36,20 @@ describe('the firmware property renaming', () => {
   it('renames what only the code names, keeps what data, the boundary or JavaScript names', async () => {
     const source = `out.value = (() => {
       const machine = { on: { RETRANSMIT: { target: 'waiting' } }, states: { waiting: {} } };
-      const event = JSON.parse('{"type":"RETRANSMIT"}');
+      const event = JSON.parse('{"type":"RETRANSMIT","suite":"ccm8-x25519"}');
+      const suites = { seed: 1, 'ccm8-x25519': 2 };
       const counters = { longInternalCounterName: 0, unexpected: 0 };
       for (const reason of ['unexpected', 'unexpected']) counters[reason]++;
       counters.longInternalCounterName += 5;
       return [machine.on[event.type].target, counters.unexpected, counters.longInternalCounterName,
-        caps.radioSend(21), [3, 1, 2].map((x) => x).sort().length, Object.keys(counters).length];
+        caps.radioSend(21), [3, 1, 2].map((x) => x).sort().length, Object.keys(counters).length,
+        suites[event.suite]];
     })()`;
     const { code, value } = await renamedRun(source);
-    expect(value).toEqual(['waiting', 2, 5, 42, 3, 2]);
-    expect(code).not.toContain('longInternalCounterName');
-    for (const kept of ['RETRANSMIT', 'unexpected', 'radioSend', 'target', 'sort', 'length'])
+    expect(value).toEqual(['waiting', 2, 5, 42, 3, 2, 2]);
+    // 'target' is a DOM name (terser's default keeps those), not JavaScript's: renamed
+    for (const renamed of ['longInternalCounterName', 'target']) expect(code).not.toContain(renamed);
+    for (const kept of ['RETRANSMIT', 'unexpected', 'radioSend', 'sort', 'length'])
       expect(code).toContain(kept);
   });
 
@@ -53,7 +57,18 @@ describe('the firmware property renaming', () => {
     const { wordsOfStrings } = await load<Properties>('mote-properties.mjs');
     const source = 'const a = "x-y z_1", b = `#ike.established $' + '{a} IKE.SEND`; a in b;';
     const words = wordsOfStrings(source);
-    expect([...words].sort()).toEqual(['IKE', 'SEND', 'established', 'ike', 'x', 'y', 'z_1']);
+    expect([...words].sort()).toEqual([
+      ' IKE.SEND',
+      '#ike.established ',
+      'IKE',
+      'SEND',
+      'established',
+      'ike',
+      'x',
+      'x-y z_1',
+      'y',
+      'z_1',
+    ]);
   });
 
   it("keeps the host boundary's names: capabilities, options, the mote's methods, suites", async () => {
@@ -63,5 +78,19 @@ describe('the firmware property renaming', () => {
       expect(names).toContain(n);
     for (const n of ['datagramsFragmented', 'ikeFragmentation', 'macMaxFrameRetries', 'seed'])
       expect(names).toContain(n);
+    // what the host never reads: the Node runtime's view (Mote.host), the entry's own locals
+    for (const n of ['supervisor', 'timers', 'caps', 'connections']) expect(names).not.toContain(n);
+  });
+
+  it("keeps JavaScript's own names, and the names its protocols read, not the DOM's", async () => {
+    const { jsBuiltinNames } = await load<Properties>('mote-properties.mjs');
+    const names = jsBuiltinNames();
+    // prototypes reached only through others (%TypedArray%, iterators, generators), statics
+    for (const n of ['subarray', 'getUint32', 'padStart', 'fromEntries', 'asUintN', 'allSettled'])
+      expect(names).toContain(n);
+    for (const n of ['next', 'done', 'value', 'then', 'lastIndex', 'groups', 'writable', 'cause'])
+      expect(names).toContain(n);
+    for (const n of ['getRandomValues', 'encode', 'decode']) expect(names).toContain(n);
+    for (const n of ['session', 'target', 'destroy', 'code', 'firstChild']) expect(names).not.toContain(n);
   });
 });
