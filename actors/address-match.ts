@@ -1,4 +1,4 @@
-import { parseIp } from '../ipsec/ike/ts/text.js';
+import { parseIp } from '../ipsec/packet/address.js';
 
 /** swanctl local_addrs / remote_addrs matching: %any, an address, or a CIDR prefix. */
 export function addressMatches(patterns: readonly string[], address: string): boolean {

@@ -14,11 +14,11 @@ import { encodeFor, findNotify, findPayload, notify } from '../ipsec/ike/exchang
 import type { IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
 import { ProtocolId } from '../ipsec/ike/model.js';
 import { configuredProposals } from '../ipsec/ike/proposal/configured.js';
-import { parseIp } from '../ipsec/ike/ts/text.js';
 import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
 import type { IkeHeader } from '../ipsec/ike/wire/header.js';
 import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
 import { NotifyStatus } from '../ipsec/ike/wire/notify-types.js';
+import { parseIp } from '../ipsec/packet/address.js';
 import { toHex } from '../ipsec/util/bytes.js';
 import { addressMatches } from './address-match.js';
 import { DosGuard, dosThresholds } from './dos-guard.js';

@@ -17,7 +17,7 @@ import type { IkeDeps } from '../ipsec/ike/exchange/session.js';
 import type { Identity } from '../ipsec/ike/identity.js';
 import { ProtocolId } from '../ipsec/ike/model.js';
 import { configuredProposals } from '../ipsec/ike/proposal/configured.js';
-import { parseIp } from '../ipsec/ike/ts/text.js';
+import { parseIp } from '../ipsec/packet/address.js';
 import type { Result } from '../ipsec/result.js';
 import type { FragmentCounters, IkeTask, PeerPath } from '../machines/ike-sa.types.js';
 import type { DosGuard } from './dos-guard.js';

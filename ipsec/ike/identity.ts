@@ -10,13 +10,14 @@
  * Remote patterns may hold wildcards as strongSwan's do: "*.example.org", "*@example.org", and a
  * DN attribute value "*" ("C=CH, O=org, CN=*").
  */
+
+import { formatIp, parseIpv4, parseIpv6 } from '../packet/address.js';
 import { err, ok, type Result } from '../result.js';
 import { equalBytes, fromHex, utf8 } from '../util/bytes.js';
 import { dnMatches, formatDn, parseDnText, parseNameDer } from '../x509/name.js';
-import { formatIp, parseIpv4, parseIpv6 } from './ts/text.js';
 import { IdType } from './wire/constants.js';
 
-export { formatIp, parseIpv4, parseIpv6 } from './ts/text.js';
+export { formatIp, parseIpv4, parseIpv6 } from '../packet/address.js';
 export { IdType } from './wire/constants.js';
 
 export interface Identity {

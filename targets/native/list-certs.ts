@@ -7,7 +7,7 @@
  * identifier CERTREQs carry), subjkeyId/authkeyId the extensions when present.
  */
 import { createHash } from 'node:crypto';
-import { formatIp } from '../../ipsec/ike/ts/text.js';
+import { formatIp } from '../../ipsec/packet/address.js';
 import { formatDn } from '../../ipsec/x509/name.js';
 import type { GeneralName } from '../../ipsec/x509/types.js';
 import type { LoadedCredentials } from './credentials/load.js';

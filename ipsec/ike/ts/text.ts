@@ -9,9 +9,14 @@
  * (§3.13.1): a value below 256 is a Type, meaning all its Codes; larger values are taken as-is.
  * 'dynamic' (the IKE SA's own address) and '%any' are resolved by the caller, not here.
  */
+
+import { formatIp, parseIp } from '../../packet/address.js';
 import { err, ok, type Result } from '../../result.js';
 import { type TrafficSelector, TsType } from '../model.js';
 import { bigintToBytes, bytesToBigint, OPAQUE_END_PORT, OPAQUE_START_PORT } from './range.js';
+
+// The address forms are ipsec/packet/address.ts's; re-exported for this module's callers.
+export { formatIp, parseIp, parseIpv4, parseIpv6 } from '../../packet/address.js';
 
 export interface TsParseError {
   readonly code: 'INVALID_ADDRESS' | 'INVALID_PROTOCOL' | 'INVALID_PORT' | 'DYNAMIC';
@@ -57,69 +62,6 @@ const ICMP = new Set([1, 58]);
 
 const fail = (code: TsParseError['code'], text: string, message: string) =>
   err<TsParseError>({ code, text, message });
-
-/** Parses a dotted-quad IPv4 address (4 bytes) or undefined. */
-export function parseIpv4(s: string): Uint8Array | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return;
-  const out = new Uint8Array(4);
-  for (const [i, p] of parts.entries()) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return;
-    out[i] = Number(p);
-  }
-  return out;
-}
-
-/** Parses an IPv6 address (RFC 4291 §2.2 text forms, incl. '::' and a dotted IPv4 tail). */
-export function parseIpv6(s: string): Uint8Array | undefined {
-  if (!/^[0-9a-fA-F:.]+$/.test(s)) return;
-  const halves = s.split('::');
-  if (halves.length > 2) return;
-  const groups = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    const items = part.split(':');
-    for (const [i, g] of items.entries()) {
-      if (i === items.length - 1 && g.includes('.')) {
-        const v4 = parseIpv4(g);
-        if (!v4) return;
-        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else if (/^[0-9a-fA-F]{1,4}$/.test(g)) out.push(Number.parseInt(g, 16));
-      else return;
-    }
-    return out;
-  };
-  const head = groups(halves[0] ?? '');
-  const tail = halves.length === 2 ? groups(halves[1] ?? '') : [];
-  if (!head || !tail) return;
-  const fill = 8 - head.length - tail.length;
-  if (halves.length === 2 ? fill < 1 : fill !== 0) return;
-  const all = [...head, ...new Array<number>(halves.length === 2 ? fill : 0).fill(0), ...tail];
-  const out = new Uint8Array(16);
-  all.forEach((g, i) => {
-    out[2 * i] = g >> 8;
-    out[2 * i + 1] = g & 0xff;
-  });
-  return out;
-}
-
-export const parseIp = (s: string): Uint8Array | undefined => (s.includes(':') ? parseIpv6(s) : parseIpv4(s));
-
-export function formatIp(bytes: Uint8Array): string {
-  if (bytes.length === 4) return Array.from(bytes).join('.');
-  const g = Array.from({ length: 8 }, (_, i) => (bytes[2 * i]! << 8) | bytes[2 * i + 1]!);
-  // RFC 5952 §4.2: compress the longest run of two or more zero groups, the first on a tie.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j === i ? i + 1 : j;
-  }
-  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(':');
-  return best < 0 ? hex(g) : `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
-}
 
 function parseAddresses(s: string): { tsType: number; start: Uint8Array; end: Uint8Array } | undefined {
   const dash = s.indexOf('-');
