@@ -13,7 +13,7 @@
  * Matching reads the Flow (ipsec/packet/flow.ts) in place and allocates nothing.
  */
 import { type TrafficSelector, TsType } from '../ike/model.js';
-import { parseIp } from '../packet/address.js';
+import { tsFromString } from '../ike/ts/text.js';
 import type { Flow } from '../packet/flow.js';
 
 export const PORT_ANY_START = 0;
@@ -184,40 +184,9 @@ function withOptions(
  * `10.0.0.1-10.0.0.9` (swanctl syntax without the `[proto/port]` suffix). Undefined if malformed.
  */
 export function selectorFromString(text: string, options: SelectorOptions = {}): TrafficSelector | undefined {
-  const dash = text.indexOf('-');
-  if (dash >= 0) {
-    const start = parseIp(text.slice(0, dash).trim());
-    const end = parseIp(text.slice(dash + 1).trim());
-    if (!start || !end || start.length !== end.length || compareAddress(start, end) > 0) return undefined;
-    return withOptions(
-      start.length === 16 ? TsType.TS_IPV6_ADDR_RANGE : TsType.TS_IPV4_ADDR_RANGE,
-      start,
-      end,
-      options,
-    );
-  }
-  const slash = text.indexOf('/');
-  const addr = parseIp(slash >= 0 ? text.slice(0, slash) : text);
-  if (!addr) return undefined;
-  const bits = addr.length * 8;
-  const prefixText = slash >= 0 ? text.slice(slash + 1) : String(bits);
-  if (!/^[0-9]{1,3}$/.test(prefixText)) return undefined;
-  const prefix = Number(prefixText);
-  if (prefix > bits) return undefined;
-  const start = addr.slice();
-  const end = addr.slice();
-  for (let i = 0; i < addr.length; i++) {
-    const keep = Math.max(0, Math.min(8, prefix - 8 * i)); // network bits in this octet
-    const mask = keep === 0 ? 0 : (0xff << (8 - keep)) & 0xff;
-    start[i] = addr[i]! & mask;
-    end[i] = (addr[i]! & mask) | (~mask & 0xff);
-  }
-  return withOptions(
-    addr.length === 16 ? TsType.TS_IPV6_ADDR_RANGE : TsType.TS_IPV4_ADDR_RANGE,
-    start,
-    end,
-    options,
-  );
+  if (text.includes('[')) return undefined;
+  const r = tsFromString(text); // the address part of swanctl's syntax, one parser for both
+  return r.ok ? withOptions(r.value.tsType, r.value.startAddress, r.value.endAddress, options) : undefined;
 }
 
 /** Like selectorFromString, throwing on malformed text (for trusted literals: tests, config defaults). */
