@@ -138,14 +138,27 @@ const smallAes = {
  * A compiled profile: ipsec/ike/proposal/keywords.ts (the proposal keyword parser) becomes
  * targets/wismote/no-keywords.ts; the firmware's proposals are compiled in
  * (targets/wismote/mote-proposals.ts). ipsec/x509/name.ts (DN identities) becomes
- * targets/wismote/no-dn.ts.
+ * targets/wismote/no-dn.ts, ipsec/ike/ts/text.ts (swanctl's traffic selector syntax)
+ * targets/wismote/mote-ts-text.ts (one host address: a mote's selectors are 'dynamic').
  */
+/** Who imports ipsec/ike/ts/text.ts in the firmware (another would bring it back: mote-cuts.test.ts). */
+const TS_TEXT_IMPORTERS = [
+  '/ipsec/ike/exchange/child.ts',
+  '/actors/supervisor-children.ts',
+  '/ipsec/policy/selector.ts',
+];
+
 const compiledProfile = {
   name: 'mote-compiled-profile',
   setup(build) {
     build.onResolve({ filter: /\/keywords\.js$/ }, (a) =>
       a.importer.endsWith('/ipsec/ike/proposal/configured.ts')
         ? { path: join(root, 'targets/wismote/no-keywords.ts') }
+        : undefined,
+    );
+    build.onResolve({ filter: /\/ts\/text\.js$/ }, (a) =>
+      TS_TEXT_IMPORTERS.some((i) => a.importer.endsWith(i))
+        ? { path: join(root, 'targets/wismote/mote-ts-text.ts') }
         : undefined,
     );
     // No distinguished-name identities on a mote (PSK with FQDN / email / IP ids): no DN parser.
