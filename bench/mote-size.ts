@@ -44,6 +44,8 @@ interface BuildScript {
 /** What a baseline revision's build script is known to have. */
 interface OldBuildScript {
   moteBuildOptions(minify: boolean): object;
+  /** Since terser's passes (before: esbuild's minification alone). */
+  minifyMote?(code: Uint8Array): Promise<{ code: Uint8Array }>;
 }
 
 /** The repository: the nearest folder up with scripts/build-mote.mjs (source or dist/bench). */
@@ -65,7 +67,10 @@ interface Bundle {
   readonly gzip: number;
 }
 
-/** The firmware of revision `rev`, built with that revision's own build script and options. */
+/**
+ * The firmware of revision `rev` (every suite), built with that revision's own build script,
+ * options and minification passes.
+ */
 async function baseline(root: string, rev: string): Promise<Bundle | undefined> {
   const dir = mkdtempSync(join(tmpdir(), 'mote-baseline-'));
   try {
@@ -77,7 +82,8 @@ async function baseline(root: string, rev: string): Promise<Bundle | undefined> 
     const build = async (minify: boolean) =>
       (await esbuild.build({ ...script.moteBuildOptions(minify), write: false })).outputFiles![0]!.contents;
     const raw = await build(false);
-    const min = await build(true);
+    const esbuildMin = await build(true);
+    const min = script.minifyMote ? (await script.minifyMote(esbuildMin)).code : esbuildMin;
     const code = Buffer.from(min).toString('utf8');
     return {
       name: `baseline ${rev}`,

@@ -68,4 +68,11 @@ describe('what the firmware leaves out', () => {
       expect(full).not.toContain(`targets/wismote/${standIn}`);
     }
   }, 60_000);
+
+  it('a minimal firmware carries no DoS guard (no responder, nothing half-open); the full one does', async () => {
+    const minimal = await inputs({ suite: 'seed' });
+    const full = await inputs({ suite: 'seed', minimal: false });
+    expect(minimal.filter((f) => f.endsWith('actors/dos-guard.ts'))).toEqual([]);
+    expect(full.filter((f) => f.endsWith('actors/dos-guard.ts'))).toHaveLength(1);
+  }, 60_000);
 });
