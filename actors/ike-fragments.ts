@@ -16,8 +16,9 @@ import {
   ikeMessageBudget,
   udpDatagramOverhead,
 } from '../ipsec/ike/fragment/size.js';
-import type { FragmentCounters, FragmentSettings, FragmentState } from '../machines/ike-sa.types.js';
+import type { FragmentCounters, FragmentSettings } from '../machines/ike-sa.types.js';
 import type { Endpoint } from '../transport/types.js';
+import { addFragmentCounters, type FragmentsOf, fragmentCounters } from './ike-fragment-counters.js';
 import type { IkeSaHandle } from './supervisor-types.js';
 
 /** Octets of a datagram to `remote` that are not the IKE message (`natT`: non-ESP marker used). */
@@ -77,15 +78,6 @@ export function fragmentSettings(
   };
 }
 
-/** What of a handle the fragment views read (IkeSaHandle satisfies it). */
-export interface FragmentsOf {
-  readonly actor: { getSnapshot(): { readonly context: { readonly fragments: FragmentState } } };
-}
-
-/** The fragment counters of one IKE SA (RFC 7383): sent, received, reassembled, dropped by reason. */
-export const fragmentCounters = (h: FragmentsOf): FragmentCounters =>
-  h.actor.getSnapshot().context.fragments.counters;
-
 /**
  * An IKE SA is destroyed: its decrypted fragments still held for reassembly are zeroed, and
  * its counters are added to `past` (the supervisor's totals of the IKE SAs it no longer has).
@@ -95,18 +87,4 @@ export function endFragments(past: FragmentCounters, h: FragmentsOf): FragmentCo
   discardPartial(request);
   discardPartial(response);
   return addFragmentCounters(past, fragmentCounters(h));
-}
-
-/** Sum of counters (e.g. of every IKE SA a supervisor ever had). */
-export function addFragmentCounters(a: FragmentCounters, b: FragmentCounters): FragmentCounters {
-  const dropped = { ...a.dropped };
-  for (const [k, v] of Object.entries(b.dropped)) dropped[k as keyof typeof dropped] += v;
-  return {
-    sent: a.sent + b.sent,
-    fragmentedMessages: a.fragmentedMessages + b.fragmentedMessages,
-    unfragmentable: a.unfragmentable + b.unfragmentable,
-    received: a.received + b.received,
-    reassembled: a.reassembled + b.reassembled,
-    dropped,
-  };
 }

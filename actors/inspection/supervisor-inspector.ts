@@ -28,7 +28,7 @@ import { type DecodedMessage, decodeMessage } from '../../ipsec/ike/wire/message
 import { toHex } from '../../ipsec/util/bytes.js';
 import type { Endpoint } from '../../transport/types.js';
 import type { ChildLifecycleInspection, ChildLifecycleObserver } from '../child-lifecycle.js';
-import { fragmentCounters } from '../ike-fragments.js';
+import { fragmentCounters } from '../ike-fragment-counters.js';
 import type { IpsecBackend } from '../ipsec-backend.js';
 import type { IkeSaHandle, SupervisorEvent, SupervisorOptions } from '../supervisor-types.js';
 import { type ActorNode, GLOBAL, type InspectionHub } from './hub.js';

@@ -18,7 +18,7 @@
  * the IKE SA sent or received any.
  */
 
-import { type FragmentsOf, fragmentCounters } from '../../actors/ike-fragments.js';
+import { type FragmentsOf, fragmentCounters } from '../../actors/ike-fragment-counters.js';
 import type { SaInfo } from '../../actors/ipsec-backend.js';
 import type { IkeSaHandle, InstalledChild } from '../../actors/supervisor.js';
 import type { EncrTransform } from '../../ipsec/crypto/types.js';

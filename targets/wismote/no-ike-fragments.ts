@@ -2,18 +2,28 @@
  * The firmware's stand-in for RFC 7383 IKE fragmentation, linked by scripts/build-mote.mjs into
  * a minimal firmware (mote-build.ts MOTE_BUILD_MINIMAL: a one-suite firmware by default):
  * in place of machines/ike-sa.fragments.ts where the IKE SA machine imports it, and of
- * ipsec/ike/fragment/fragment.ts where the outbound path and the fragment-size check import it.
+ * ipsec/ike/fragment/fragment.ts where the outbound path and the fragment-size check import it,
+ * and of actors/ike-fragments.ts where the supervisor imports it.
  *
  * Such a firmware refuses a profile with IKE fragmentation at boot (mote-stack.ts), so it never
  * offers IKEV2_FRAGMENTATION_SUPPORTED and, by RFC 7383 §2.5, no peer may fragment towards it:
  * nothing here is reached in a well-behaved exchange. An SKF message that comes anyway is
  * counted as received and dropped as 'unexpected', with the full build's log line, and goes no
- * further. Nothing is ever fragmented outbound.
+ * further. Nothing is ever fragmented outbound, so the supervisor checks no fragment size and
+ * holds no fragment of an IKE SA that ends.
  */
+import {
+  addFragmentCounters,
+  type FragmentsOf,
+  fragmentCounters,
+} from '../../actors/ike-fragment-counters.js';
+import type { IkeDatagramOverhead } from '../../actors/ike-fragments.js';
 import type { FragmentError } from '../../ipsec/ike/fragment/fragment.js';
+import { udpDatagramOverhead } from '../../ipsec/ike/fragment/size.js';
 import { err, type Result } from '../../ipsec/result.js';
-import { count, drop } from '../../machines/ike-sa.outbound.js';
+import { count, drop, NO_FRAGMENTATION } from '../../machines/ike-sa.outbound.js';
 import { base } from '../../machines/ike-sa.setup.js';
+import type { FragmentCounters, FragmentSettings } from '../../machines/ike-sa.types.js';
 
 /** An SKF message: counted and dropped (no reassembly in this firmware). */
 export const receiveFragment = base.enqueueActions(({ context, event, enqueue }) => {
@@ -41,3 +51,15 @@ export const fragmentMessage = (): Result<Uint8Array[], FragmentError> =>
 
 /** No connection of this firmware sends fragments (ike/fragment/size.ts skips it). */
 export const minimumBudgetForConnection = (): number | undefined => undefined;
+
+/** No connection of this firmware sends fragments: no fragment size to check. */
+export function assertFragmentSize(): void {}
+
+/** Our messages go out whole, whatever their size. */
+export const fragmentSettings = (): FragmentSettings => NO_FRAGMENTATION;
+
+/** An IKE SA ends: nothing was held for reassembly, its counters are added to `past`. */
+export const endFragments = (past: FragmentCounters, h: FragmentsOf): FragmentCounters =>
+  addFragmentCounters(past, fragmentCounters(h));
+
+export const udpOverhead: IkeDatagramOverhead = (remote, natT) => udpDatagramOverhead(remote.address, natT);

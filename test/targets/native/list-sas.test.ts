@@ -3,7 +3,7 @@
  * established pair (two hosts on the in-memory network, virtual time), and swanctl's text.
  */
 import { describe, expect, it } from 'vitest';
-import { fragmentCounters } from '../../../actors/ike-fragments.js';
+import { fragmentCounters } from '../../../actors/ike-fragment-counters.js';
 import type { ConnectionConfig } from '../../../ipsec/config/model.js';
 import { ExchangeType } from '../../../ipsec/ike/wire/constants.js';
 import { buildListSas, formatListSas, type ListSasIke } from '../../../targets/native/list-sas.js';

@@ -2,7 +2,8 @@
  * A minimal mote firmware (RFC 7815's minimal initiator: a one-suite firmware by default), with
  * the stand-ins build-mote links into it in place of the stack's own modules:
  *   - targets/wismote/no-ike-fragments.ts: an SKF message is counted as received and dropped as
- *     'unexpected', logged, answered with nothing, and the IKE SA goes on;
+ *     'unexpected', logged, answered with nothing, and the IKE SA goes on; the supervisor keeps
+ *     an ended SA's counters and checks no fragment size;
  *   - targets/wismote/no-create-child.ts: a peer's CREATE_CHILD_SA request is refused with
  *     NO_ADDITIONAL_SAS and the SAs stay as they were; a rekey asked of the supervisor sends
  *     nothing;
@@ -41,6 +42,7 @@ vi.mock(
   '../../../machines/ike-sa.fragments.js',
   () => import('../../../targets/wismote/no-ike-fragments.js'),
 );
+vi.mock('../../../actors/ike-fragments.js', () => import('../../../targets/wismote/no-ike-fragments.js'));
 const stub = vi.hoisted(() => ({ build: true }));
 vi.mock('../../../ipsec/ike/exchange/create-child.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../../ipsec/ike/exchange/create-child.js')>();
@@ -148,6 +150,22 @@ describe('a minimal firmware', () => {
     w.client.supervisor.task(ike.uniqueid, { kind: 'dpd' });
     w.clock.advance(200);
     expect(wire.slice(before).some((m) => m.from.address === GATEWAY_ADDR.address)).toBe(true);
+    expect(ike.state).toBe('ESTABLISHED');
+
+    // Once the SA is gone, the supervisor still holds its counters.
+    w.gateway.supervisor.terminate(gw.uniqueid);
+    w.clock.advance(1000);
+    expect(w.gateway.supervisor.ikeSas).toEqual([]);
+    expect(w.gateway.supervisor.fragmentCounters()).toMatchObject({
+      received: frags.length,
+      dropped: { unexpected: frags.length },
+    });
+  });
+
+  it('checks no fragment size: a fragment_size no fragment could use is not refused', () => {
+    const w = minimalHosts({ daemon: { fragment_size: 100 } });
+    const ike = w.client.supervisor.initiate('gw', 'net');
+    w.clock.advance(1000);
     expect(ike.state).toBe('ESTABLISHED');
   });
 
