@@ -16,14 +16,16 @@ import {
   routeReplace,
 } from '../../../../targets/native/tun/iproute.js';
 import { openTun, type TunDevice, type TunOptions } from '../../../../targets/native/tun/tun-device.js';
+import { ensurePackages, runs } from '../../../support/debian-packages.js';
 
-/** Fails (never skips) when the host cannot run these tests; CI runs them as root. */
+/** Fails (never skips) when the host cannot run these tests (CI runs them as root); installs ping. */
 export function requireTunHost(): void {
   if (process.platform !== 'linux') throw new Error(`TUN tests need Linux (this is ${process.platform})`);
   if (process.getuid?.() !== 0)
     throw new Error('TUN tests need root (network namespaces, /dev/net/tun); run them as root, as CI does');
   if (!existsSync('/dev/net/tun'))
     throw new Error('TUN tests need /dev/net/tun (modprobe tun; in a container: --device /dev/net/tun)');
+  ensurePackages('ping', ['iputils-ping'], () => runs('ping', ['-V']));
 }
 
 export const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
