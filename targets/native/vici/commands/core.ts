@@ -1,7 +1,7 @@
 /**
  * The VICI commands about the daemon itself, with charon's message layouts (vici_query.c,
- * vici_config.c): version, stats, reload-settings, get-algorithms, get-counters,
- * reset-counters, get-pools.
+ * vici_config.c): version, stats (with the data plane's counters: data-plane-stats.ts),
+ * reload-settings, get-algorithms, get-counters, reset-counters, get-pools.
  *
  * Where charon reports something we do not have, the answer keeps charon's layout with what
  * stands for it here: one worker (Node's event loop, busy answering this command), no job
@@ -20,6 +20,7 @@ import {
 } from '../../../../ipsec/crypto/transforms.js';
 import { type ViciInput, viciSection, viciString } from '../message.js';
 import type { ViciServer } from '../server-types.js';
+import { dataPlaneStats } from './data-plane-stats.js';
 import type { ViciDaemonContext } from './index.js';
 
 /** The name charon's `daemon` key and its plugins carry here. */
@@ -262,6 +263,11 @@ export function registerCoreCommands(server: ViciServer, ctx: ViciDaemonContext)
         'cookies-sent': sup.counters.cookiesSent,
         'init-dropped': sup.counters.dosDropped,
       },
+      ...dataPlaneStats({
+        esp: ctx.host.esp.pipeline.counters(),
+        udp: ctx.host.transport.counters,
+        ...(ctx.host.tun ? { tun: ctx.host.tun } : {}),
+      }),
       plugins: [VICI_DAEMON_NAME, 'vici'],
       // charon's glibc mallinfo, here V8's heap: sbrk = heap reserved, mmap = buffers outside it.
       mallinfo: {

@@ -273,6 +273,23 @@ describe('VICI SA commands with strongSwan swanctl', () => {
     expect(r.code).toBe(0);
   });
 
+  it("stats carries the data plane's counters: the IKE exchanges' datagrams, no ESP yet", async () => {
+    const c = await ViciClient.connect(CLIENT_VICI);
+    try {
+      const stats = (await c.stats()) as Tree;
+      expect(Number(stats.udp.sent)).toBeGreaterThanOrEqual(2); // IKE_SA_INIT and IKE_AUTH requests
+      expect(Number(stats.udp.received)).toBeGreaterThanOrEqual(2);
+      expect(stats.udp['send-errors']).toBe('0');
+      expect(stats.esp['out-protected']).toBe('0');
+      expect(stats.esp.drops).toMatchObject({ 'no-sa': '0', icv: '0', replay: '0' });
+      expect(stats.tun).toBeUndefined(); // no daemon.tun
+    } finally {
+      c.close();
+    }
+    const pretty = await swanctl('--stats', '--pretty', '--uri', uri(CLIENT_VICI));
+    expect(pretty.out).toMatch(/^ {2}udp \{\n {4}received = [1-9]\d*$/m);
+  });
+
   it('publishes ike-updown and child-updown (ours and --monitor-sa)', async () => {
     expect(await until(() => events.got.length >= 2)).toBe(true);
     const names = events.got.map((e) => e.name);
