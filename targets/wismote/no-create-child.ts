@@ -41,3 +41,12 @@ export function handleCreateChildRequest(): CreateChildAnswer {
   const failure: ExchangeFailure = { notify: NotifyError.NO_ADDITIONAL_SAS, reason: NONE };
   return { kind: 'refused', payloads: [notify(NotifyError.NO_ADDITIONAL_SAS)], failure };
 }
+
+/**
+ * The supervisor's IKE SA rekey hand-over (actors/ike-rekey-handover.ts, RFC 7296 §2.18): no IKE
+ * SA is ever rekeyed here, so none is replaced and no task has a successor to go to.
+ */
+export class IkeRekeyHandover {
+  rekeyed(): void {}
+  forward(): void {}
+}

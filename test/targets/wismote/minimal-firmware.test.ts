@@ -6,7 +6,7 @@
  *     an ended SA's counters and checks no fragment size;
  *   - targets/wismote/no-create-child.ts: a peer's CREATE_CHILD_SA request is refused with
  *     NO_ADDITIONAL_SAS and the SAs stay as they were; a rekey asked of the supervisor sends
- *     nothing;
+ *     nothing; the supervisor has no IKE SA rekey hand-over (nothing is ever replaced);
  *   - targets/wismote/no-nat-detection.ts: no NAT_DETECTION notify is sent or looked at, IKE
  *     stays on port 500;
  *   - targets/wismote/no-path-mtu.ts: refuses to run (the QuickJS tests carry readings through
@@ -43,6 +43,7 @@ vi.mock(
   () => import('../../../targets/wismote/no-ike-fragments.js'),
 );
 vi.mock('../../../actors/ike-fragments.js', () => import('../../../targets/wismote/no-ike-fragments.js'));
+vi.mock('../../../actors/ike-rekey-handover.js', () => import('../../../targets/wismote/no-create-child.js'));
 const stub = vi.hoisted(() => ({ build: true }));
 vi.mock('../../../ipsec/ike/exchange/create-child.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../../ipsec/ike/exchange/create-child.js')>();
