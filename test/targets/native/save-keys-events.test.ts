@@ -25,18 +25,20 @@ import { Daemon } from '../../../targets/native/daemon.js';
 import { createLogger } from '../../../targets/native/logger.js';
 import {
   ESP_TABLE,
-  type EspKeyRow,
-  espKeyRows,
-  formatEspTable,
-  formatIkeTable,
   IKEV2_TABLE,
-  type IkeKeyRow,
-  ikeKeyRow,
   SaveKeys,
   type SaveKeysEvent,
   type SaveKeysFs,
   type SaveKeysOptions,
 } from '../../../targets/native/save-keys.js';
+import {
+  type EspKeyRow,
+  espKeyRows,
+  formatEspTable,
+  formatIkeTable,
+  type IkeKeyRow,
+  ikeKeyRow,
+} from '../../../targets/native/wireshark-tables.js';
 import { twoHosts } from '../../support/two-hosts.js';
 
 const dirs: string[] = [];
