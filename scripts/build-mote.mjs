@@ -40,6 +40,7 @@ import { minify } from 'terser';
 import { publicPrivatesPlugin } from './mote-private.mjs';
 import { keptProperties } from './mote-properties.mjs';
 import { encodeTexts } from './mote-texts.mjs';
+import { compiledTransforms } from './mote-transforms.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const MOTE_ENTRY = join(root, 'targets/wismote/mote-entry.ts');
@@ -244,6 +245,7 @@ export function moteBuildOptions(minify, { suite, minimal = !!suite } = {}) {
       keepPolyfills,
       smallAes,
       compiledProfile,
+      compiledTransforms(suite ? [suite] : Object.keys(MOTE_SUITE_CRYPTO)),
       moteRx,
       moteXstate,
       ...(suite ? [oneSuite(suite, minimal)] : []),
@@ -255,6 +257,7 @@ export function moteBuildOptions(minify, { suite, minimal = !!suite } = {}) {
 /** Which package (node_modules/<pkg>) or our top-level folder an input path belongs to. */
 export function ownerOf(path) {
   if (path.startsWith('mote-suite:')) return 'targets/';
+  if (path.startsWith('mote-transforms:')) return 'ipsec/';
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
   if (m) return m[1];
   return `${path.split('/')[0]}/`;
@@ -268,6 +271,7 @@ export function folderOf(path) {
     return `${m[1]}/${rest.length > 1 ? `${rest[0]}/` : ''}`;
   }
   if (path.startsWith('mote-suite:')) return 'targets/';
+  if (path.startsWith('mote-transforms:')) return 'ipsec/crypto/';
   const parts = path.split('/');
   return parts.length > 2 ? `${parts[0]}/${parts[1]}/` : `${parts[0]}/`;
 }
