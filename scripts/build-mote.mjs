@@ -83,11 +83,13 @@ function oneSuite(suite, minimal) {
  * A minimal firmware (a one-suite firmware, unless `minimal: false`): RFC 7815's minimal
  * initiator, which the mote profile is by default. Each stand-in (targets/wismote/no-*.ts)
  * replaces a module where the listed importers import it; gzipped savings on the seed firmware:
- *   - RFC 7383 fragmentation (1.5 KiB): the machine's fragment handling and the fragmenter; an
- *     SKF message is counted and dropped, nothing is fragmented;
- *   - CREATE_CHILD_SA (1.6 KiB): a peer's request is answered with NO_ADDITIONAL_SAS;
- *   - the responder's half (3.2 KiB): the router's IKE_SA_INIT door (half-open table, cookies,
- *     DoS admission) and the machine's responder state; a request is dropped and logged;
+ *   - RFC 7383 fragmentation (1.5 KiB, and 0.4 the supervisor's side): the machine's fragment
+ *     handling and the fragmenter; an SKF message is counted and dropped, nothing is fragmented;
+ *   - CREATE_CHILD_SA (1.6 KiB, and 0.2 the supervisor's IKE rekey hand-over): a peer's request
+ *     is answered with NO_ADDITIONAL_SAS;
+ *   - the responder's half (3.2 KiB, and 0.3 the DoS guard): the router's IKE_SA_INIT door
+ *     (half-open table, cookies, DoS admission) and the machine's responder state; a request is
+ *     dropped and logged;
  *   - NAT detection (0.5 KiB; the profile has nat_detection = no): no verdict.
  *   - the ESP pipeline's path MTU check (0.3 KiB; a mote sets no pathMtu: 6LoWPAN fragments).
  * The firmware refuses a profile with IKE fragmentation or a rekey time at boot (mote-stack.ts).
