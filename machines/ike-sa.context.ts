@@ -64,3 +64,10 @@ export function initialContext(input: IkeSaInput): IkeSaContext {
     fragments: emptyFragmentState(),
   });
 }
+
+export const sameSpi = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** The Child SA whose inbound SPI is `spiIn`. */
+export const childBySpi = (ctx: Pick<IkeSaContext, 'children'>, spiIn: Uint8Array) =>
+  ctx.children.find((c) => sameSpi(c.spiIn, spiIn));

@@ -103,7 +103,7 @@ export const MINIMAL_STAND_INS = [
     'no-ike-fragments.ts',
   ],
   ['/ike-fragments.js', ['/actors/supervisor.ts', '/actors/supervisor-lives.ts'], 'no-ike-fragments.ts'],
-  ['/create-child.js', ['/machines/ike-sa.established.ts'], 'no-create-child.ts'],
+  ['/ike-sa.create-child.js', ['/machines/ike-sa.established.ts'], 'no-create-child.ts'],
   ['/ike-rekey-handover.js', ['/actors/supervisor.ts'], 'no-create-child.ts'],
   ['/ike-init-responder.js', ['/actors/ike-router.ts'], 'no-responder.ts'],
   ['/ike-sa.responder.js', ['/machines/ike-sa.machine.ts'], 'no-responder.ts'],

@@ -45,16 +45,15 @@ vi.mock(
 vi.mock('../../../actors/ike-fragments.js', () => import('../../../targets/wismote/no-ike-fragments.js'));
 vi.mock('../../../actors/ike-rekey-handover.js', () => import('../../../targets/wismote/no-create-child.js'));
 const stub = vi.hoisted(() => ({ build: true }));
-vi.mock('../../../ipsec/ike/exchange/create-child.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../../ipsec/ike/exchange/create-child.js')>();
+vi.mock('../../../machines/ike-sa.create-child.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../machines/ike-sa.create-child.js')>();
   const none = await import('../../../targets/wismote/no-create-child.js');
   return {
     ...real,
-    buildChildRequest: (...a: Parameters<typeof real.buildChildRequest>) =>
-      stub.build ? none.buildChildRequest() : real.buildChildRequest(...a),
-    buildIkeRekeyRequest: (...a: Parameters<typeof real.buildIkeRekeyRequest>) =>
-      stub.build ? none.buildIkeRekeyRequest() : real.buildIkeRekeyRequest(...a),
-    handleCreateChildRequest: none.handleCreateChildRequest,
+    buildCreateChildTask: (...a: Parameters<typeof real.buildCreateChildTask>) =>
+      stub.build ? none.buildCreateChildTask() : real.buildCreateChildTask(...a),
+    answerCreateChild: none.answerCreateChild,
+    adoptPeerRekey: none.adoptPeerRekey,
   };
 });
 vi.mock('../../../ipsec/ike/nat.js', () => import('../../../targets/wismote/no-nat-detection.js'));
