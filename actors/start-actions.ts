@@ -1,14 +1,13 @@
 /**
- * start_action (swanctl.conf) and acquires (RFC 4301 §5.1): `start` initiates a connection's
- * first child and adds the others with CREATE_CHILD_SA once the IKE SA is up; `trap` installs
- * PROTECT policies whose first packet raises an acquire, answered by negotiating the child on
- * its IKE SA if one is up, else by initiating one.
+ * start_action (swanctl.conf): `start` initiates a connection's first child and adds the others
+ * with CREATE_CHILD_SA once the IKE SA is up; `trap` installs PROTECT policies whose first
+ * packet raises an acquire (RFC 4301 §5.1; trap-policies.ts).
  */
 import type { ChildConfig, Config, ConnectionConfig } from '../ipsec/config/model.js';
-import { resolveTs } from '../ipsec/ike/exchange/child.js';
-import { err, ok, type Result } from '../ipsec/result.js';
+import type { Result } from '../ipsec/result.js';
 import type { IpsecBackend } from './ipsec-backend.js';
 import type { IkeSaHandle, SupervisorEvent, SupervisorLogger } from './supervisor-types.js';
+import { TrapPolicies } from './trap-policies.js';
 
 function firstOf<T>(items: Iterable<T>, test: (x: T) => boolean): T | undefined {
   for (const x of items) if (test(x)) return x;
@@ -33,33 +32,28 @@ export interface StartActionsOptions {
 }
 
 export class StartActions {
-  /** connection/child -> reqid of its trap policies. */
-  private readonly trapReqids = new Map<string, number>();
-  /** connection/child -> its names, for the traps installed. */
-  private readonly trapNames = new Map<string, { readonly connection: string; readonly child: string }>();
-  /** The reqids of trap policies, for isTrapped on every Child SA removal. */
-  private readonly trapped = new Set<number>();
-  /** connection/child -> the reqid its trap policies had (a trap installed again keeps it). */
-  private readonly knownReqids = new Map<string, number>();
+  private readonly traps: TrapPolicies;
 
   constructor(
     private readonly sup: SupervisorApi,
     private readonly o: StartActionsOptions,
-  ) {}
+  ) {
+    this.traps = new TrapPolicies(sup, o);
+  }
 
   trapReqid(connection: string, child: string): number | undefined {
-    return this.trapReqids.get(`${connection}/${child}`);
+    return this.traps.trapReqid(connection, child);
   }
 
   isTrapped(reqid: number): boolean {
-    return this.trapped.has(reqid);
+    return this.traps.isTrapped(reqid);
   }
 
   start(): void {
     for (const conn of this.o.config.connections) {
       for (const child of conn.children) {
         if (child.start_action === 'start') this.startChild(conn, child);
-        else if (child.start_action === 'trap') this.trap(conn, child);
+        else if (child.start_action === 'trap') this.traps.trap(conn, child);
       }
     }
   }
@@ -75,7 +69,7 @@ export class StartActions {
       this.o.logger?.info({ connection, child }, 'cannot restore: no longer configured');
       return;
     }
-    if (how === 'trap') this.trap(conn, config);
+    if (how === 'trap') this.traps.trap(conn, config);
     else this.startChild(conn, config);
   }
 
@@ -103,85 +97,14 @@ export class StartActions {
     }
   }
 
-  /**
-   * swanctl --install: trap policies for `child` of `connection` (the first connection with that
-   * child if none is named), whatever its start_action. Installed already: nothing to do.
-   */
+  /** swanctl --install (trap-policies.ts). */
   installTrap(connection: string | undefined, child: string): Result<{ connection: string }, string> {
-    const conn = this.o.config.connections.find(
-      (c) => (connection === undefined || c.name === connection) && c.children.some((x) => x.name === child),
-    );
-    const config = conn?.children.find((x) => x.name === child);
-    if (!conn || !config)
-      return err(connection === undefined ? `no child '${child}'` : `no child '${child}' in '${connection}'`);
-    return this.trap(conn, config)
-      ? ok({ connection: conn.name })
-      : err(`installing policy '${child}' failed: unusable traffic selectors`);
+    return this.traps.install(connection, child);
   }
 
-  /**
-   * swanctl --uninstall: removes the trap policies of `child` (of `connection`, if named). A
-   * Child SA of theirs that is up keeps policies of its own. False when no such trap exists.
-   */
+  /** swanctl --uninstall (trap-policies.ts). */
   uninstallTrap(child: string, connection?: string): boolean {
-    let found = false;
-    for (const [key, reqid] of [...this.trapReqids]) {
-      const names = this.trapNames.get(key);
-      if (!names || names.child !== child || (connection !== undefined && names.connection !== connection))
-        continue;
-      const conn = names.connection;
-      found = true;
-      this.trapReqids.delete(key);
-      this.trapNames.delete(key);
-      this.trapped.delete(reqid);
-      this.o.backend.deletePolicy({ reqid });
-      // Child SAs negotiated under the trap shared its policies: theirs again, without the offer.
-      const up = [...this.sup.ikeSasNamed(conn)].flatMap((h) => h.children.filter((c) => c.reqid === reqid));
-      const first = up[0];
-      if (first)
-        for (const direction of ['out', 'in'] as const)
-          this.o.backend.addPolicy({
-            direction,
-            action: 'PROTECT',
-            reqid,
-            localTs: first.record.localTs,
-            remoteTs: first.record.remoteTs,
-            mode: first.record.mode,
-          });
-    }
-    return found;
-  }
-
-  /** Installs the trap policies of `child`; false when its traffic selectors are unusable. */
-  private trap(conn: ConnectionConfig, child: ChildConfig): boolean {
-    const key = `${conn.name}/${child.name}`;
-    if (this.trapReqids.has(key)) return true;
-    const local = { address: conn.local_addrs[0] ?? '0.0.0.0', port: conn.local_port };
-    const remote = { address: conn.remote_addrs[0] ?? '', port: conn.remote_port };
-    const localTs = resolveTs(child.local_ts, local);
-    const remoteTs = resolveTs(child.remote_ts, remote);
-    if (!localTs.ok || !remoteTs.ok) {
-      this.o.logger?.warn({ connection: conn.name, child: child.name }, 'trap: unusable traffic selectors');
-      return false;
-    }
-    const reqid = this.knownReqids.get(key) ?? this.o.newReqid(`trap:${key}`);
-    this.knownReqids.set(key, reqid);
-    this.trapReqids.set(key, reqid);
-    this.trapNames.set(key, { connection: conn.name, child: child.name });
-    this.trapped.add(reqid);
-    // A Child SA of this reqid still up (trapped before) holds the policies: the trap's replace them.
-    if (this.o.backend.hasPolicies(reqid)) this.o.backend.deletePolicy({ reqid });
-    for (const direction of ['out', 'in'] as const)
-      this.o.backend.addPolicy({
-        direction,
-        action: 'PROTECT',
-        reqid,
-        localTs: localTs.value,
-        remoteTs: remoteTs.value,
-        mode: child.mode,
-        ...(direction === 'out' ? { offer: { connection: conn.name, child: child.name } } : {}),
-      });
-    return true;
+    return this.traps.uninstall(child, connection);
   }
 
   /** An acquire (RFC 4301 §5.1): negotiate the trapped child, on its IKE SA if one is up. */

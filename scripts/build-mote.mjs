@@ -91,7 +91,8 @@ function oneSuite(suite, minimal) {
  *     (half-open table, cookies, DoS admission) and the machine's responder state; a request is
  *     dropped and logged;
  *   - NAT detection (0.5 KiB; the profile has nat_detection = no): no verdict.
- *   - the ESP pipeline's path MTU check (0.3 KiB; a mote sets no pathMtu: 6LoWPAN fragments).
+ *   - the ESP pipeline's path MTU check (0.3 KiB; a mote sets no pathMtu: 6LoWPAN fragments);
+ *   - trap policies and their acquires (0.3 KiB; a mote's child starts at once).
  * The firmware refuses a profile with IKE fragmentation or a rekey time at boot (mote-stack.ts).
  */
 export const MINIMAL_STAND_INS = [
@@ -109,6 +110,7 @@ export const MINIMAL_STAND_INS = [
   ['/ike-sa.responder.js', ['/machines/ike-sa.machine.ts'], 'no-responder.ts'],
   ['/nat.js', ['/ipsec/ike/exchange/ike-sa-init.ts'], 'no-nat-detection.ts'],
   ['/too-big.js', ['/actors/esp-pipeline.ts'], 'no-path-mtu.ts'],
+  ['/trap-policies.js', ['/actors/start-actions.ts'], 'no-traps.ts'],
 ];
 
 const minimalIke = {

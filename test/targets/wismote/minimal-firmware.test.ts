@@ -9,6 +9,8 @@
  *     nothing; the supervisor has no IKE SA rekey hand-over (nothing is ever replaced);
  *   - targets/wismote/no-nat-detection.ts: no NAT_DETECTION notify is sent or looked at, IKE
  *     stays on port 500;
+ *   - targets/wismote/no-traps.ts: no trap policy is installed, with a warning that says why;
+ *     swanctl --install's call is refused;
  *   - targets/wismote/no-path-mtu.ts: refuses to run (the QuickJS tests carry readings through
  *     the minimal firmware's ESP pipeline, which never calls it);
  *   - the firmware refuses a profile with IKE fragmentation or a rekey time at boot.
@@ -44,6 +46,7 @@ vi.mock(
 );
 vi.mock('../../../actors/ike-fragments.js', () => import('../../../targets/wismote/no-ike-fragments.js'));
 vi.mock('../../../actors/ike-rekey-handover.js', () => import('../../../targets/wismote/no-create-child.js'));
+vi.mock('../../../actors/trap-policies.js', () => import('../../../targets/wismote/no-traps.js'));
 const stub = vi.hoisted(() => ({ build: true }));
 vi.mock('../../../machines/ike-sa.create-child.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../../machines/ike-sa.create-child.js')>();
@@ -206,6 +209,35 @@ describe('a minimal firmware', () => {
     expect([ike.state, gw.state]).toEqual(['ESTABLISHED', 'ESTABLISHED']);
     expect({ client: spis(ike), gateway: spis(gw) }).toEqual(before);
     stub.build = true;
+  });
+
+  it('installs no trap policy (a mote starts its child at once), and says why', () => {
+    const logger = memoryLogger();
+    const trapped = { ...clientConfig(), nat_detection: false };
+    const client = {
+      ...trapped,
+      children: trapped.children.map((c) => ({ ...c, start_action: 'trap' as const })),
+    };
+    const w = twoHosts({ clientConnections: [client], clientLogger: logger });
+    w.client.supervisor.start();
+    w.clock.advance(1000);
+    expect(w.client.esp.backend.listPolicies()).toEqual([]);
+    expect(w.client.supervisor.ikeSas).toEqual([]);
+    expect(logger.lines.filter((l) => l.msg === 'trap: this firmware has no trap policies')).toHaveLength(1);
+    expect(w.client.supervisor.installTrap('gw', 'net')).toEqual({
+      ok: false,
+      error: "installing policy 'net' failed: this firmware has no trap policies",
+    });
+    expect(w.client.supervisor.uninstallTrap('net')).toBe(false);
+    // start_action = start still works: the mote's own case.
+    const started = twoHosts({
+      clientConnections: [
+        { ...trapped, children: trapped.children.map((c) => ({ ...c, start_action: 'start' as const })) },
+      ],
+    });
+    started.client.supervisor.start();
+    started.clock.advance(1000);
+    expect(started.client.supervisor.ikeSas.map((h) => h.state)).toEqual(['ESTABLISHED']);
   });
 
   it("the path MTU check's stand-in says why it cannot run (a mote sets no pathMtu)", () => {

@@ -1,0 +1,44 @@
+/**
+ * The firmware's stand-in for actors/trap-policies.ts, linked by scripts/build-mote.mjs into a
+ * minimal firmware where start-actions.ts imports it. A mote's child starts at once and again
+ * after a loss (start_action = start, close_action = start, dpd_action = restart: profile.ts),
+ * so it installs no trap policy and meets no acquire of one; a configuration that asks for a
+ * trap anyway gets none, and a warning that says why.
+ */
+
+import type { StartActionsOptions, SupervisorApi } from '../../actors/start-actions.js';
+import type { ChildConfig, ConnectionConfig } from '../../ipsec/config/model.js';
+import { err, type Result } from '../../ipsec/result.js';
+
+const NONE = 'this firmware has no trap policies';
+
+export class TrapPolicies {
+  constructor(
+    _sup: SupervisorApi,
+    private readonly o: StartActionsOptions,
+  ) {}
+
+  trapReqid(_connection: string, _child: string): number | undefined {
+    return undefined;
+  }
+
+  isTrapped(_reqid: number): boolean {
+    return false;
+  }
+
+  install(_connection: string | undefined, child: string): Result<{ connection: string }, string> {
+    return err(`installing policy '${child}' failed: ${NONE}`);
+  }
+
+  uninstall(_child: string, _connection?: string): boolean {
+    return false;
+  }
+
+  trap(conn: ConnectionConfig, child: ChildConfig): boolean {
+    this.o.logger?.warn({ connection: conn.name, child: child.name }, `trap: ${NONE}`);
+    return false;
+  }
+
+  /** Only a trap policy's acquire names a child to negotiate; there are none. */
+  acquire(_connection: string, _child: string, _reqid: number): void {}
+}
