@@ -10,7 +10,7 @@
  *   - targets/wismote/no-nat-detection.ts: no NAT_DETECTION notify is sent or looked at, IKE
  *     stays on port 500;
  *   - targets/wismote/no-traps.ts: no trap policy is installed, with a warning that says why;
- *     swanctl --install's call is refused;
+ *     swanctl --install's call is refused; no packet is held for an acquire;
  *   - targets/wismote/no-path-mtu.ts: refuses to run (the QuickJS tests carry readings through
  *     the minimal firmware's ESP pipeline, which never calls it);
  *   - the firmware refuses a profile with IKE fragmentation or a rekey time at boot.
@@ -27,9 +27,11 @@ import { ExchangeType, PayloadType } from '../../../ipsec/ike/wire/constants.js'
 import { isResponse } from '../../../ipsec/ike/wire/header.js';
 import { decodeMessage } from '../../../ipsec/ike/wire/message.js';
 import { NotifyError, NotifyStatus } from '../../../ipsec/ike/wire/notify-types.js';
+import { mustSelector } from '../../../ipsec/policy/selector.js';
 import { toHex } from '../../../ipsec/util/bytes.js';
 import { moteStackConfig } from '../../../targets/wismote/mote-stack.js';
 import { mustNotFragment, tooBigError } from '../../../targets/wismote/no-path-mtu.js';
+import { echoRequest } from '../../ipsec/policy/fixtures.js';
 import { CLIENT_ADDR, clientConfig, GATEWAY_ADDR } from '../../support/ike-peers.js';
 import {
   captureIke,
@@ -47,6 +49,7 @@ vi.mock(
 vi.mock('../../../actors/ike-fragments.js', () => import('../../../targets/wismote/no-ike-fragments.js'));
 vi.mock('../../../actors/ike-rekey-handover.js', () => import('../../../targets/wismote/no-create-child.js'));
 vi.mock('../../../actors/trap-policies.js', () => import('../../../targets/wismote/no-traps.js'));
+vi.mock('../../../actors/esp-acquire.js', () => import('../../../targets/wismote/no-traps.js'));
 const stub = vi.hoisted(() => ({ build: true }));
 vi.mock('../../../machines/ike-sa.create-child.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../../machines/ike-sa.create-child.js')>();
@@ -238,6 +241,25 @@ describe('a minimal firmware', () => {
     started.client.supervisor.start();
     started.clock.advance(1000);
     expect(started.client.supervisor.ikeSas.map((h) => h.state)).toEqual(['ESTABLISHED']);
+  });
+
+  it('holds no packet for an acquire: one meeting a PROTECT policy without an SA is dropped', () => {
+    const w = minimalHosts();
+    const raised: string[] = [];
+    w.client.esp.pipeline.events$.subscribe((e) => raised.push(e.type));
+    w.client.esp.backend.addPolicy({
+      direction: 'out',
+      action: 'PROTECT',
+      reqid: 7,
+      localTs: [mustSelector('10.99.2.0/24')],
+      remoteTs: [mustSelector('10.99.1.0/24')],
+      mode: 'tunnel',
+    });
+    w.client.esp.pipeline.send(echoRequest('10.99.2.1', '10.99.1.1'));
+    w.clock.advance(100);
+    expect(w.client.esp.pipeline.counters().drops['queue-full']).toBe(1);
+    expect(w.client.esp.pipeline.isAcquirePending(7)).toBe(false);
+    expect(raised).toEqual([]);
   });
 
   it("the path MTU check's stand-in says why it cannot run (a mote sets no pathMtu)", () => {
