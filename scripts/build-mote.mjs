@@ -92,7 +92,8 @@ function oneSuite(suite, minimal) {
  *     dropped and logged;
  *   - NAT detection (0.5 KiB; the profile has nat_detection = no): no verdict.
  *   - the ESP pipeline's path MTU check (0.3 KiB; a mote sets no pathMtu: 6LoWPAN fragments);
- *   - trap policies and their acquires (0.6 KiB; a mote's child starts at once).
+ *   - trap policies and their acquires (0.6 KiB; a mote's child starts at once);
+ *   - the IKE message counters (0.3 KiB; read over VICI, which a mote has not).
  * The firmware refuses a profile with IKE fragmentation or a rekey time at boot (mote-stack.ts).
  */
 export const MINIMAL_STAND_INS = [
@@ -112,6 +113,11 @@ export const MINIMAL_STAND_INS = [
   ['/too-big.js', ['/actors/esp-pipeline.ts'], 'no-path-mtu.ts'],
   ['/trap-policies.js', ['/actors/start-actions.ts'], 'no-traps.ts'],
   ['/esp-acquire.js', ['/actors/esp-pipeline.ts'], 'no-traps.ts'],
+  [
+    '/ike-message-counters.js',
+    ['/actors/supervisor.ts', '/actors/supervisor-effects.ts'],
+    'no-message-counters.ts',
+  ],
 ];
 
 const minimalIke = {

@@ -11,6 +11,7 @@
  *     stays on port 500;
  *   - targets/wismote/no-traps.ts: no trap policy is installed, with a warning that says why;
  *     swanctl --install's call is refused; no packet is held for an acquire;
+ *   - targets/wismote/no-message-counters.ts: no IKE message is counted (nothing reads them);
  *   - targets/wismote/no-path-mtu.ts: refuses to run (the QuickJS tests carry readings through
  *     the minimal firmware's ESP pipeline, which never calls it);
  *   - the firmware refuses a profile with IKE fragmentation or a rekey time at boot.
@@ -50,6 +51,10 @@ vi.mock('../../../actors/ike-fragments.js', () => import('../../../targets/wismo
 vi.mock('../../../actors/ike-rekey-handover.js', () => import('../../../targets/wismote/no-create-child.js'));
 vi.mock('../../../actors/trap-policies.js', () => import('../../../targets/wismote/no-traps.js'));
 vi.mock('../../../actors/esp-acquire.js', () => import('../../../targets/wismote/no-traps.js'));
+vi.mock(
+  '../../../actors/ike-message-counters.js',
+  () => import('../../../targets/wismote/no-message-counters.js'),
+);
 const stub = vi.hoisted(() => ({ build: true }));
 vi.mock('../../../machines/ike-sa.create-child.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../../machines/ike-sa.create-child.js')>();
@@ -260,6 +265,18 @@ describe('a minimal firmware', () => {
     expect(w.client.esp.pipeline.counters().drops['queue-full']).toBe(1);
     expect(w.client.esp.pipeline.isAcquirePending(7)).toBe(false);
     expect(raised).toEqual([]);
+  });
+
+  it('counts no IKE message (a mote has no VICI to read the counts)', () => {
+    const w = minimalHosts();
+    const ike = w.client.supervisor.initiate('gw', 'net');
+    w.clock.advance(1000);
+    expect(ike.state).toBe('ESTABLISHED');
+    for (const host of [w.client, w.gateway]) {
+      expect(host.supervisor.messageCounters.totals()).toEqual({});
+      expect([...host.supervisor.messageCounters.names()]).toEqual([]);
+    }
+    expect(w.client.supervisor.messageCounters.of('gw')).toBeUndefined();
   });
 
   it("the path MTU check's stand-in says why it cannot run (a mote sets no pathMtu)", () => {
