@@ -107,25 +107,8 @@ export class StartActions {
     return this.traps.uninstall(child, connection);
   }
 
-  /** An acquire (RFC 4301 §5.1): negotiate the trapped child, on its IKE SA if one is up. */
+  /** An acquire (RFC 4301 §5.1) of a trap policy (trap-policies.ts). */
   acquire(connection: string, child: string, reqid: number): void {
-    const existing = firstOf(this.sup.ikeSasNamed(connection), () => true);
-    if (existing?.state === 'ESTABLISHED') {
-      if (!existing.children.some((c) => c.reqid === reqid)) this.sup.createChild(connection, child);
-      return;
-    }
-    if (existing) return; // being negotiated
-    try {
-      const h = this.sup.initiate(connection, child);
-      const off = this.sup.on((e) => {
-        if (e.type === 'ike-failed' && e.handle === h) {
-          this.o.backend.acquireFailed({ reqid });
-          off();
-        } else if (e.type === 'ike-established' && e.handle === h) off();
-      });
-    } catch (e) {
-      this.o.logger?.warn({ connection, error: String(e) }, 'acquire: cannot initiate');
-      this.o.backend.acquireFailed({ reqid });
-    }
+    this.traps.acquire(connection, child, reqid);
   }
 }
