@@ -13,6 +13,9 @@ export interface Capture {
   stderr(): string;
 }
 
+/** How long after tshark reports capturing the traffic may start (see startCapture). */
+const CAPTURE_SETTLE_MS = 500;
+
 /** `ip netns exec NETNS tshark -i IFACE -w FILE -f FILTER`, once it reports capturing. */
 export async function startCapture(
   netns: string,
@@ -61,6 +64,10 @@ export async function startCapture(
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  // "Capturing on" comes as dumpcap opens the interface; the first milliseconds after it can
+  // still be missed (seen once in CI: our first IKE_AUTH fragments were absent from a capture
+  // that held charon's answers to them). Traffic starts once the capture has settled.
+  await new Promise((r) => setTimeout(r, CAPTURE_SETTLE_MS));
   return capture;
 }
 
