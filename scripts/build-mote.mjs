@@ -120,17 +120,25 @@ export const MINIMAL_STAND_INS = [
   ],
 ];
 
-const minimalIke = {
-  name: 'mote-minimal-ike',
-  setup(build) {
-    build.onResolve({ filter: /\.js$/ }, (a) => {
-      const hit = MINIMAL_STAND_INS.find(
-        ([module, importers]) => a.path.endsWith(module) && importers.some((i) => a.importer.endsWith(i)),
-      );
-      return hit ? { path: join(root, 'targets/wismote', hit[2]) } : undefined;
-    });
-  },
-};
+/**
+ * A plugin that links each stand-in of `table` ([module, importers, stand-in in
+ * targets/wismote/]) in place of its module where one of the listed importers imports it.
+ */
+function standIns(name, table) {
+  return {
+    name,
+    setup(build) {
+      build.onResolve({ filter: /\.js$/ }, (a) => {
+        const hit = table.find(
+          ([module, importers]) => a.path.endsWith(module) && importers.some((i) => a.importer.endsWith(i)),
+        );
+        return hit ? { path: join(root, 'targets/wismote', hit[2]) } : undefined;
+      });
+    },
+  };
+}
+
+const minimalIke = standIns('mote-minimal-ike', MINIMAL_STAND_INS);
 
 /**
  * AES on small tables: ipsec/crypto/noble/aes.ts (noble's round function, 1.28 MiB of tables
@@ -149,40 +157,24 @@ const smallAes = {
 };
 
 /**
- * A compiled profile: ipsec/ike/proposal/keywords.ts (the proposal keyword parser) becomes
- * targets/wismote/no-keywords.ts; the firmware's proposals are compiled in
- * (targets/wismote/mote-proposals.ts). ipsec/x509/name.ts (DN identities) becomes
- * targets/wismote/no-dn.ts, ipsec/ike/ts/text.ts (swanctl's traffic selector syntax)
- * targets/wismote/mote-ts-text.ts (one host address: a mote's selectors are 'dynamic').
+ * A compiled profile, in every firmware: the proposal keyword parser
+ * (ipsec/ike/proposal/keywords.ts) becomes targets/wismote/no-keywords.ts, the firmware's
+ * proposals being compiled in (targets/wismote/mote-proposals.ts); DN identities
+ * (ipsec/x509/name.ts) become no-dn.ts (PSK with FQDN / email / IP ids: no DN parser);
+ * swanctl's traffic selector syntax (ipsec/ike/ts/text.ts) becomes mote-ts-text.ts (one host
+ * address: a mote's selectors are 'dynamic'). Another importer of a module listed here would
+ * bring it back: test/scripts/mote-cuts.test.ts.
  */
-/** Who imports ipsec/ike/ts/text.ts in the firmware (another would bring it back: mote-cuts.test.ts). */
-const TS_TEXT_IMPORTERS = [
-  '/ipsec/ike/exchange/child.ts',
-  '/actors/supervisor-children.ts',
-  '/ipsec/policy/selector.ts',
+export const COMPILED_PROFILE = [
+  // [the module, imported by, its stand-in]
+  ['/keywords.js', ['/ipsec/ike/proposal/configured.ts'], 'no-keywords.ts'],
+  ['/x509/name.js', ['/ipsec/ike/identity.ts'], 'no-dn.ts'],
+  [
+    '/ts/text.js',
+    ['/ipsec/ike/exchange/child.ts', '/actors/supervisor-children.ts', '/ipsec/policy/selector.ts'],
+    'mote-ts-text.ts',
+  ],
 ];
-
-const compiledProfile = {
-  name: 'mote-compiled-profile',
-  setup(build) {
-    build.onResolve({ filter: /\/keywords\.js$/ }, (a) =>
-      a.importer.endsWith('/ipsec/ike/proposal/configured.ts')
-        ? { path: join(root, 'targets/wismote/no-keywords.ts') }
-        : undefined,
-    );
-    build.onResolve({ filter: /\/ts\/text\.js$/ }, (a) =>
-      TS_TEXT_IMPORTERS.some((i) => a.importer.endsWith(i))
-        ? { path: join(root, 'targets/wismote/mote-ts-text.ts') }
-        : undefined,
-    );
-    // No distinguished-name identities on a mote (PSK with FQDN / email / IP ids): no DN parser.
-    build.onResolve({ filter: /\/x509\/name\.js$/ }, (a) =>
-      a.importer.endsWith('/ipsec/ike/identity.ts')
-        ? { path: join(root, 'targets/wismote/no-dn.ts') }
-        : undefined,
-    );
-  },
-};
 
 /**
  * The firmware's rxjs: 'rxjs', imported by the stack (the ESP pipeline, SAD, SPD, the radio
@@ -255,7 +247,7 @@ export function moteBuildOptions(minify, { suite, minimal = !!suite } = {}) {
       publicPrivatesPlugin(root),
       keepPolyfills,
       smallAes,
-      compiledProfile,
+      standIns('mote-compiled-profile', COMPILED_PROFILE),
       compiledTransforms(suite ? [suite] : Object.keys(MOTE_SUITE_CRYPTO)),
       moteRx,
       moteXstate,

@@ -124,7 +124,7 @@ export function jsBuiltinNames() {
 
 const PROTOCOL_NAMES = [
   ...['done', 'value', 'return', 'throw', 'next', 'then', 'catch', 'finally', 'toJSON'],
-  ...['get', 'set', 'value', 'writable', 'enumerable', 'configurable'],
+  ...['get', 'set', 'writable', 'enumerable', 'configurable'],
   ...['status', 'reason', 'index', 'input', 'groups', 'indices', 'lastIndex'],
   ...['message', 'name', 'stack', 'cause', 'errors', 'callee', 'caller', '__proto__'],
   ...['crypto', 'getRandomValues', 'TextEncoder', 'TextDecoder', 'encode', 'decode', 'encodeInto'],

@@ -13,14 +13,14 @@ import * as esbuild from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Loads our TypeScript sources at build time: the table, the proposals, the transform types. */
+/** Loads our TypeScript sources at build time: the table, the proposals, the stack's suites. */
 async function sources() {
   const r = await esbuild.build({
     stdin: {
       contents: [
         `export * as table from './ipsec/crypto/transform-table.ts';`,
         `export { MOTE_PROPOSALS } from './targets/wismote/mote-proposals.ts';`,
-        `export { TransformType } from './ipsec/crypto/ids.ts';`,
+        `export { negotiatedSuite } from './ipsec/ike/proposal/suite.ts';`,
       ].join('\n'),
       resolveDir: root,
       loader: 'ts',
@@ -45,28 +45,25 @@ function literal(v) {
   return JSON.stringify(v);
 }
 
-/** The table's lists, each filtered to the transforms the proposals of `suites` name. */
+/**
+ * The table's lists, each filtered to the descriptors of the suites the proposals of `suites`
+ * are (the stack's own negotiatedSuite: what a firmware can negotiate, and nothing else).
+ */
 export async function compiledTransformTable(suites) {
-  const { table, MOTE_PROPOSALS, TransformType } = await sources();
-  const named = suites.flatMap((s) => {
+  const { table, MOTE_PROPOSALS, negotiatedSuite } = await sources();
+  const used = new Set();
+  for (const s of suites) {
     const p = MOTE_PROPOSALS[s];
     if (!p) throw new Error(`unknown suite ${s}`);
-    return [...p.ike, ...p.esp].flatMap((proposal) => proposal.transforms);
-  });
-  const typeOf = {
-    encr: TransformType.ENCR,
-    prf: TransformType.PRF,
-    integ: TransformType.INTEG,
-    ke: TransformType.KE,
-  };
-  const used = (t) =>
-    named.some(
-      (n) =>
-        n.type === typeOf[t.type] &&
-        n.id === t.id &&
-        (t.type !== 'encr' || (t.keyLengthAttribute ? n.keyLength === t.keyBits : n.keyLength === undefined)),
-    );
-  return Object.fromEntries(Object.entries(table).map(([name, list]) => [name, list.filter(used)]));
+    for (const proposal of [...p.ike, ...p.esp]) {
+      const suite = negotiatedSuite(proposal);
+      if (!suite.ok) throw new Error(`suite ${s}: ${suite.error.message}`);
+      for (const t of [suite.value.encr, suite.value.integ, suite.value.prf, suite.value.ke]) used.add(t);
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(table).map(([name, list]) => [name, list.filter((t) => used.has(t))]),
+  );
 }
 
 /** The compiled table as the module the firmware links (keys unquoted, so renamable). */
