@@ -2,6 +2,7 @@
  * The IKE SA statechart's context at its start (ike-sa.machine.ts): from the actor's input,
  * with what nothing per SA needs yet shared (issue 14: memory per SA).
  */
+import { equalBytes } from '../ipsec/util/bytes.js';
 import { emptyFragmentState, NO_FRAGMENTATION } from './ike-sa.outbound.js';
 import { DEFAULT_TIMING, type IkeSaContext, type IkeSaInput, type IkeSaStats } from './ike-sa.types.js';
 
@@ -65,9 +66,6 @@ export function initialContext(input: IkeSaInput): IkeSaContext {
   });
 }
 
-export const sameSpi = (a: Uint8Array, b: Uint8Array): boolean =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
-
 /** The Child SA whose inbound SPI is `spiIn`. */
 export const childBySpi = (ctx: Pick<IkeSaContext, 'children'>, spiIn: Uint8Array) =>
-  ctx.children.find((c) => sameSpi(c.spiIn, spiIn));
+  ctx.children.find((c) => equalBytes(c.spiIn, spiIn));

@@ -18,7 +18,8 @@ import { ProtocolId } from '../ipsec/ike/model.js';
 import { ExchangeType, PayloadType } from '../ipsec/ike/wire/constants.js';
 import { NotifyError, NotifyStatus } from '../ipsec/ike/wire/notify-types.js';
 import type { Payload } from '../ipsec/ike/wire/payload-types.js';
-import { childBySpi, sameSpi } from './ike-sa.context.js';
+import { equalBytes } from '../ipsec/util/bytes.js';
+import { childBySpi } from './ike-sa.context.js';
 import { answer, base } from './ike-sa.setup.js';
 import type { IkeSaContext, IkeTask } from './ike-sa.types.js';
 
@@ -103,7 +104,7 @@ export function settleCreateChild(
     enqueue({ type: 'installChild', params: { child: out.child } });
     if (!out.rekeyOf || request.kind !== 'child') return;
     const old = out.rekeyOf;
-    const collision = context.peerRekeys.find((r) => sameSpi(r.oldSpiIn, old));
+    const collision = context.peerRekeys.find((r) => equalBytes(r.oldSpiIn, old));
     const nr = payloads.find((p) => p.type === PayloadType.NONCE);
     const ours = [request.ni, ...(nr?.type === PayloadType.NONCE ? [nr.data] : [])];
     // §2.8.1: both rekeyed the same Child SA. The SA whose exchange had the lowest of the four
@@ -155,8 +156,8 @@ export function settleCreateChild(
 function isReplacedOrClosing(ctx: IkeSaContext, child: ChildSaRecord): boolean {
   const pending = [...ctx.queue, ...(ctx.active ? [ctx.active.task] : [])];
   return (
-    ctx.children.some((c) => c.rekeyOf !== undefined && sameSpi(c.rekeyOf, child.spiIn)) ||
-    pending.some((t) => t.kind === 'deleteChild' && sameSpi(t.spiIn, child.spiIn))
+    ctx.children.some((c) => c.rekeyOf !== undefined && equalBytes(c.rekeyOf, child.spiIn)) ||
+    pending.some((t) => t.kind === 'deleteChild' && equalBytes(t.spiIn, child.spiIn))
   );
 }
 
@@ -174,7 +175,7 @@ function collides(ctx: IkeSaContext, payloads: readonly Payload[]): boolean {
   // Child SA we are rekeying too is answered as usual and settled by nonces (§2.8.1).
   const rekeyN = payloads.find((p) => p.type === PayloadType.N && p.notifyType === NotifyStatus.REKEY_SA);
   if (rekeyN?.type !== PayloadType.N) return false;
-  const target = ctx.children.find((c) => sameSpi(c.spiOut, rekeyN.spi));
+  const target = ctx.children.find((c) => equalBytes(c.spiOut, rekeyN.spi));
   if (!target) return false;
   return isReplacedOrClosing(ctx, target);
 }
@@ -215,7 +216,7 @@ export const answerCreateChild = base.enqueueActions(({ context, event, enqueue 
     enqueue.assign({ children: [...context.children, out.child] });
     enqueue({ type: 'installChild', params: { child: out.child } });
     const task = context.active?.task;
-    if (out.rekeyOf && task?.kind === 'rekeyChild' && sameSpi(task.spiIn, out.rekeyOf.spiIn)) {
+    if (out.rekeyOf && task?.kind === 'rekeyChild' && equalBytes(task.spiIn, out.rekeyOf.spiIn)) {
       // §2.8.1: we are rekeying it too; remember this exchange's nonces to settle it later.
       const nonce = (ps: readonly Payload[]) => ps.find((p) => p.type === PayloadType.NONCE);
       const ni = nonce(event.payloads);

@@ -23,7 +23,8 @@ import { encodeFor, notify } from '../ipsec/ike/exchange/messages.js';
 import { ExchangeType } from '../ipsec/ike/wire/constants.js';
 import { NotifyError } from '../ipsec/ike/wire/notify-types.js';
 import type { Payload } from '../ipsec/ike/wire/payload-types.js';
-import { childBySpi, sameSpi } from './ike-sa.context.js';
+import { equalBytes } from '../ipsec/util/bytes.js';
+import { childBySpi } from './ike-sa.context.js';
 import {
   adoptPeerRekey,
   answerCreateChild,
@@ -109,7 +110,7 @@ function isDuplicateTask(ctx: IkeSaContext, task: IkeTask): boolean {
     (t) =>
       (t.kind === 'rekeyChild' || t.kind === 'deleteChild') &&
       t.kind === task.kind &&
-      sameSpi(t.spiIn, task.spiIn),
+      equalBytes(t.spiIn, task.spiIn),
   );
 }
 

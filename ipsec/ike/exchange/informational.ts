@@ -8,6 +8,7 @@
  *   other notifies (e.g. MOBIKE's ADDITIONAL_IP4_ADDRESS, RFC 4555) are answered with an empty
  *   response: we do not support MOBIKE, but the exchange must not fail.
  */
+import { equalBytes } from '../../util/bytes.js';
 import { ProtocolId } from '../model.js';
 import { PayloadType } from '../wire/constants.js';
 import type { DeletePayload, Payload } from '../wire/payload-types.js';
@@ -32,8 +33,6 @@ export const deleteIkePayload = (): DeletePayload => ({
   spis: [],
 });
 
-const sameSpi = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
-
 const deletes = (payloads: readonly Payload[]) =>
   payloads.filter((p): p is DeletePayload => p.type === PayloadType.D);
 
@@ -54,7 +53,7 @@ export function handleInformationalRequest(
     return { payloads: [], deleteIke: true, deletedChildren: [] };
   const spis = ds.filter((d) => d.protocolId === ProtocolId.ESP).flatMap((d) => d.spis);
   // The peer names its inbound SPIs: our outbound ones.
-  const deletedChildren = children.filter((c) => spis.some((s) => sameSpi(s, c.spiOut)));
+  const deletedChildren = children.filter((c) => spis.some((s) => equalBytes(s, c.spiOut)));
   return {
     payloads: deletedChildren.length > 0 ? [deleteChildPayload(deletedChildren)] : [],
     deleteIke: false,
@@ -70,5 +69,5 @@ export function confirmedDeletes(
   const spis = deletes(payloads)
     .filter((d) => d.protocolId === ProtocolId.ESP)
     .flatMap((d) => d.spis);
-  return children.filter((c) => spis.some((s) => sameSpi(s, c.spiOut)));
+  return children.filter((c) => spis.some((s) => equalBytes(s, c.spiOut)));
 }
