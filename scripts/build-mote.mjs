@@ -37,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { minify } from 'terser';
+import { dropUnusedMembers } from './mote-members.mjs';
 import { publicPrivatesPlugin } from './mote-private.mjs';
 import { keptProperties } from './mote-properties.mjs';
 import { encodeTexts } from './mote-texts.mjs';
@@ -297,24 +298,29 @@ export function groupBytes(bytes, key) {
 /**
  * The firmware's last passes: terser (two compress passes, mangled names) over esbuild's minified
  * bundle; then its texts become codes (scripts/mote-texts.mjs: the dictionary, `texts`, stays
- * with the host); then terser again renames properties (scripts/mote-properties.mjs: what it
- * keeps). Measured on the seed firmware: the first pass 3.3 KiB (4 %) less gzipped than
- * esbuild's minifier alone, and 22 KiB less QuickJS heap; `reduce_funcs: false`: terser's
- * default (inlining functions used once) saved another 0.4 KiB gzipped but cost 57 KiB of
- * QuickJS heap per mote. No `unsafe*` compress options.
+ * with the host); then the class members nothing reaches are left out (scripts/mote-members.mjs:
+ * what only VICI or the inspector calls; 0.3 KiB); then terser again renames properties
+ * (scripts/mote-properties.mjs: what it keeps). Measured on the seed firmware: the first pass
+ * 3.3 KiB (4 %) less gzipped than esbuild's minifier alone, and 22 KiB less QuickJS heap. Its
+ * options trade heap, which the mote has to spare (1.0 of 1.5 MiB), for flash: terser's default
+ * inlining of functions used once (`reduce_funcs`) saves 0.4 KiB gzipped for 25 KiB of heap;
+ * `unsafe` (builtins called as the language defines them), `unsafe_arrows` (a function
+ * expression that uses no `this` is never a constructor: none of ours is) and `pure_getters`
+ * (reading a property has no effect: our getters compute, they do not act) 0.3 KiB more.
  */
 export async function minifyMote(code) {
   const compressed = await minify(Buffer.from(code).toString('utf8'), {
     ecma: 2020,
-    compress: { passes: 2, reduce_funcs: false },
+    compress: { passes: 2, unsafe: true, unsafe_arrows: true, pure_getters: true },
     mangle: true,
     format: { comments: false },
   });
   const coded = encodeTexts(compressed.code);
-  const renamed = await minify(coded.code, {
+  const used = dropUnusedMembers(coded.code, new Set(keptProperties(coded.code, root))).code;
+  const renamed = await minify(used, {
     ecma: 2020,
     compress: false,
-    mangle: { properties: { builtins: true, reserved: keptProperties(coded.code, root) } },
+    mangle: { properties: { builtins: true, reserved: keptProperties(used, root) } },
     format: { comments: false },
   });
   return { code: new TextEncoder().encode(renamed.code), texts: { texts: coded.texts } };
