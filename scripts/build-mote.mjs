@@ -55,7 +55,8 @@ export const MOTE_SUITE_CRYPTO = {
 
 /**
  * A firmware for one suite: targets/wismote/mote-build.ts (what the build carries) becomes a
- * module that names that suite alone and says whether the build is `minimal`.
+ * module that names that suite alone, says whether the build is `minimal` and picks its hashes
+ * (a minimal one's have no SHA-1: it has no NAT detection).
  */
 function oneSuite(suite, minimal) {
   const name = MOTE_SUITE_CRYPTO[suite];
@@ -70,9 +71,10 @@ function oneSuite(suite, minimal) {
       }));
       build.onLoad({ filter: /.*/, namespace: 'mote-suite' }, () => ({
         contents:
-          `import { ${name} } from ${JSON.stringify(crypto)};\n` +
+          `import { ${name}, MINIMAL_MOTE_HASHES, MOTE_HASHES } from ${JSON.stringify(crypto)};\n` +
           `export const MOTE_BUILD_SUITES = [${name}];\n` +
-          `export const MOTE_BUILD_MINIMAL = ${minimal};\n`,
+          `export const MOTE_BUILD_MINIMAL = ${minimal};\n` +
+          `export const MOTE_BUILD_HASHES = ${minimal ? 'MINIMAL_MOTE_HASHES' : 'MOTE_HASHES'};\n`,
         loader: 'js',
         resolveDir: root,
       }));

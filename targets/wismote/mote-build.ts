@@ -4,7 +4,14 @@
  * replaces this module with one that lists that suite alone, so the others' code is not in the
  * bundle, and says whether it is minimal (it is unless built with `minimal: false`).
  */
-import { CCM8_ECP256_CRYPTO, CCM8_X25519_CRYPTO, type MoteSuiteCrypto, SEED_CRYPTO } from './mote-crypto.js';
+import type { NobleAlgorithms } from '../../ipsec/crypto/noble/compose.js';
+import {
+  CCM8_ECP256_CRYPTO,
+  CCM8_X25519_CRYPTO,
+  MOTE_HASHES,
+  type MoteSuiteCrypto,
+  SEED_CRYPTO,
+} from './mote-crypto.js';
 
 export const MOTE_BUILD_SUITES: readonly MoteSuiteCrypto[] = [
   SEED_CRYPTO,
@@ -19,3 +26,9 @@ export const MOTE_BUILD_SUITES: readonly MoteSuiteCrypto[] = [
  * fragmentation or a rekey time at boot (mote-stack.ts).
  */
 export const MOTE_BUILD_MINIMAL: boolean = false;
+
+/**
+ * The digests the firmware carries (mote-crypto.ts): SHA-256, and SHA-1 for NAT detection,
+ * which a minimal firmware has not (its build picks MINIMAL_MOTE_HASHES).
+ */
+export const MOTE_BUILD_HASHES: NobleAlgorithms['hashes'] = MOTE_HASHES;

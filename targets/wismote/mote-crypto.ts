@@ -26,11 +26,14 @@ import { shortWeierstrass } from './mote-ecp.js';
 import { sha1, sha256 } from './mote-hash.js';
 import type { MoteSuiteName } from './profile.js';
 
-/** What every suite needs besides its transforms. */
-const HASHES = {
-  sha256, // digests of cached responses (ipsec/ike/retransmission.ts)
-  sha1, // NAT_DETECTION_* hashes, should a peer send them unasked (RFC 7296 §2.23)
-};
+/**
+ * What every suite needs besides its transforms (`moteAlgorithms`' `hashes`): SHA-256 for the digests of cached responses
+ * (ipsec/ike/retransmission.ts) and, unless the firmware has no NAT detection (a minimal one,
+ * mote-build.ts: no-nat-detection.ts hashes nothing), SHA-1 for NAT_DETECTION_* hashes, should
+ * a peer send them unasked (RFC 7296 §2.23).
+ */
+export const MOTE_HASHES: NobleAlgorithms['hashes'] = { sha256, sha1 };
+export const MINIMAL_MOTE_HASHES: NobleAlgorithms['hashes'] = { sha256 };
 
 export interface MoteSuiteCrypto {
   readonly suite: MoteSuiteName;
@@ -71,7 +74,10 @@ export const CCM8_X25519_CRYPTO: MoteSuiteCrypto = /* @__PURE__ */ (() => ({
 }))();
 
 /** The union of the suites' algorithms, one provider for all of them. */
-export function moteAlgorithms(suites: readonly MoteSuiteCrypto[]): NobleAlgorithms {
+export function moteAlgorithms(
+  suites: readonly MoteSuiteCrypto[],
+  hashes: NobleAlgorithms['hashes'],
+): NobleAlgorithms {
   const all = <K extends keyof MoteSuiteCrypto['algorithms']>(k: K) => [
     ...new Set(suites.flatMap((s) => s.algorithms[k] as readonly MoteSuiteCrypto['algorithms'][K][number][])),
   ];
@@ -81,6 +87,6 @@ export function moteAlgorithms(suites: readonly MoteSuiteCrypto[]): NobleAlgorit
     integ: all('integ'),
     prf: all('prf'),
     ke: all('ke'),
-    hashes: HASHES,
+    hashes,
   };
 }

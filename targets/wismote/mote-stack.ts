@@ -12,12 +12,14 @@ import { composeNobleProvider } from '../../ipsec/crypto/noble/compose.js';
 import type { CryptoProvider } from '../../ipsec/crypto/types.js';
 import { ProtocolId } from '../../ipsec/ike/model.js';
 import { provideProposals } from '../../ipsec/ike/proposal/configured.js';
-import { MOTE_BUILD_MINIMAL, MOTE_BUILD_SUITES } from './mote-build.js';
+import { MOTE_BUILD_HASHES, MOTE_BUILD_MINIMAL, MOTE_BUILD_SUITES } from './mote-build.js';
 import { moteAlgorithms } from './mote-crypto.js';
 import { MOTE_PROPOSALS } from './mote-proposals.js';
 import { moteConfig, type ProfileOptions } from './profile.js';
 
-export const moteProvider: CryptoProvider = composeNobleProvider(moteAlgorithms(MOTE_BUILD_SUITES));
+export const moteProvider: CryptoProvider = composeNobleProvider(
+  moteAlgorithms(MOTE_BUILD_SUITES, MOTE_BUILD_HASHES),
+);
 
 /** The mote's Config (profile.ts moteConfig), for a suite this build carries. */
 export function moteStackConfig(

@@ -76,4 +76,12 @@ describe('what the firmware leaves out', () => {
     expect(minimal.filter((f) => f.endsWith('actors/dos-guard.ts'))).toEqual([]);
     expect(full.filter((f) => f.endsWith('actors/dos-guard.ts'))).toHaveLength(1);
   }, 60_000);
+
+  it('a minimal firmware carries no SHA-1 (it has no NAT detection); the full one does', async () => {
+    const { moteBuildOptions } = await load();
+    const code = async (o: { suite: string; minimal?: boolean }) =>
+      (await esbuild.build(moteBuildOptions(false, o))).outputFiles?.[0]?.text ?? '';
+    expect(await code({ suite: 'seed' })).not.toMatch(/function sha1\(/);
+    expect(await code({ suite: 'seed', minimal: false })).toMatch(/function sha1\(/);
+  }, 60_000);
 });

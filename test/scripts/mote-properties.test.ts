@@ -16,6 +16,7 @@ interface Properties {
   wordsOfStrings(code: string): Set<string>;
   boundaryNames(root: string): Set<string>;
   jsBuiltinNames(): Set<string>;
+  enumeratedKeys(code: string): Set<string>;
 }
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const load = async <T>(name: string): Promise<T> => (await import(join(root, 'scripts', name))) as T;
@@ -42,7 +43,7 @@ describe('the firmware property renaming', () => {
       for (const reason of ['unexpected', 'unexpected']) counters[reason]++;
       counters.longInternalCounterName += 5;
       return [machine.on[event.type].target, counters.unexpected, counters.longInternalCounterName,
-        caps.radioSend(21), [3, 1, 2].map((x) => x).sort().length, Object.keys(counters).length,
+        caps.radioSend(21), [3, 1, 2].map((x) => x).sort().length, Object.keys(suites).length,
         suites[event.suite]];
     })()`;
     const { code, value } = await renamedRun(source);
@@ -92,5 +93,44 @@ describe('the firmware property renaming', () => {
       expect(names).toContain(n);
     for (const n of ['getRandomValues', 'encode', 'decode']) expect(names).toContain(n);
     for (const n of ['session', 'target', 'destroy', 'code', 'firstChild']) expect(names).not.toContain(n);
+  });
+
+  it('keeps the keys of the tables the code enumerates, which become texts', async () => {
+    const { enumeratedKeys } = await load<Properties>('mote-properties.mjs');
+    const source = `out.value = (() => {
+      const Errors = { INVALID_SYNTAX: 7 }, Status = { COOKIE: 16390 };
+      const Notify = { ...Errors, ...Status };
+      const Exchange = { IKE_SA_INIT: 34 }, Counters = { retransmitsSent: 0 }, Unread = { neverListed: 1 };
+      function nameLookup(table, prefix) {
+        const names = new Map(Object.entries(table).map(([k, v]) => [v, k]));
+        return (v) => names.get(v) ?? prefix + '(' + v + ')';
+      }
+      const exchangeName = nameLookup(Exchange, 'EXCHANGE'), notifyName = nameLookup(Notify, 'NOTIFY');
+      const shadow = (Exchange) => Exchange.localOnly;
+      for (const k in Counters) Counters[k]++;
+      return [exchangeName(34), notifyName(16390), notifyName(7), exchangeName(1), Unread.neverListed,
+        shadow({ localOnly: 2 }), Counters.retransmitsSent];
+    })()`;
+    expect([...enumeratedKeys(source)].sort()).toEqual([
+      'COOKIE',
+      'IKE_SA_INIT',
+      'INVALID_SYNTAX',
+      'retransmitsSent',
+    ]);
+    const { code, value } = await renamedRun(source);
+    expect(value).toEqual(['IKE_SA_INIT', 'COOKIE', 'INVALID_SYNTAX', 'EXCHANGE(1)', 1, 2, 1]);
+    for (const renamed of ['neverListed', 'localOnly']) expect(code).not.toContain(renamed);
+  });
+
+  it("keeps the firmware's IKE payload and exchange names, which its wire errors print", async () => {
+    const { moteBuildOptions } = await load<{ moteBuildOptions(min: boolean, o: object): object }>(
+      'build-mote.mjs',
+    );
+    const { enumeratedKeys } = await load<Properties>('mote-properties.mjs');
+    const esbuild = await import('esbuild');
+    const built = await esbuild.build({ ...moteBuildOptions(true, { suite: 'seed' }), write: false });
+    const keys = enumeratedKeys(Buffer.from(built.outputFiles?.[0]?.contents ?? []).toString('utf8'));
+    for (const name of ['IKE_SA_INIT', 'IKE_AUTH', 'INFORMATIONAL', 'SA', 'KE', 'IDi', 'AUTH', 'TSi', 'SK'])
+      expect(keys).toContain(name);
   });
 });

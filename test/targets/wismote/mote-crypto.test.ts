@@ -15,6 +15,7 @@ import { toHex } from '../../../ipsec/util/bytes.js';
 import {
   CCM8_ECP256_CRYPTO,
   CCM8_X25519_CRYPTO,
+  MOTE_HASHES,
   moteAlgorithms,
   SEED_CRYPTO,
 } from '../../../targets/wismote/mote-crypto.js';
@@ -39,12 +40,12 @@ describe("the mote's crypto", () => {
     ['ccm8-ecp256', CCM8_ECP256_CRYPTO, KeId.ECP_256],
     ['ccm8-x25519', CCM8_X25519_CRYPTO, KeId.CURVE_25519],
   ])('%s: key exchange as the full provider', (_, suite, id) => {
-    const mote = composeNobleProvider(moteAlgorithms([suite]));
+    const mote = composeNobleProvider(moteAlgorithms([suite], MOTE_HASHES));
     for (const seed of ['a', 'b', 'c']) expect(ke(mote, id, seed)).toEqual(ke(nobleProvider, id, seed));
   });
 
   it("the seed's: AES-CTR, AES-XCBC-96 and PRF AES-XCBC as the full provider, and nothing else", () => {
-    const mote = composeNobleProvider(moteAlgorithms([SEED_CRYPTO]));
+    const mote = composeNobleProvider(moteAlgorithms([SEED_CRYPTO], MOTE_HASHES));
     const key = seededRandom('key')(20);
     const iv = seededRandom('iv')(8);
     const data = seededRandom('data')(77);
