@@ -68,10 +68,14 @@ vi.mock('../../../machines/ike-sa.create-child.js', async (importOriginal) => {
   };
 });
 vi.mock('../../../ipsec/ike/nat.js', () => import('../../../targets/wismote/no-nat-detection.js'));
-vi.mock('../../../targets/wismote/mote-build.js', async () => ({
-  MOTE_BUILD_SUITES: [(await import('../../../targets/wismote/mote-crypto.js')).SEED_CRYPTO],
-  MOTE_BUILD_MINIMAL: true,
-}));
+vi.mock('../../../targets/wismote/mote-build.js', async () => {
+  const crypto = await import('../../../targets/wismote/mote-crypto.js');
+  return {
+    MOTE_BUILD_SUITES: [crypto.SEED_CRYPTO],
+    MOTE_BUILD_MINIMAL: true,
+    MOTE_BUILD_HASHES: crypto.MINIMAL_MOTE_HASHES,
+  };
+});
 
 /** The notify types in a protected message to `h`'s side, opened with its keys. */
 function notifiesIn(h: IkeSaHandle, data: Uint8Array): number[] {
