@@ -96,7 +96,8 @@ function oneSuite(suite, minimal) {
  *   - NAT detection (0.5 KiB; the profile has nat_detection = no): no verdict.
  *   - the ESP pipeline's path MTU check (0.3 KiB; a mote sets no pathMtu: 6LoWPAN fragments);
  *   - trap policies and their acquires (0.6 KiB; a mote's child starts at once);
- *   - the IKE message counters (0.3 KiB; read over VICI, which a mote has not).
+ *   - the IKE message counters (0.3 KiB; read over VICI, which a mote has not);
+ *   - IPv4 (0.3 KiB; 6LoWPAN carries IPv6 only): an IPv4 packet is refused as of another version.
  * The firmware refuses a profile with IKE fragmentation or a rekey time at boot (mote-stack.ts).
  */
 export const MINIMAL_STAND_INS = [
@@ -121,6 +122,7 @@ export const MINIMAL_STAND_INS = [
     ['/actors/supervisor.ts', '/actors/supervisor-effects.ts'],
     'no-message-counters.ts',
   ],
+  ['/ipv4.js', ['/ipsec/packet/ip.ts', '/ipsec/packet/flow.ts', '/actors/esp-pipeline.ts'], 'no-ipv4.ts'],
 ];
 
 /**
