@@ -3,9 +3,7 @@
  * (RFC 7296 §2.23) and the NAT-keepalives that hold a NAT mapping open (RFC 3948 §4).
  */
 import type { DaemonConfig } from '../ipsec/config/model.js';
-import { sameEndpoint } from '../ipsec/policy/sad.js';
 import type { Clock } from '../ipsec/util/clock.js';
-import type { PeerPath } from '../machines/ike-sa.types.js';
 import type { IkeSaHandle, SupervisorOptions } from './supervisor-types.js';
 
 /** RFC 3948 §2.1: the NAT-T port. */
@@ -56,17 +54,4 @@ export function startKeepalives(
 
 export function stopKeepalives(h: IkeSaHandle, clock: Clock): void {
   if (h.keepaliveTimer !== undefined) clock.clearTimeout(h.keepaliveTimer);
-}
-
-/**
- * §2.23: the peer of `h` now sends over `path` (the initiator's float to the NAT-T port, or its
- * NAT mapping changed): the IKE SA answers and sends there from now on. False if nothing changed.
- */
-export function movePeer(h: IkeSaHandle, path: PeerPath): boolean {
-  if (h.natT === path.natT && sameEndpoint(h.remote, path.remote) && sameEndpoint(h.local, path.local))
-    return false;
-  h.local = { address: path.local.address, port: path.local.port };
-  h.remote = { address: path.remote.address, port: path.remote.port };
-  h.natT = path.natT;
-  return true;
 }

@@ -30,7 +30,7 @@ import { provideIkeSaMachine } from './ike-sa-actions.js';
 import { IkeSaEndings } from './ike-sa-endings.js';
 import type { SupervisorInspector } from './inspection/supervisor-inspector.js';
 import type { IpsecEvent } from './ipsec-backend.js';
-import { movePeer } from './nat-t.js';
+import { movePeer } from './peer-path.js';
 import { StartActions } from './start-actions.js';
 import { SupervisorChildren } from './supervisor-children.js';
 import { type SupervisorEffectsHost, supervisorEffects, supervisorObserver } from './supervisor-effects.js';

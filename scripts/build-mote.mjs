@@ -97,7 +97,8 @@ function oneSuite(suite, minimal) {
  *   - the ESP pipeline's path MTU check (0.3 KiB; a mote sets no pathMtu: 6LoWPAN fragments);
  *   - trap policies and their acquires (0.6 KiB; a mote's child starts at once);
  *   - the IKE message counters (0.3 KiB; read over VICI, which a mote has not);
- *   - IPv4 (0.3 KiB; 6LoWPAN carries IPv6 only): an IPv4 packet is refused as of another version.
+ *   - IPv4 (0.3 KiB; 6LoWPAN carries IPv6 only): an IPv4 packet is refused as of another version;
+ *   - the float to the NAT-T port and NAT-keepalives (0.15 KiB; no NAT detected, none forced).
  * The firmware refuses a profile with IKE fragmentation or a rekey time at boot (mote-stack.ts).
  */
 export const MINIMAL_STAND_INS = [
@@ -123,6 +124,7 @@ export const MINIMAL_STAND_INS = [
     'no-message-counters.ts',
   ],
   ['/ipv4.js', ['/ipsec/packet/ip.ts', '/ipsec/packet/flow.ts', '/actors/esp-pipeline.ts'], 'no-ipv4.ts'],
+  ['/nat-t.js', ['/actors/supervisor-effects.ts', '/actors/supervisor-lives.ts'], 'no-nat-t.ts'],
 ];
 
 /**

@@ -146,10 +146,10 @@ export function nameLookup(
   return (value) => names.get(value) ?? `${prefix}(${value})`;
 }
 
-export const payloadTypeName = nameLookup(PayloadType, 'PAYLOAD');
-export const exchangeTypeName = nameLookup(ExchangeType, 'EXCHANGE');
-export const idTypeName = nameLookup(IdType, 'ID');
-export const authMethodName = nameLookup(AuthMethod, 'AUTH_METHOD');
-export const certEncodingName = nameLookup(CertEncoding, 'CERT_ENCODING');
-export const cfgTypeName = nameLookup(CfgType, 'CFG');
-export const cfgAttributeName = nameLookup(CfgAttribute, 'CFG_ATTRIBUTE');
+export const payloadTypeName = /* @__PURE__ */ nameLookup(PayloadType, 'PAYLOAD');
+export const exchangeTypeName = /* @__PURE__ */ nameLookup(ExchangeType, 'EXCHANGE');
+export const idTypeName = /* @__PURE__ */ nameLookup(IdType, 'ID');
+export const authMethodName = /* @__PURE__ */ nameLookup(AuthMethod, 'AUTH_METHOD');
+export const certEncodingName = /* @__PURE__ */ nameLookup(CertEncoding, 'CERT_ENCODING');
+export const cfgTypeName = /* @__PURE__ */ nameLookup(CfgType, 'CFG');
+export const cfgAttributeName = /* @__PURE__ */ nameLookup(CfgAttribute, 'CFG_ATTRIBUTE');

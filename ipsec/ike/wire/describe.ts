@@ -90,8 +90,8 @@ const TRANSFORM_ID_NAMES: Record<number, (id: number) => string> = {
   [TransformType.KE]: nameLookup(KeId, 'KE_'),
   [TransformType.ESN]: nameLookup({ NO_ESN: EsnId.NO_ESN, ESN: EsnId.ESN }, 'ESN_'),
 };
-export const transformTypeName = nameLookup(TransformType, 'TRANSFORM');
-export const protocolIdName = nameLookup(ProtocolId, 'PROTOCOL');
+export const transformTypeName = /* @__PURE__ */ nameLookup(TransformType, 'TRANSFORM');
+export const protocolIdName = /* @__PURE__ */ nameLookup(ProtocolId, 'PROTOCOL');
 /** A Key Exchange Method (Diffie-Hellman group) name: 'ECP_192 (25)'. */
 export const keGroupName = (id: number): string => named(nameLookup(KeId, 'KE')(id), id);
 

@@ -103,4 +103,4 @@ export const NOTIFY_STATUS_MIN = 16384;
 export const isErrorNotify = (notifyType: number): boolean =>
   notifyType > 0 && notifyType < NOTIFY_STATUS_MIN;
 
-export const notifyTypeName = nameLookup(NotifyType, 'NOTIFY');
+export const notifyTypeName = /* @__PURE__ */ nameLookup(NotifyType, 'NOTIFY');

@@ -9,6 +9,8 @@
  *     nothing; the supervisor has no IKE SA rekey hand-over (nothing is ever replaced);
  *   - targets/wismote/no-nat-detection.ts: no NAT_DETECTION notify is sent or looked at, IKE
  *     stays on port 500;
+ *   - targets/wismote/no-nat-t.ts: IKE never floats to the NAT-T port, no NAT-keepalive is sent
+ *     (the mote profile never forces encapsulation);
  *   - targets/wismote/no-traps.ts: no trap policy is installed, with a warning that says why;
  *     swanctl --install's call is refused; no packet is held for an acquire;
  *   - targets/wismote/no-message-counters.ts: no IKE message is counted (nothing reads them);
@@ -68,6 +70,7 @@ vi.mock('../../../machines/ike-sa.create-child.js', async (importOriginal) => {
   };
 });
 vi.mock('../../../ipsec/ike/nat.js', () => import('../../../targets/wismote/no-nat-detection.js'));
+vi.mock('../../../actors/nat-t.js', () => import('../../../targets/wismote/no-nat-t.js'));
 vi.mock('../../../targets/wismote/mote-build.js', async () => {
   const crypto = await import('../../../targets/wismote/mote-crypto.js');
   return {
@@ -130,6 +133,28 @@ describe('a minimal firmware', () => {
         remote: GATEWAY_ADDR,
       }),
     ).toThrow(/no NAT detection/);
+  });
+
+  it('never floats to the NAT-T port nor keeps a NAT mapping alive, which the profile never asks', () => {
+    // Forced encapsulation would float IKE to 4500 and send keepalives: the stand-in does not.
+    const w = twoHosts({ clientConnections: [{ ...clientConfig(), nat_detection: false, encap: true }] });
+    const wire = captureIke(w.net, w.clock);
+    const keepalives: number[] = [];
+    const tap = w.net.onSend;
+    w.net.onSend = (d) => {
+      tap?.(d);
+      if (d.data.length === 1 && d.data[0] === 0xff) keepalives.push(w.clock.now()); // RFC 3948 §2.3
+    };
+    const ike = w.client.supervisor.initiate('gw', 'net');
+    w.clock.advance(1000);
+    expect(ike.state).toBe('ESTABLISHED');
+    expect([ike.natT, ike.keepaliveTimer]).toEqual([false, undefined]);
+    w.clock.advance(120_000);
+    expect(wire.every((m) => m.from.port === 500 && m.to.port === 500)).toBe(true);
+    expect(keepalives).toEqual([]);
+    // the mote profile: encapsulation is never forced
+    const psk = { name: 'p', id: ['mote-0002@wismote', 'gateway@wismote'], secret: new Uint8Array(32) };
+    expect(moteStackConfig(2, psk, { suite: 'seed' }).connections.map((c) => c.encap)).toEqual([false]);
   });
 
   it('counts and drops an SKF message, answers nothing, and the IKE SA goes on', () => {
