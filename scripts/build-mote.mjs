@@ -168,6 +168,8 @@ const smallAes = {
  * (ipsec/ike/proposal/keywords.ts) becomes targets/wismote/no-keywords.ts, the firmware's
  * proposals being compiled in (targets/wismote/mote-proposals.ts); DN identities
  * (ipsec/x509/name.ts) become no-dn.ts (PSK with FQDN / email / IP ids: no DN parser);
+ * swanctl's identity syntax (ipsec/ike/identity-text.ts) becomes mote-identity-text.ts (email
+ * and FQDN identities, the profile's);
  * swanctl's traffic selector syntax (ipsec/ike/ts/text.ts) becomes mote-ts-text.ts (one host
  * address: a mote's selectors are 'dynamic'). Another importer of a module listed here would
  * bring it back: test/scripts/mote-cuts.test.ts.
@@ -176,6 +178,7 @@ export const COMPILED_PROFILE = [
   // [the module, imported by, its stand-in]
   ['/keywords.js', ['/ipsec/ike/proposal/configured.ts'], 'no-keywords.ts'],
   ['/x509/name.js', ['/ipsec/ike/identity.ts'], 'no-dn.ts'],
+  ['/identity-text.js', ['/ipsec/ike/identity.ts'], 'mote-identity-text.ts'],
   [
     '/ts/text.js',
     ['/ipsec/ike/exchange/child.ts', '/actors/supervisor-children.ts', '/ipsec/policy/selector.ts'],
