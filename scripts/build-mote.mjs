@@ -110,6 +110,7 @@ export const MINIMAL_STAND_INS = [
     'no-ike-fragments.ts',
   ],
   ['/ike-fragments.js', ['/actors/supervisor.ts', '/actors/supervisor-lives.ts'], 'no-ike-fragments.ts'],
+  ['/radio-ike-overhead.js', ['/targets/wismote/mote-entry.ts'], 'no-ike-fragments.ts'],
   ['/ike-sa.create-child.js', ['/machines/ike-sa.established.ts'], 'no-create-child.ts'],
   ['/ike-rekey-handover.js', ['/actors/supervisor.ts'], 'no-create-child.ts'],
   ['/ike-init-responder.js', ['/actors/ike-router.ts'], 'no-responder.ts'],

@@ -16,7 +16,6 @@
 import './mote-polyfills.js'; // first: modules below encode strings as they load
 import { createIpsecHost, type IkeSend, type IpsecHost } from '../../actors/ipsec-host.js';
 import type { RandomBytes } from '../../ipsec/crypto/types.js';
-import { NON_ESP_MARKER_LENGTH } from '../../ipsec/esp/udp-encap.js';
 import type { Clock, TimerHandle } from '../../ipsec/util/clock.js';
 import { MAX_MAC_PAYLOAD } from '../../transport/radio/frame.js';
 import type { MediumOptions } from '../../transport/radio/medium-options.js';
@@ -24,9 +23,9 @@ import { chainGapMs } from '../../transport/radio/pacing.js';
 import { RadioTransport } from '../../transport/radio/radio-transport.js';
 import { newStats } from '../../transport/radio/stats.js';
 import type { RadioInterface, ReceivedFrame, TxStatus } from '../../transport/radio/types.js';
-import type { Endpoint } from '../../transport/types.js';
 import { moteProvider, moteStackConfig } from './mote-stack.js';
 import { GATEWAY_ID, GATEWAY_SHORT_ADDRESS, type MoteSuiteName, meshAddress, moteId } from './profile.js';
+import { radioIkeOverhead } from './radio-ike-overhead.js';
 import { MoteSensor } from './sensor.js';
 
 /** What the host gives a mote. */
@@ -291,15 +290,8 @@ export function createMote(caps: MoteCapabilities, o: MoteOptions): Mote {
             },
         }
       : {}),
-    // The octets of a datagram that are not IKE: compressed headers on the first hop, or on the
-    // largest hop of a multi-hop path (addresses no longer derive from link-layer ones), and
-    // the non-ESP marker on port 4500 (RFC 3948 §2.2).
     ...(o.ikeFragmentation
-      ? {
-          ikeDatagramOverhead: (remote: Endpoint, natT: boolean) =>
-            transport.headerOverhead(remote, undefined, o.multiHop ? 'any' : 'first') +
-            (natT ? NON_ESP_MARKER_LENGTH : 0),
-        }
+      ? { ikeDatagramOverhead: radioIkeOverhead(transport, () => o.multiHop ?? false) }
       : {}),
   });
   const ready = () => host.supervisor.ikeSas.some((h) => h.children.length > 0);

@@ -63,3 +63,11 @@ export const endFragments = (past: FragmentCounters, h: FragmentsOf): FragmentCo
   addFragmentCounters(past, fragmentCounters(h));
 
 export const udpOverhead: IkeDatagramOverhead = (remote, natT) => udpDatagramOverhead(remote.address, natT);
+
+/**
+ * In place of radio-ike-overhead.ts where the firmware's entry imports it: sized fragments need
+ * RFC 7383, which this firmware refuses at boot, so nothing asks.
+ */
+export function radioIkeOverhead(): IkeDatagramOverhead {
+  throw new Error('this minimal firmware has no RFC 7383: no IKE fragment to size');
+}

@@ -4,10 +4,8 @@
  * motes — each on a RadioTransport with static routes along the tree. Every random stream is
  * derived from the run's seed and a fixed name, so the same seed builds the same world.
  */
-import type { IkeDatagramOverhead } from '../../actors/ike-fragments.js';
 import { seededRandom } from '../../ipsec/crypto/random.js';
 import type { CryptoProvider } from '../../ipsec/crypto/types.js';
-import { NON_ESP_MARKER_LENGTH } from '../../ipsec/esp/udp-encap.js';
 import type { Clock, VirtualClock } from '../../ipsec/util/clock.js';
 import { attachAll, Medium } from '../../transport/radio/medium.js';
 import { chainGapMs } from '../../transport/radio/pacing.js';
@@ -25,6 +23,7 @@ import {
   motePsks,
   type ProfileOptions,
 } from './profile.js';
+import { radioIkeOverhead } from './radio-ike-overhead.js';
 import type { SimOptions } from './sim-options.js';
 
 /** The generated topology with the scenario's positions and link qualities applied. */
@@ -161,16 +160,11 @@ export function buildWorld(o: SimOptions, deps: WorldDeps): World {
     ...(deps.onIkeSent ? { onIkeSent: deps.onIkeSent } : {}),
     ...(ikeFragmentation
       ? {
-          ikeDatagramOverhead:
-            (transport: MeshTransport): IkeDatagramOverhead =>
-            (remote, natT) => {
+          ikeDatagramOverhead: (transport: MeshTransport) =>
+            radioIkeOverhead(transport, (remote) => {
               const peer = topology.addresses.find((a) => meshAddress(a) === remote.address);
-              const far = peer !== undefined && hopsToGateway(topology, peer) > 1;
-              return (
-                transport.headerOverhead(remote, undefined, far ? 'any' : 'first') +
-                (natT ? NON_ESP_MARKER_LENGTH : 0)
-              );
-            },
+              return peer !== undefined && hopsToGateway(topology, peer) > 1;
+            }),
         }
       : {}),
   });
