@@ -172,7 +172,7 @@ export function resolveNames(ast) {
     if (node.type === 'FunctionDeclaration') declare(stack, 'var', node.id, { init: node });
     if (node.type === 'ClassDeclaration') declare(stack, 'let', node.id, { init: node });
     if (FUNCTION.has(node.type))
-      node.params.forEach((p, i) => declare(inner, 'var', p, { param: node, index: i }));
+      for (const [i, p] of node.params.entries()) declare(inner, 'var', p, { param: node, index: i });
     if (node.type === 'CatchClause') declare(inner, 'let', node.param, {});
     for (const c of children(node)) declarations(c, inner);
   };
@@ -225,10 +225,10 @@ export function enumeratedKeys(code) {
   visit(ast);
   for (const call of calls) {
     const init = binding.get(call.callee)?.init;
-    call.arguments.forEach((a, i) => {
+    for (const [i, a] of call.arguments.entries()) {
       const passed = a.type === 'ObjectExpression' ? { init: a } : binding.get(a);
       if (passed && [...enumerated].some((e) => e.param === init && e.index === i)) enumerated.add(passed);
-    });
+    }
   }
   const keys = new Set();
   const seen = new Set();
