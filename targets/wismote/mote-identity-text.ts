@@ -14,17 +14,18 @@ import { parseIp } from '../../ipsec/packet/address.js';
 import { err, ok, type Result } from '../../ipsec/result.js';
 import { utf8 } from '../../ipsec/util/bytes.js';
 
-const PREFIXES: Record<string, number> = {
-  email: IdType.ID_RFC822_ADDR,
-  rfc822: IdType.ID_RFC822_ADDR,
-  fqdn: IdType.ID_FQDN,
-};
+/** swanctl's type prefixes (a Map: its keys are data, which the firmware's renaming keeps). */
+const PREFIXES = new Map([
+  ['email', IdType.ID_RFC822_ADDR],
+  ['rfc822', IdType.ID_RFC822_ADDR],
+  ['fqdn', IdType.ID_FQDN],
+]);
 
 export function parseIdentity(text: string): Result<IdentityPattern, string> {
   const s = text.trim();
   if (s === '%any' || s === '') return ok(undefined);
   const colon = s.indexOf(':');
-  const prefixed = colon > 0 ? PREFIXES[s.slice(0, colon).toLowerCase()] : undefined;
+  const prefixed = colon > 0 ? PREFIXES.get(s.slice(0, colon).toLowerCase()) : undefined;
   if (prefixed !== undefined) return ok({ type: prefixed, data: utf8(s.slice(colon + 1)) });
   if (colon < 0 && !s.includes('=') && !parseIp(s)) {
     if (s.startsWith('@')) return ok({ type: IdType.ID_FQDN, data: utf8(s.slice(1)) });
