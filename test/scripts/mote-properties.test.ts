@@ -35,24 +35,36 @@ async function renamedRun(source: string): Promise<{ code: string; value: unknow
 }
 
 describe('the firmware property renaming', () => {
-  it('renames what only the code names, keeps what data, the boundary or JavaScript names', async () => {
+  it('renames what the code names with the strings that name it; keeps the boundary, JavaScript and texts', async () => {
     const source = `out.value = (() => {
-      const machine = { on: { RETRANSMIT: { target: 'waiting' } }, states: { waiting: {} } };
+      const machine = { on: { RETRANSMIT: { target: 'waiting' } }, states: { waiting: { done: 7 } } };
       const live = Date.now() > 0; // what the minifier cannot fold: names held as data at run time
       const event = { type: live ? 'RETRANSMIT' : '', suite: live ? 'ccm8-x25519' : '' };
       const suites = { seed: 1, 'ccm8-x25519': 2 };
       const counters = { longInternalCounterName: 0, unexpected: 0 };
       for (const reason of ['unexpected', 'unexpected']) counters[reason]++;
       counters.longInternalCounterName += 5;
-      return [machine.on[event.type].target, counters.unexpected, counters.longInternalCounterName,
+      const kinds = { function: 'f', functional: 'g' };
+      const path = live ? '#machine.waiting' : '';
+      return [machine.states[machine.on[event.type].target].done, counters.unexpected, counters.longInternalCounterName,
         caps.radioSend(21), [3, 1, 2].map((x) => x).sort().length, Object.keys(suites).length,
-        suites[event.suite]];
+        suites[event.suite], kinds[typeof caps.radioSend], kinds.functional,
+        machine.states[path.split('.')[1]].done];
     })()`;
     const { code, value } = await renamedRun(source);
-    expect(value).toEqual(['waiting', 2, 5, 42, 3, 2, 2]);
-    // 'target' is a DOM name (terser's default keeps those), not JavaScript's: renamed
-    for (const renamed of ['longInternalCounterName', 'target']) expect(code).not.toContain(renamed);
-    for (const kept of ['RETRANSMIT', 'unexpected', 'radioSend', 'sort', 'length'])
+    expect(value).toEqual([7, 2, 5, 42, 3, 2, 2, 'f', 'g', 7]);
+    // names held as data go with their properties: event types, state names and paths, reasons
+    for (const renamed of [
+      'longInternalCounterName',
+      'target',
+      'RETRANSMIT',
+      'unexpected',
+      'waiting',
+      'functional',
+    ])
+      expect(code).not.toContain(renamed);
+    // the boundary, JavaScript's names and typeof's answers, enumerated keys, texts
+    for (const kept of ['radioSend', 'sort', 'length', 'function', 'seed', 'ccm8-x25519'])
       expect(code).toContain(kept);
   });
 
