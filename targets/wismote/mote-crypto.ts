@@ -24,6 +24,12 @@ import { P256_CURVE } from '../../ipsec/crypto/noble/p256.js';
 import { PRF_AES128_XCBC, PRF_HMAC_SHA2_256 } from '../../ipsec/crypto/noble/prf.js';
 import { shortWeierstrass } from './mote-ecp.js';
 import { sha1, sha256 } from './mote-hash.js';
+import {
+  CCM8_ECP256_PROPOSALS,
+  CCM8_X25519_PROPOSALS,
+  type MoteProposals,
+  SEED_PROPOSALS,
+} from './mote-proposals.js';
 import type { MoteSuiteName } from './profile.js';
 
 /**
@@ -38,11 +44,14 @@ export const MINIMAL_MOTE_HASHES: NobleAlgorithms['hashes'] = { sha256 };
 export interface MoteSuiteCrypto {
   readonly suite: MoteSuiteName;
   readonly algorithms: Omit<NobleAlgorithms, 'name' | 'hashes'>;
+  /** Its proposals, compiled (mote-proposals.ts): the firmware has no keyword parser. */
+  readonly proposals: MoteProposals;
 }
 
 /** aes128ctr-aesxcbc-prfaesxcbc-ecp192, ESP aes128ctr-aesxcbc. */
 export const SEED_CRYPTO: MoteSuiteCrypto = /* @__PURE__ */ (() => ({
   suite: 'seed',
+  proposals: SEED_PROPOSALS,
   algorithms: {
     encr: [ENCR_AES_CTR], // RFC 3686
     integ: [INTEG_AES_XCBC_96], // RFC 3566
@@ -54,6 +63,7 @@ export const SEED_CRYPTO: MoteSuiteCrypto = /* @__PURE__ */ (() => ({
 /** aes128ccm8-prfsha256-ecp256, ESP aes128ccm8. */
 export const CCM8_ECP256_CRYPTO: MoteSuiteCrypto = /* @__PURE__ */ (() => ({
   suite: 'ccm8-ecp256',
+  proposals: CCM8_ECP256_PROPOSALS,
   algorithms: {
     encr: ENCR_AES_CCM, // RFC 4309
     integ: [],
@@ -65,6 +75,7 @@ export const CCM8_ECP256_CRYPTO: MoteSuiteCrypto = /* @__PURE__ */ (() => ({
 /** aes128ccm8-prfsha256-x25519, ESP aes128ccm8. */
 export const CCM8_X25519_CRYPTO: MoteSuiteCrypto = /* @__PURE__ */ (() => ({
   suite: 'ccm8-x25519',
+  proposals: CCM8_X25519_PROPOSALS,
   algorithms: {
     encr: ENCR_AES_CCM,
     integ: [],

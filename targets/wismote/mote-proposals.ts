@@ -18,39 +18,56 @@ const AES128_CTR = { type: TransformType.ENCR, id: EncrId.AES_CTR, keyLength: 12
 const AES128_CCM8 = { type: TransformType.ENCR, id: EncrId.AES_CCM_8, keyLength: 128 };
 const NO_ESN = { type: TransformType.ESN, id: EsnId.NO_ESN };
 
-/** IKE and ESP proposals of each suite. */
-export const MOTE_PROPOSALS: Record<MoteSuiteName, { ike: readonly Proposal[]; esp: readonly Proposal[] }> = {
-  seed: {
-    ike: [
-      proposal(ProtocolId.IKE, [
-        AES128_CTR,
-        { type: TransformType.PRF, id: PrfId.AES128_XCBC },
-        { type: TransformType.INTEG, id: IntegId.AES_XCBC_96 },
-        { type: TransformType.KE, id: KeId.ECP_192 },
-      ]),
-    ],
-    esp: [
-      proposal(ProtocolId.ESP, [AES128_CTR, { type: TransformType.INTEG, id: IntegId.AES_XCBC_96 }, NO_ESN]),
-    ],
-  },
-  'ccm8-ecp256': {
-    ike: [
-      proposal(ProtocolId.IKE, [
-        AES128_CCM8,
-        { type: TransformType.PRF, id: PrfId.HMAC_SHA2_256 },
-        { type: TransformType.KE, id: KeId.ECP_256 },
-      ]),
-    ],
-    esp: [proposal(ProtocolId.ESP, [AES128_CCM8, NO_ESN])],
-  },
-  'ccm8-x25519': {
-    ike: [
-      proposal(ProtocolId.IKE, [
-        AES128_CCM8,
-        { type: TransformType.PRF, id: PrfId.HMAC_SHA2_256 },
-        { type: TransformType.KE, id: KeId.CURVE_25519 },
-      ]),
-    ],
-    esp: [proposal(ProtocolId.ESP, [AES128_CCM8, NO_ESN])],
-  },
+export interface MoteProposals {
+  readonly ike: readonly Proposal[];
+  readonly esp: readonly Proposal[];
+}
+
+/** aes128ctr-aesxcbc-prfaesxcbc-ecp192, ESP aes128ctr-aesxcbc. */
+export const SEED_PROPOSALS: MoteProposals = {
+  ike: [
+    proposal(ProtocolId.IKE, [
+      AES128_CTR,
+      { type: TransformType.PRF, id: PrfId.AES128_XCBC },
+      { type: TransformType.INTEG, id: IntegId.AES_XCBC_96 },
+      { type: TransformType.KE, id: KeId.ECP_192 },
+    ]),
+  ],
+  esp: [
+    proposal(ProtocolId.ESP, [AES128_CTR, { type: TransformType.INTEG, id: IntegId.AES_XCBC_96 }, NO_ESN]),
+  ],
+};
+
+/** aes128ccm8-prfsha256-ecp256, ESP aes128ccm8. */
+export const CCM8_ECP256_PROPOSALS: MoteProposals = {
+  ike: [
+    proposal(ProtocolId.IKE, [
+      AES128_CCM8,
+      { type: TransformType.PRF, id: PrfId.HMAC_SHA2_256 },
+      { type: TransformType.KE, id: KeId.ECP_256 },
+    ]),
+  ],
+  esp: [proposal(ProtocolId.ESP, [AES128_CCM8, NO_ESN])],
+};
+
+/** aes128ccm8-prfsha256-x25519, ESP aes128ccm8. */
+export const CCM8_X25519_PROPOSALS: MoteProposals = {
+  ike: [
+    proposal(ProtocolId.IKE, [
+      AES128_CCM8,
+      { type: TransformType.PRF, id: PrfId.HMAC_SHA2_256 },
+      { type: TransformType.KE, id: KeId.CURVE_25519 },
+    ]),
+  ],
+  esp: [proposal(ProtocolId.ESP, [AES128_CCM8, NO_ESN])],
+};
+
+/**
+ * IKE and ESP proposals of each suite. A firmware takes its suites' from their crypto
+ * (mote-crypto.ts), so a one-suite firmware carries no other suite's.
+ */
+export const MOTE_PROPOSALS: Record<MoteSuiteName, MoteProposals> = {
+  seed: SEED_PROPOSALS,
+  'ccm8-ecp256': CCM8_ECP256_PROPOSALS,
+  'ccm8-x25519': CCM8_X25519_PROPOSALS,
 };

@@ -5,7 +5,8 @@
  * build names (mote-build.ts, mote-crypto.ts), a firmware built for one suite refuses to
  * boot with another (rather than failing in its first handshake), as a minimal one refuses
  * a profile with what it lacks, and the proposals come
- * compiled (mote-proposals.ts), so the firmware carries no keyword parser.
+ * compiled (mote-proposals.ts, with each suite's crypto), so the firmware carries no keyword
+ * parser and a one-suite firmware no other suite's proposals.
  */
 import type { Config, DaemonConfig, IkeSecret } from '../../ipsec/config/model.js';
 import { composeNobleProvider } from '../../ipsec/crypto/noble/compose.js';
@@ -14,7 +15,6 @@ import { ProtocolId } from '../../ipsec/ike/model.js';
 import { provideProposals } from '../../ipsec/ike/proposal/configured.js';
 import { MOTE_BUILD_HASHES, MOTE_BUILD_MINIMAL, MOTE_BUILD_SUITES } from './mote-build.js';
 import { moteAlgorithms } from './mote-crypto.js';
-import { MOTE_PROPOSALS } from './mote-proposals.js';
 import { moteConfig, type ProfileOptions } from './profile.js';
 
 export const moteProvider: CryptoProvider = composeNobleProvider(
@@ -28,7 +28,8 @@ export function moteStackConfig(
   o: ProfileOptions,
   daemon?: Partial<DaemonConfig>,
 ): Config {
-  if (!MOTE_BUILD_SUITES.some((s) => s.suite === o.suite))
+  const suite = MOTE_BUILD_SUITES.find((s) => s.suite === o.suite);
+  if (!suite)
     throw new Error(
       `suite ${o.suite}: this firmware carries ${MOTE_BUILD_SUITES.map((s) => s.suite).join(', ')}`,
     );
@@ -45,7 +46,7 @@ export function moteStackConfig(
   }
   const config = moteConfig(short, psk, o, daemon);
   // A compiled profile: the proposals are handed over parsed (the firmware has no parser).
-  const compiled = MOTE_PROPOSALS[o.suite];
+  const compiled = suite.proposals;
   for (const c of config.connections) {
     provideProposals(c.proposals, ProtocolId.IKE, compiled.ike);
     for (const child of c.children) provideProposals(child.esp_proposals, ProtocolId.ESP, compiled.esp);
