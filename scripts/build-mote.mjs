@@ -57,7 +57,8 @@ export const MOTE_SUITE_CRYPTO = {
 /**
  * A firmware for one suite: targets/wismote/mote-build.ts (what the build carries) becomes a
  * module that names that suite alone, says whether the build is `minimal` and picks its hashes
- * (a minimal one's have no SHA-1: it has no NAT detection).
+ * (a minimal one has none: no NAT detection needs SHA-1, and it keeps answered requests whole
+ * rather than their SHA-256 digests).
  */
 function oneSuite(suite, minimal) {
   const name = MOTE_SUITE_CRYPTO[suite];
@@ -99,7 +100,9 @@ function oneSuite(suite, minimal) {
  *   - trap policies and their acquires (0.6 KiB; a mote's child starts at once);
  *   - the IKE message counters (0.3 KiB; read over VICI, which a mote has not);
  *   - IPv4 (0.3 KiB; 6LoWPAN carries IPv6 only): an IPv4 packet is refused as of another version;
- *   - the float to the NAT-T port and NAT-keepalives (0.15 KiB; no NAT detected, none forced).
+ *   - the float to the NAT-T port and NAT-keepalives (0.15 KiB; no NAT detected, none forced);
+ *   - SHA-256 (0.55 KiB): an answered request is kept whole, not as its digest, to recognise its
+ *     retransmissions; with no NAT detection either, a minimal firmware carries no hash.
  * The firmware refuses a profile with IKE fragmentation or a rekey time at boot (mote-stack.ts).
  */
 export const MINIMAL_STAND_INS = [
@@ -127,6 +130,7 @@ export const MINIMAL_STAND_INS = [
   ],
   ['/ipv4.js', ['/ipsec/packet/ip.ts', '/ipsec/packet/flow.ts', '/actors/esp-pipeline.ts'], 'no-ipv4.ts'],
   ['/nat-t.js', ['/actors/supervisor-effects.ts', '/actors/supervisor-lives.ts'], 'no-nat-t.ts'],
+  ['/request-digest.js', ['/ipsec/ike/retransmission.ts'], 'mote-request-digest.ts'],
 ];
 
 /**

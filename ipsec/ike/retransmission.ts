@@ -7,8 +7,8 @@
  *
  * Order for such a request:
  *   1. exchange type other than the answered request's -> dropped (not a retransmission)
- *   2. the same octets as the answered request (SHA-256 digest, §2.1: "retransmissions of the
- *      same message") -> resend
+ *   2. the same octets as the answered request (its digest, request-digest.ts; §2.1:
+ *      "retransmissions of the same message") -> resend
  *   3. IKE_SA_INIT: no keys protect it, so the octets are the only check -> dropped
  *   4. SK-protected, Initiator flag of the peer, ICV / AEAD tag verifies with the peer's keys
  *      (a peer that re-encrypts its retransmissions, as some embedded stacks do) -> resend;
@@ -20,15 +20,21 @@
 import type { CryptoProvider } from '../crypto/types.js';
 import { err, ok, type Result } from '../result.js';
 import { equalBytes } from '../util/bytes.js';
+import { digestRequest } from './request-digest.js';
 import { type SkKeyPair, skKeysForMessage, verifySk } from './sk.js';
 import { ExchangeType, PayloadType } from './wire/constants.js';
 import { isInitiator } from './wire/header.js';
 import type { DecodedMessage } from './wire/message.js';
 
+export { digestRequest } from './request-digest.js';
+
 /** What the request/response layer keeps of a request it answered (with the cached response). */
 export interface AnsweredRequest {
   readonly exchangeType: number;
-  /** SHA-256 of the request's octets; absent when it was reassembled from fragments. */
+  /**
+   * The request's digest (request-digest.ts: SHA-256 of its octets; a minimal mote firmware
+   * keeps the octets themselves); absent when it was reassembled from fragments.
+   */
   readonly digest?: Uint8Array;
 }
 
@@ -48,11 +54,6 @@ export type RetransmissionDropReason =
 
 /** Why a request is resent to: the identical octets, or a re-encrypted message that verifies. */
 export type RetransmissionKind = 'identical' | 'reencrypted';
-
-/** §2.1: the digest kept of a request we answer, to recognise its retransmissions. */
-export function digestRequest(provider: CryptoProvider, raw: Uint8Array): Uint8Array {
-  return provider.hash('sha256', raw);
-}
 
 /** Steps 1-5 above. `sk`: the IKE SA's keys (undefined before IKE_SA_INIT completes). */
 export function checkRetransmission(

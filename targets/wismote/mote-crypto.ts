@@ -33,13 +33,14 @@ import {
 import type { MoteSuiteName } from './profile.js';
 
 /**
- * What every suite needs besides its transforms (`moteAlgorithms`' `hashes`): SHA-256 for the digests of cached responses
- * (ipsec/ike/retransmission.ts) and, unless the firmware has no NAT detection (a minimal one,
- * mote-build.ts: no-nat-detection.ts hashes nothing), SHA-1 for NAT_DETECTION_* hashes, should
- * a peer send them unasked (RFC 7296 §2.23).
+ * What every suite needs besides its transforms (`moteAlgorithms`' `hashes`): SHA-256 for the
+ * digests of answered requests (ipsec/ike/request-digest.ts) and SHA-1 for NAT_DETECTION_*
+ * hashes, should a peer send them unasked (RFC 7296 §2.23). A minimal firmware (mote-build.ts)
+ * needs neither: it has no NAT detection (no-nat-detection.ts) and keeps answered requests
+ * whole (mote-request-digest.ts).
  */
 export const MOTE_HASHES: NobleAlgorithms['hashes'] = { sha256, sha1 };
-export const MINIMAL_MOTE_HASHES: NobleAlgorithms['hashes'] = { sha256 };
+export const MINIMAL_MOTE_HASHES: NobleAlgorithms['hashes'] = {};
 
 export interface MoteSuiteCrypto {
   readonly suite: MoteSuiteName;

@@ -11,6 +11,8 @@
  *     stays on port 500;
  *   - targets/wismote/no-nat-t.ts: IKE never floats to the NAT-T port, no NAT-keepalive is sent
  *     (the mote profile never forces encapsulation);
+ *   - targets/wismote/mote-request-digest.ts: an answered request is kept whole, and its
+ *     retransmission recognised by its octets, with no hash (a minimal firmware carries none);
  *   - targets/wismote/no-traps.ts: no trap policy is installed, with a warning that says why;
  *     swanctl --install's call is refused; no packet is held for an acquire;
  *   - targets/wismote/no-message-counters.ts: no IKE message is counted (nothing reads them);
@@ -24,6 +26,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { IkeSaHandle } from '../../../actors/supervisor.js';
 import { nobleProvider } from '../../../ipsec/crypto/noble/index.js';
 import { seededRandom } from '../../../ipsec/crypto/random.js';
+import type { CryptoProvider } from '../../../ipsec/crypto/types.js';
 import { openFor } from '../../../ipsec/ike/exchange/messages.js';
 import { detectNat, natDetectionNotifies } from '../../../ipsec/ike/nat.js';
 import { ExchangeType, PayloadType } from '../../../ipsec/ike/wire/constants.js';
@@ -41,6 +44,7 @@ import {
   ikeContext,
   informationalFragments,
   memoryLogger,
+  sendAs,
   type TwoHostOptions,
   twoHosts,
 } from '../../support/two-hosts.js';
@@ -71,6 +75,10 @@ vi.mock('../../../machines/ike-sa.create-child.js', async (importOriginal) => {
 });
 vi.mock('../../../ipsec/ike/nat.js', () => import('../../../targets/wismote/no-nat-detection.js'));
 vi.mock('../../../actors/nat-t.js', () => import('../../../targets/wismote/no-nat-t.js'));
+vi.mock(
+  '../../../ipsec/ike/request-digest.js',
+  () => import('../../../targets/wismote/mote-request-digest.js'),
+);
 vi.mock('../../../targets/wismote/mote-build.js', async () => {
   const crypto = await import('../../../targets/wismote/mote-crypto.js');
   return {
@@ -155,6 +163,33 @@ describe('a minimal firmware', () => {
     // the mote profile: encapsulation is never forced
     const psk = { name: 'p', id: ['mote-0002@wismote', 'gateway@wismote'], secret: new Uint8Array(32) };
     expect(moteStackConfig(2, psk, { suite: 'seed' }).connections.map((c) => c.encap)).toEqual([false]);
+  });
+
+  it('recognises a retransmitted request by its octets, with no hash at all', () => {
+    const noHash: CryptoProvider = {
+      ...nobleProvider,
+      hash: () => {
+        throw new Error('a minimal firmware carries no hash');
+      },
+    };
+    const w = minimalHosts({ provider: noHash });
+    const wire = captureIke(w.net, w.clock);
+    const ike = w.client.supervisor.initiate('gw', 'net');
+    w.clock.advance(1000);
+    expect(ike.state).toBe('ESTABLISHED');
+    const gw = w.gateway.supervisor.ikeSas[0]!;
+    // a liveness check (§1.4) from the gateway, its first request, and the same octets again
+    const check = { exchangeType: ExchangeType.INFORMATIONAL, messageId: 0, response: false, payloads: [] };
+    const request = sendAs(w.gateway, gw, check);
+    w.clock.advance(100);
+    const answers = () => wire.filter((m) => m.from.address === CLIENT_ADDR.address && isResponse(m.header));
+    expect(answers()).toHaveLength(1);
+    expect(ikeContext(ike).cachedResponse?.request.digest).toEqual(request);
+    w.gateway.transport.send(request, gw.local, gw.remote);
+    w.clock.advance(100);
+    expect(answers()).toHaveLength(2);
+    expect(answers()[1]!.data).toEqual(answers()[0]!.data);
+    expect(ikeContext(ike).stats.retransmittedResponses).toBe(1);
   });
 
   it('counts and drops an SKF message, answers nothing, and the IKE SA goes on', () => {
