@@ -7,8 +7,8 @@
  * what it takes from libraries: rxjs (targets/wismote/mote-rx.ts, linked here for 'rxjs'),
  * a statechart interpreter of the machines' definitions with xstate's semantics
  * (targets/wismote/mote-xstate.ts, linked here for 'xstate'), short-Weierstrass points and
- * SHA-256/SHA-1 (mote-ecp.ts, mote-hash.ts, chosen by mote-crypto.ts), each tested against the
- * library it stands in for.
+ * SHA-256/SHA-1 (mote-ecp.ts, mote-hash.ts, chosen by mote-crypto.ts; a minimal firmware needs
+ * no hash), each tested against the library it stands in for.
  *
  * Minified by esbuild, then by terser (minifyMote): the "minified" size is after both.
  *
@@ -27,9 +27,9 @@
  * Class fields are emitted as assignments and private names as properties (mote-private.mjs):
  * within ES2020, more than target es2022 (native fields and #private) saved, 1.1 KiB gzipped.
  * Options measured on the seed firmware and not taken: esbuild's mangleProps /^_/ saved 0.2
- * KiB (terser's renaming in minifyMote renames every property no string of the bundle and no
- * name of the host boundary holds: 3.2 KiB); drop console/debugger, charset utf8, format esm:
- * < 0.3 KiB each.
+ * KiB (terser's renaming in minifyMote renames every property but the host boundary's,
+ * JavaScript's and enumerated keys, and the strings that name them with it: 4.3 KiB); drop
+ * console/debugger, charset utf8, format esm: < 0.3 KiB each.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
