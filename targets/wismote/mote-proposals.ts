@@ -38,29 +38,20 @@ export const SEED_PROPOSALS: MoteProposals = {
   ],
 };
 
-/** aes128ccm8-prfsha256-ecp256, ESP aes128ccm8. */
-export const CCM8_ECP256_PROPOSALS: MoteProposals = {
+/** aes128ccm8-prfsha256-<group>, ESP aes128ccm8. */
+const ccm8 = (group: number): MoteProposals => ({
   ike: [
     proposal(ProtocolId.IKE, [
       AES128_CCM8,
       { type: TransformType.PRF, id: PrfId.HMAC_SHA2_256 },
-      { type: TransformType.KE, id: KeId.ECP_256 },
+      { type: TransformType.KE, id: group },
     ]),
   ],
   esp: [proposal(ProtocolId.ESP, [AES128_CCM8, NO_ESN])],
-};
+});
 
-/** aes128ccm8-prfsha256-x25519, ESP aes128ccm8. */
-export const CCM8_X25519_PROPOSALS: MoteProposals = {
-  ike: [
-    proposal(ProtocolId.IKE, [
-      AES128_CCM8,
-      { type: TransformType.PRF, id: PrfId.HMAC_SHA2_256 },
-      { type: TransformType.KE, id: KeId.CURVE_25519 },
-    ]),
-  ],
-  esp: [proposal(ProtocolId.ESP, [AES128_CCM8, NO_ESN])],
-};
+export const CCM8_ECP256_PROPOSALS: MoteProposals = /* @__PURE__ */ ccm8(KeId.ECP_256);
+export const CCM8_X25519_PROPOSALS: MoteProposals = /* @__PURE__ */ ccm8(KeId.CURVE_25519);
 
 /**
  * IKE and ESP proposals of each suite. A firmware takes its suites' from their crypto

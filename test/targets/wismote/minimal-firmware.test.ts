@@ -101,6 +101,16 @@ function notifiesIn(h: IkeSaHandle, data: Uint8Array): number[] {
 const minimalHosts = (o: TwoHostOptions = {}) =>
   twoHosts({ ...o, clientConnections: [{ ...clientConfig(), nat_detection: false }] });
 
+/** minimalHosts with the client's IKE SA established, and the IKE messages on the wire. */
+function established(o: TwoHostOptions = {}) {
+  const w = minimalHosts(o);
+  const wire = captureIke(w.net, w.clock);
+  const ike = w.client.supervisor.initiate('gw', 'net');
+  w.clock.advance(1000);
+  expect(ike.state).toBe('ESTABLISHED');
+  return { ...w, wire, ike, gw: w.gateway.supervisor.ikeSas[0]! };
+}
+
 describe('a minimal firmware', () => {
   it('establishes without NAT detection: no NAT_DETECTION notify either way, IKE stays on port 500', () => {
     const w = minimalHosts();
@@ -172,12 +182,7 @@ describe('a minimal firmware', () => {
         throw new Error('a minimal firmware carries no hash');
       },
     };
-    const w = minimalHosts({ provider: noHash });
-    const wire = captureIke(w.net, w.clock);
-    const ike = w.client.supervisor.initiate('gw', 'net');
-    w.clock.advance(1000);
-    expect(ike.state).toBe('ESTABLISHED');
-    const gw = w.gateway.supervisor.ikeSas[0]!;
+    const { wire, ike, gw, ...w } = established({ provider: noHash });
     // a liveness check (§1.4) from the gateway, its first request, and the same octets again
     const check = { exchangeType: ExchangeType.INFORMATIONAL, messageId: 0, response: false, payloads: [] };
     const request = sendAs(w.gateway, gw, check);
@@ -194,12 +199,7 @@ describe('a minimal firmware', () => {
 
   it('counts and drops an SKF message, answers nothing, and the IKE SA goes on', () => {
     const logger = memoryLogger();
-    const w = minimalHosts({ gatewayLogger: logger });
-    const wire = captureIke(w.net, w.clock);
-    const ike = w.client.supervisor.initiate('gw', 'net');
-    w.clock.advance(1000);
-    expect(ike.state).toBe('ESTABLISHED');
-    const gw = w.gateway.supervisor.ikeSas[0]!;
+    const { wire, ike, gw, ...w } = established({ gatewayLogger: logger });
 
     // An INFORMATIONAL request cut into fragments with the client's keys, as a peer that
     // ignored the missing IKEV2_FRAGMENTATION_SUPPORTED would send it.
