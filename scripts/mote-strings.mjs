@@ -19,7 +19,8 @@
  * runtime's report.json, and an error's text may name an event or a state by its short name.
  */
 import * as acorn from 'acorn';
-import { boundaryNames, enumeratedKeys, jsBuiltinNames, wordsOfStrings } from './mote-properties.mjs';
+import { enumeratedKeys } from './mote-enumerated.mjs';
+import { boundaryNames, jsBuiltinNames, wordsOfStrings } from './mote-properties.mjs';
 
 const NAME = /^[A-Za-z_$][\w$]*$/;
 const TYPEOF = ['undefined', 'object', 'boolean', 'number', 'bigint', 'string', 'symbol', 'function'];

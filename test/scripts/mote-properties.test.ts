@@ -113,7 +113,7 @@ describe('the firmware property renaming', () => {
   });
 
   it('keeps the keys of the tables the code enumerates, which become texts', async () => {
-    const { enumeratedKeys } = await load<Properties>('mote-properties.mjs');
+    const { enumeratedKeys } = await load<Properties>('mote-enumerated.mjs');
     const source = `out.value = (() => {
       const Errors = { INVALID_SYNTAX: 7 }, Status = { COOKIE: 16390 };
       const Notify = { ...Errors, ...Status };
@@ -143,7 +143,7 @@ describe('the firmware property renaming', () => {
     const { moteBuildOptions } = await load<{ moteBuildOptions(min: boolean, o: object): object }>(
       'build-mote.mjs',
     );
-    const { enumeratedKeys } = await load<Properties>('mote-properties.mjs');
+    const { enumeratedKeys } = await load<Properties>('mote-enumerated.mjs');
     const esbuild = await import('esbuild');
     const built = await esbuild.build({ ...moteBuildOptions(true, { suite: 'seed' }), write: false });
     const keys = enumeratedKeys(Buffer.from(built.outputFiles?.[0]?.contents ?? []).toString('utf8'));
