@@ -87,9 +87,11 @@ function oneSuite(suite, minimal) {
 /**
  * A minimal firmware (a one-suite firmware, unless `minimal: false`): RFC 7815's minimal
  * initiator, which the mote profile is by default. Each stand-in (targets/wismote/no-*.ts)
- * replaces a module where the listed importers import it; gzipped savings on the seed firmware:
- *   - RFC 7383 fragmentation (1.5 KiB, and 0.4 the supervisor's side): the machine's fragment
- *     handling and the fragmenter; an SKF message is counted and dropped, nothing is fragmented;
+ * (or mote-*.ts) replaces a module where the listed importers import it; gzipped savings on the
+ * seed firmware:
+ *   - RFC 7383 fragmentation (1.5 KiB, 0.4 the supervisor's side, 0.2 the radio's IKE overhead
+ *     that sizes fragments): the machine's fragment handling and the fragmenter; an SKF message
+ *     is counted and dropped, nothing is fragmented;
  *   - CREATE_CHILD_SA (1.6 KiB, and 0.2 the supervisor's IKE rekey hand-over): a peer's request
  *     is answered with NO_ADDITIONAL_SAS;
  *   - the responder's half (3.2 KiB, and 0.3 the DoS guard): the router's IKE_SA_INIT door
@@ -317,8 +319,9 @@ export function groupBytes(bytes, key) {
  * (scripts/mote-members.mjs: what only VICI or the inspector calls; 0.3 KiB); then terser again
  * renames properties (scripts/mote-properties.mjs: what it keeps) and compresses what the
  * coded texts and the members left out made simpler (0.1 KiB); then the strings that name a
- * renamed property are renamed with it (scripts/mote-strings.mjs; 1.1 KiB). Measured on the seed firmware: the first pass
- * 3.3 KiB (4 %) less gzipped than esbuild's minifier alone, and 22 KiB less QuickJS heap. Its
+ * renamed property are renamed with it (scripts/mote-strings.mjs; 1.1 KiB). Measured on the
+ * seed firmware: the first pass 3.3 KiB (4 %) less gzipped than esbuild's minifier alone, and
+ * 22 KiB less QuickJS heap. Its
  * options trade heap, which the mote has to spare (1.0 of 1.5 MiB), for flash: terser's default
  * inlining of functions used once (`reduce_funcs`) saves 0.4 KiB gzipped for 25 KiB of heap;
  * `unsafe` (builtins called as the language defines them), `unsafe_arrows` (a function
