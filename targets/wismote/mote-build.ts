@@ -28,7 +28,7 @@ export const MOTE_BUILD_SUITES: readonly MoteSuiteCrypto[] = [
 export const MOTE_BUILD_MINIMAL: boolean = false;
 
 /**
- * The digests the firmware carries (mote-crypto.ts): SHA-256, and SHA-1 for NAT detection,
- * which a minimal firmware has not (its build picks MINIMAL_MOTE_HASHES).
+ * The digests the firmware carries (mote-crypto.ts): SHA-256 for answered requests and SHA-1
+ * for NAT detection; a minimal firmware needs neither (its build picks MINIMAL_MOTE_HASHES).
  */
 export const MOTE_BUILD_HASHES: NobleAlgorithms['hashes'] = MOTE_HASHES;
