@@ -8,8 +8,9 @@
  *    'child:<ike uniqueid>:<child uniqueid>'); the IKE SA's end (supervisor event) and a Child
  *    SA's final state -> actor.stopped.
  *  - Inbound datagram, in order: decode + describe with the SA's SK keys (ike.message 'in') ->
- *    the router -> what it dropped (router counters, the SA's dropped count, fragment drops)
- *    as ike.drop -> counters (on a drop, else at most once a second when they changed).
+ *    the router -> what it dropped (inbound-drops.ts: router counters, the SA's dropped count,
+ *    fragment drops) as ike.drop -> counters (on a drop, else at most once a second when they
+ *    changed).
  *  - Outbound message -> ike.message 'out', before it is sent. A protected message built in the
  *    transition that derived its keys (our IKE_AUTH request) waits for that transition's
  *    snapshot, when the keys are in the IKE SA's context.
@@ -28,10 +29,10 @@ import { type DecodedMessage, decodeMessage } from '../../ipsec/ike/wire/message
 import { toHex } from '../../ipsec/util/bytes.js';
 import type { Endpoint } from '../../transport/types.js';
 import type { ChildLifecycleInspection, ChildLifecycleObserver } from '../child-lifecycle.js';
-import { fragmentCounters } from '../ike-fragment-counters.js';
 import type { IpsecBackend } from '../ipsec-backend.js';
 import type { IkeSaHandle, SupervisorEvent, SupervisorOptions } from '../supervisor-types.js';
 import { type ActorNode, GLOBAL, type InspectionHub } from './hub.js';
+import { watchDrops } from './inbound-drops.js';
 import { ReassemblyView } from './reassembly-view.js';
 import { childSummary, ikeSummary, safeEvent } from './summaries.js';
 import {
@@ -366,35 +367,12 @@ export class SupervisorInspector {
     // The non-ESP marker, as the router strips it (RFC 3948 §2.2).
     if (!datagram.natT && local.port !== IKE_PORT && remote.port !== IKE_PORT && data.length >= 4)
       if (data[0] === 0 && data[1] === 0 && data[2] === 0 && data[3] === 0) data = data.subarray(4);
-    const c = this.sup.counters;
-    const before = { malformed: c.malformed, unknownSpi: c.unknownSpi, dos: c.dosDropped };
     const d = decodeMessage(data);
     const entry = d.ok ? this.entryFor(d.value.header, !isInitiator(d.value.header)) : undefined;
     const opaque = d.ok ? this.message('in', entry, d.value, data, local, remote) : undefined;
-    const handle = entry?.handle();
-    const dropped = handle?.actor.getSnapshot().context.stats.dropped ?? 0;
-    const fragments = handle ? { ...fragmentCounters(handle).dropped } : undefined;
+    const dropsSince = watchDrops(this.sup.counters, entry?.handle(), d, opaque);
     return () => {
-      const drops: { reason: string; detail?: string }[] = [];
-      if (c.malformed > before.malformed)
-        drops.push({ reason: 'malformed', ...(!d.ok ? { detail: d.error.message } : {}) });
-      if (c.unknownSpi > before.unknownSpi)
-        drops.push({
-          reason: 'unknown-spi',
-          ...(d.ok ? { detail: `SPIs ${toHex(d.value.header.spiI)}/${toHex(d.value.header.spiR)}` } : {}),
-        });
-      if (c.dosDropped > before.dos) drops.push({ reason: 'dos' });
-      if (handle) {
-        if (handle.actor.getSnapshot().context.stats.dropped > dropped)
-          drops.push({
-            reason: opaque === 'integrity' ? 'integrity' : 'rejected',
-            ...(opaque ? { detail: opaque } : {}),
-          });
-        const now = fragmentCounters(handle).dropped;
-        for (const [reason, n] of Object.entries(now))
-          if (n > (fragments?.[reason as keyof typeof now] ?? 0))
-            drops.push({ reason: `fragment:${reason}` });
-      }
+      const drops = dropsSince();
       for (const drop of drops)
         this.hub.publish({
           kind: 'ike.drop',
