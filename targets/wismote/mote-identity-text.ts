@@ -14,7 +14,11 @@ import { parseIp } from '../../ipsec/packet/address.js';
 import { err, ok, type Result } from '../../ipsec/result.js';
 import { utf8 } from '../../ipsec/util/bytes.js';
 
-/** swanctl's type prefixes (a Map: its keys are data, which the firmware's renaming keeps). */
+/**
+ * swanctl's type prefixes, compared with configuration text. A Map, not an object: the
+ * firmware's renaming leaves these strings alone as long as no property of the bundle has the
+ * same name (scripts/mote-strings.mjs; test/scripts/mote-strings.test.ts checks the firmware).
+ */
 const PREFIXES = new Map([
   ['email', IdType.ID_RFC822_ADDR],
   ['rfc822', IdType.ID_RFC822_ADDR],

@@ -52,4 +52,12 @@ describe("the firmware's names held as data", () => {
     );
     expect(renamedProperties({})).toEqual(new Map());
   });
+
+  it('leaves the strings the firmware compares with configuration text: the identity prefixes', async () => {
+    const { buildMote } = (await import(join(root, 'scripts/build-mote.mjs'))) as {
+      buildMote(o: { suite: string }): Promise<{ minCode: Uint8Array }>;
+    };
+    const code = Buffer.from((await buildMote({ suite: 'seed' })).minCode).toString('utf8');
+    for (const prefix of ['email', 'rfc822', 'fqdn']) expect(code).toContain(`"${prefix}"`);
+  }, 120_000);
 });
