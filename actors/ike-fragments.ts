@@ -14,7 +14,6 @@ import {
   type FragmentSizeProblem,
   fragmentSizeProblems,
   ikeMessageBudget,
-  udpDatagramOverhead,
 } from '../ipsec/ike/fragment/size.js';
 import type { FragmentCounters, FragmentSettings } from '../machines/ike-sa.types.js';
 import type { Endpoint } from '../transport/types.js';
@@ -23,9 +22,6 @@ import type { IkeSaHandle } from './supervisor-types.js';
 
 /** Octets of a datagram to `remote` that are not the IKE message (`natT`: non-ESP marker used). */
 export type IkeDatagramOverhead = (remote: Endpoint, natT: boolean) => number;
-
-/** UDP over IPv4/IPv6 without options, + the non-ESP marker (RFC 3948 §2.2) when natT. */
-export const udpOverhead: IkeDatagramOverhead = (remote, natT) => udpDatagramOverhead(remote.address, natT);
 
 /** daemon.fragment_size cannot carry any plaintext in an IKE fragment on this transport. */
 export class FragmentSizeError extends Error {

@@ -7,13 +7,14 @@
  */
 import type { ConnectionConfig } from '../ipsec/config/model.js';
 import type { ChildSaRecord, IkeDeps, IkeSession } from '../ipsec/ike/exchange/session.js';
+import { udpOverhead } from '../ipsec/ike/fragment/size.js';
 import { wipeIkeSaKeys } from '../ipsec/ike/keys/ike-keys.js';
 import type { DecodedMessage } from '../ipsec/ike/wire/message.js';
 import { toHex } from '../ipsec/util/bytes.js';
 import { emptyFragmentState } from '../machines/ike-sa.outbound.js';
 import type { FragmentCounters, IkeTiming } from '../machines/ike-sa.types.js';
 import type { Endpoint } from '../transport/types.js';
-import { endFragments, fragmentSettings, udpOverhead } from './ike-fragments.js';
+import { endFragments, fragmentSettings } from './ike-fragments.js';
 import { IKE_PORT, type IkeRouter } from './ike-router.js';
 import type { IkeSaEntry, provideIkeSaMachine } from './ike-sa-actions.js';
 import type { IkeSaEndings } from './ike-sa-endings.js';

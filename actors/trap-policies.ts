@@ -11,10 +11,11 @@ import { err, ok, type Result } from '../ipsec/result.js';
 import type { StartActionsOptions, SupervisorApi } from './start-actions.js';
 
 export class TrapPolicies {
-  /** connection/child -> reqid of its trap policies. */
-  private readonly trapReqids = new Map<string, number>();
-  /** connection/child -> its names, for the traps installed. */
-  private readonly trapNames = new Map<string, { readonly connection: string; readonly child: string }>();
+  /** connection/child -> the trap installed: its policies' reqid and the names it was keyed by. */
+  private readonly traps = new Map<
+    string,
+    { readonly reqid: number; readonly connection: string; readonly child: string }
+  >();
   /** The reqids of trap policies, for isTrapped on every Child SA removal. */
   private readonly trapped = new Set<number>();
   /** connection/child -> the reqid its trap policies had (a trap installed again keeps it). */
@@ -26,7 +27,7 @@ export class TrapPolicies {
   ) {}
 
   trapReqid(connection: string, child: string): number | undefined {
-    return this.trapReqids.get(`${connection}/${child}`);
+    return this.traps.get(`${connection}/${child}`)?.reqid;
   }
 
   isTrapped(reqid: number): boolean {
@@ -55,14 +56,10 @@ export class TrapPolicies {
    */
   uninstall(child: string, connection?: string): boolean {
     let found = false;
-    for (const [key, reqid] of [...this.trapReqids]) {
-      const names = this.trapNames.get(key);
-      if (!names || names.child !== child || (connection !== undefined && names.connection !== connection))
-        continue;
-      const conn = names.connection;
+    for (const [key, { reqid, connection: conn, child: name }] of [...this.traps]) {
+      if (name !== child || (connection !== undefined && conn !== connection)) continue;
       found = true;
-      this.trapReqids.delete(key);
-      this.trapNames.delete(key);
+      this.traps.delete(key);
       this.trapped.delete(reqid);
       this.o.backend.deletePolicy({ reqid });
       // Child SAs negotiated under the trap shared its policies: theirs again, without the offer.
@@ -85,7 +82,7 @@ export class TrapPolicies {
   /** Installs the trap policies of `child`; false when its traffic selectors are unusable. */
   trap(conn: ConnectionConfig, child: ChildConfig): boolean {
     const key = `${conn.name}/${child.name}`;
-    if (this.trapReqids.has(key)) return true;
+    if (this.traps.has(key)) return true;
     const local = { address: conn.local_addrs[0] ?? '0.0.0.0', port: conn.local_port };
     const remote = { address: conn.remote_addrs[0] ?? '', port: conn.remote_port };
     const localTs = resolveTs(child.local_ts, local);
@@ -96,8 +93,7 @@ export class TrapPolicies {
     }
     const reqid = this.knownReqids.get(key) ?? this.o.newReqid(`trap:${key}`);
     this.knownReqids.set(key, reqid);
-    this.trapReqids.set(key, reqid);
-    this.trapNames.set(key, { connection: conn.name, child: child.name });
+    this.traps.set(key, { reqid, connection: conn.name, child: child.name });
     this.trapped.add(reqid);
     // A Child SA of this reqid still up (trapped before) holds the policies: the trap's replace them.
     if (this.o.backend.hasPolicies(reqid)) this.o.backend.deletePolicy({ reqid });

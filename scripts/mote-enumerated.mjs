@@ -4,7 +4,7 @@
  * (mote-properties.mjs, mote-strings.mjs) keeps them. Found through the bundle's scopes: a
  * small resolver of the names a minifier left, many of them one letter bound many times.
  */
-import * as acorn from 'acorn';
+import { children, parseBundle } from './mote-ast.mjs';
 
 const ENUMERATE = new Set(['entries', 'keys', 'values']);
 const FUNCTION = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
@@ -16,15 +16,6 @@ const BLOCK = new Set([
   'SwitchStatement',
   'CatchClause',
 ]);
-
-/** Each child node of `node`. */
-function* children(node) {
-  for (const value of Object.values(node)) {
-    if (Array.isArray(value)) {
-      for (const v of value) if (v && typeof v.type === 'string') yield v;
-    } else if (value && typeof value.type === 'string') yield value;
-  }
-}
 
 /** Where each name of `ast` is declared: identifier node -> its declaration's binding. */
 export function resolveNames(ast) {
@@ -46,7 +37,7 @@ export function resolveNames(ast) {
     if (FUNCTION.has(node.type))
       for (const [i, p] of node.params.entries()) declare(inner, 'var', p, { param: node, index: i });
     if (node.type === 'CatchClause') declare(inner, 'let', node.param, {});
-    for (const c of children(node)) declarations(c, inner);
+    for (const [c] of children(node)) declarations(c, inner);
   };
   declarations(ast, []);
   const resolved = new Map();
@@ -60,7 +51,7 @@ export function resolveNames(ast) {
           break;
         }
       }
-    for (const c of children(node))
+    for (const [c] of children(node))
       if (!(node.type === 'MemberExpression' && c === node.property && !node.computed)) resolve(c, inner);
   };
   resolve(ast, []);
@@ -76,7 +67,7 @@ export function resolveNames(ast) {
  * as `tn` for IKE_SA_INIT. Names are resolved through their scopes, as the minifier left them.
  */
 export function enumeratedKeys(code) {
-  const ast = acorn.parse(code, { ecmaVersion: 2020, sourceType: 'script' });
+  const ast = parseBundle(code);
   const binding = resolveNames(ast);
   const enumerated = new Set();
   const calls = [];
@@ -92,7 +83,7 @@ export function enumeratedKeys(code) {
           : undefined;
     if (arg?.type === 'Identifier' && binding.has(arg)) enumerated.add(binding.get(arg));
     if (node.type === 'CallExpression' && node.callee.type === 'Identifier') calls.push(node);
-    for (const c of children(node)) visit(c);
+    for (const [c] of children(node)) visit(c);
   };
   visit(ast);
   for (const call of calls) {

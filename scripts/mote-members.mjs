@@ -16,16 +16,7 @@
  * can leave another unreachable: it repeats until nothing changes. The same heuristic as the
  * renaming, and the same guard: the QuickJS tests hold the firmware to the Node runtime.
  */
-import * as acorn from 'acorn';
-
-function visit(node, f) {
-  f(node);
-  for (const value of Object.values(node)) {
-    if (Array.isArray(value)) {
-      for (const v of value) if (v && typeof v.type === 'string') visit(v, f);
-    } else if (value && typeof value.type === 'string') visit(value, f);
-  }
-}
+import { applyEdits, parseBundle, walk } from './mote-ast.mjs';
 
 const keyName = (key) => (key.type === 'Identifier' ? key.name : String(key.value));
 
@@ -33,7 +24,7 @@ const keyName = (key) => (key.type === 'Identifier' ? key.name : String(key.valu
 function scan(code) {
   const reached = new Set();
   const members = [];
-  visit(acorn.parse(code, { ecmaVersion: 2020, sourceType: 'script' }), (node) => {
+  walk(parseBundle(code), (node) => {
     if (node.type === 'MemberExpression' && !node.computed) reached.add(node.property.name);
     if (node.type === 'ObjectPattern')
       for (const p of node.properties) if (p.type === 'Property' && !p.computed) reached.add(keyName(p.key));
@@ -53,9 +44,12 @@ export function dropUnusedMembers(code, kept) {
     const unused = members.filter((m) => !kept.has(keyName(m.key)) && !reached.has(keyName(m.key)));
     if (unused.length === 0) return { code, dropped };
     for (const m of unused.sort((a, b) => b.start - a.start)) {
-      code = code.slice(0, m.start) + code.slice(m.end);
       const kind = m.kind === 'method' ? '' : `${m.kind} `;
       dropped.push(`${m.static ? 'static ' : ''}${kind}${keyName(m.key)}`);
     }
+    code = applyEdits(
+      code,
+      unused.map((m) => [m.start, m.end, '']),
+    );
   }
 }

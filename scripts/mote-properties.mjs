@@ -25,8 +25,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import vm from 'node:vm';
-import * as acorn from 'acorn';
 import ts from 'typescript';
+import { parseBundle, walk } from './mote-ast.mjs';
 import { enumeratedKeys } from './mote-enumerated.mjs';
 
 const WORD = /[A-Za-z_$][\w$]*/g;
@@ -42,18 +42,15 @@ export function wordsOfStrings(code) {
     words.add(text);
     for (const part of text.split('.')) words.add(part).add(part.replace(/^[#@]/, ''));
   };
-  const visit = (node) => {
+  walk(parseBundle(code), (node) => {
     if (node.type === 'Literal' && typeof node.value === 'string') add(node.value);
     if (node.type === 'TemplateElement') add(node.value.cooked ?? node.value.raw);
-    for (const value of Object.values(node)) {
-      if (Array.isArray(value)) {
-        for (const v of value) if (v && typeof v.type === 'string') visit(v);
-      } else if (value && typeof value.type === 'string') visit(value);
-    }
-  };
-  visit(acorn.parse(code, { ecmaVersion: 2020, sourceType: 'script' }));
+  });
   return words;
 }
+
+/** Per root: the boundary's files are read once per build process. */
+const boundaries = new Map();
 
 /**
  * The names a host reads or passes across the boundary: the members of the interfaces listed
@@ -64,6 +61,8 @@ export function wordsOfStrings(code) {
  * `Mote.sensor` are the Node runtime's view, which the QuickJS host never reads.
  */
 export function boundaryNames(root) {
+  const known = boundaries.get(root);
+  if (known) return known;
   const names = new Set();
   for (const [file, interfaces] of BOUNDARY) {
     const sf = ts.createSourceFile(
@@ -84,6 +83,7 @@ export function boundaryNames(root) {
     };
     visit(sf);
   }
+  boundaries.set(root, names);
   return names;
 }
 
@@ -102,6 +102,9 @@ export const BOUNDARY = [
   ['targets/wismote/profile.ts', STRINGS],
 ];
 
+/** Read once: a fresh realm's globals do not change. */
+let builtins;
+
 /**
  * Every property name of ECMAScript's built-ins: what a fresh realm's global object reaches
  * through own properties and prototypes (with the iterators, generators and promises the
@@ -110,6 +113,7 @@ export const BOUNDARY = [
  * an error) or the host's (crypto.getRandomValues, UTF-8 encoders, timers, the console).
  */
 export function jsBuiltinNames() {
+  if (builtins) return builtins;
   const reached = vm.runInNewContext(`(() => {
     const names = new Set(), seen = new Set();
     const visit = (o) => {
@@ -129,7 +133,8 @@ export function jsBuiltinNames() {
       new AggregateError([])]) visit(o);
     return [...names];
   })()`);
-  return new Set([...reached, ...PROTOCOL_NAMES]);
+  builtins = new Set([...reached, ...PROTOCOL_NAMES]);
+  return builtins;
 }
 
 const PROTOCOL_NAMES = [

@@ -18,7 +18,7 @@
  * other way carries the short name: the QuickJS tests hold every suite's firmware to the Node
  * runtime's report.json, and an error's text may name an event or a state by its short name.
  */
-import * as acorn from 'acorn';
+import { applyEdits, parseBundle, walk } from './mote-ast.mjs';
 import { enumeratedKeys } from './mote-enumerated.mjs';
 import { boundaryNames, jsBuiltinNames, wordsOfStrings } from './mote-properties.mjs';
 
@@ -57,7 +57,7 @@ function renameText(text, renamed) {
 /** `code` with its string literals and template texts renamed as its properties were. */
 export function renameStrings(code, renamed) {
   const edits = [];
-  const visit = (node) => {
+  walk(parseBundle(code), (node) => {
     if (node.type === 'Literal' && typeof node.value === 'string') {
       const r = renameText(node.value, renamed);
       if (r !== node.value) edits.push([node.start, node.end, JSON.stringify(r)]);
@@ -66,15 +66,6 @@ export function renameStrings(code, renamed) {
       const r = renameText(node.value.raw, renamed);
       if (r !== node.value.raw) edits.push([node.start, node.end, r]);
     }
-    for (const value of Object.values(node)) {
-      if (Array.isArray(value)) {
-        for (const v of value) if (v && typeof v.type === 'string') visit(v);
-      } else if (value && typeof value.type === 'string') visit(value);
-    }
-  };
-  visit(acorn.parse(code, { ecmaVersion: 2020, sourceType: 'script' }));
-  let out = code;
-  for (const [start, end, text] of edits.sort((a, b) => b[0] - a[0]))
-    out = out.slice(0, start) + text + out.slice(end);
-  return out;
+  });
+  return applyEdits(code, edits);
 }

@@ -20,7 +20,7 @@
  * risk left; the firmware's tests hold it to the Node runtime (the same report, datagram for
  * datagram), where such a datum would show.
  */
-import * as acorn from 'acorn';
+import { parseBundle, walk } from './mote-ast.mjs';
 
 export const TEXT_START = '\u0001';
 export const TEXT_ARG = '\u0002';
@@ -45,16 +45,6 @@ const PATTERN_METHODS = new Set([
 ]);
 
 const isText = (s) => / /.test(s) && s.trim().length >= 3;
-
-/** Calls `f(node, parent, key)` on every node of an acorn tree. */
-function walk(node, f, parent, key) {
-  if (f(node, parent, key) === false) return;
-  for (const [k, value] of Object.entries(node)) {
-    if (Array.isArray(value)) {
-      for (const v of value) if (v && typeof v.type === 'string') walk(v, f, node, k);
-    } else if (value && typeof value.type === 'string' && k !== 'parent') walk(value, f, node, k);
-  }
-}
 
 /** Whether `fn` (a function node) returns `<something>.encode(<its parameter>)`: a UTF-8 encoder. */
 function isEncoder(fn) {
@@ -111,7 +101,7 @@ function isKeyOrPattern(parent, key, encoders) {
  * parts between its expressions).
  */
 export function encodeTexts(code) {
-  const ast = acorn.parse(code, { ecmaVersion: 2020, sourceType: 'script' });
+  const ast = parseBundle(code);
   const keys = new Set();
   walk(ast, (n, parent, key) => {
     if (parent?.type === 'Property' && key === 'key')

@@ -19,7 +19,6 @@ import {
 } from '../../actors/ike-fragment-counters.js';
 import type { IkeDatagramOverhead } from '../../actors/ike-fragments.js';
 import type { FragmentError } from '../../ipsec/ike/fragment/fragment.js';
-import { udpDatagramOverhead } from '../../ipsec/ike/fragment/size.js';
 import { err, type Result } from '../../ipsec/result.js';
 import { count, drop, NO_FRAGMENTATION } from '../../machines/ike-sa.outbound.js';
 import { base } from '../../machines/ike-sa.setup.js';
@@ -61,8 +60,6 @@ export const fragmentSettings = (): FragmentSettings => NO_FRAGMENTATION;
 /** An IKE SA ends: nothing was held for reassembly, its counters are added to `past`. */
 export const endFragments = (past: FragmentCounters, h: FragmentsOf): FragmentCounters =>
   addFragmentCounters(past, fragmentCounters(h));
-
-export const udpOverhead: IkeDatagramOverhead = (remote, natT) => udpDatagramOverhead(remote.address, natT);
 
 /**
  * In place of radio-ike-overhead.ts where the firmware's entry imports it: sized fragments need

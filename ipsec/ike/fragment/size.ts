@@ -22,6 +22,10 @@ export function udpDatagramOverhead(remoteAddress: string, natT: boolean): numbe
   return ip + UDP_HEADER_LENGTH + (natT ? NON_ESP_MARKER_LENGTH : 0);
 }
 
+/** udpDatagramOverhead of a datagram to `remote`: the supervisor's IKE datagram overhead by default. */
+export const udpOverhead = (remote: { readonly address: string }, natT: boolean): number =>
+  udpDatagramOverhead(remote.address, natT);
+
 /** fragment_size = 0: the address family's default (RFC 7383 §2.5.1, as strongSwan). */
 export function datagramSize(fragmentSize: number, remoteAddress: string): number {
   if (fragmentSize > 0) return fragmentSize;
